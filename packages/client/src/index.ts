@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @gdhttp/client — see README.md. This entry point is filled in by its issue; it exports nothing yet.
+ */
+export {};
