@@ -6,6 +6,7 @@ export {
   ReadChunkSize,
 } from './defaults.js';
 export { ErrorCode, errorString } from './error-code.js';
+export { GdhttpError } from './gdhttp-error.js';
 export type { MethodToken } from './method.js';
 export { Method, methodToken } from './method.js';
 export { nameOf } from './name-of.js';
