@@ -1,0 +1,136 @@
+// Godot's HTTPClient argument rules (godot-spec.md §2.3, §2.5), kept apart from the state machine
+// so each rule can be tested against the spec's tables on its own.
+import { isIP } from 'node:net';
+import { DefaultPort, Method, MIN_HOST_LENGTH } from '@gdhttp/constants';
+
+/** What `connectToHost()` keeps of its `host` argument after Godot's scheme-prefix handling. */
+export interface HostArgument {
+  /** The host without an `http://` / `https://` prefix; anything else stays (Godot does no URL parsing). */
+  host: string;
+  /** `'http'` forces TLS off, `'https'` turns it on with default options when none are given. */
+  scheme: 'http' | 'https' | null;
+}
+
+/**
+ * Removes a case-insensitive `http://` or `https://` prefix, and only that, as Godot does:
+ * `"https://example.com/"` keeps `"example.com/"` as its host, which then fails DNS.
+ */
+export function stripSchemePrefix(host: string): HostArgument {
+  const lower = host.slice(0, 8).toLowerCase();
+  if (lower.startsWith('http://')) return { host: host.slice(7), scheme: 'http' };
+  if (lower.startsWith('https://')) return { host: host.slice(8), scheme: 'https' };
+  return { host, scheme: null };
+}
+
+/** Godot's host-length rule: fewer than 4 characters is `INVALID_PARAMETER` (so `"::1"` is refused). */
+export function isHostLongEnough(host: string): boolean {
+  return host.length >= MIN_HOST_LENGTH;
+}
+
+/** Any negative port becomes 443 or 80; 0 and values above 65535 are kept and fail at TCP level. */
+export function resolvePort(port: number, tls: boolean): number {
+  return port < 0 ? (tls ? DefaultPort.HTTPS : DefaultPort.HTTP) : port;
+}
+
+/** True for a textual IPv4 or IPv6 address, which Godot connects to without a RESOLVING phase. */
+export function isIpLiteral(host: string): boolean {
+  return isIP(host) !== 0;
+}
+
+/**
+ * Godot's request-target check (`http_client_tcp.cpp` 131-148): CONNECT needs `host:port` with the
+ * colon neither first nor last; OPTIONS may be `*`; everything else must start with `/`,
+ * `http://` or `https://` (case-sensitive).
+ */
+export function isGodotUrlForm(method: number, url: string): boolean {
+  if (method === Method.CONNECT) {
+    const colon = url.indexOf(':');
+    return colon > 0 && colon < url.length - 1;
+  }
+  if (method === Method.OPTIONS && url === '*') return true;
+  return url.startsWith('/') || url.startsWith('http://') || url.startsWith('https://');
+}
+
+// JavaScript's trim() also removes Unicode spaces Godot's strip_edges() keeps; Godot strips
+// characters <= 32, which is what this pattern does.
+const EDGES = /^[\x00-\x20]+|[\x00-\x20]+$/g;
+
+/** Godot's `String.strip_edges()`: removes every character with a code point of 32 or less. */
+export function stripEdges(text: string): string {
+  return text.replace(EDGES, '');
+}
+
+/**
+ * Godot's `verify_headers()` (`http_client.cpp` 99-108): after trimming, each header is non-empty
+ * and has a `:` at index 1 or later. `"X:"` passes; `""`, `"InvalidHeader"`, `":"`, `": x"` fail.
+ */
+export function godotVerifyHeaders(headers: readonly string[]): boolean {
+  for (const header of headers) {
+    const trimmed = stripEdges(header);
+    if (trimmed.length === 0 || trimmed.indexOf(':') < 1) return false;
+  }
+  return true;
+}
+
+/**
+ * Godot's suppression rule for automatic headers: a user header suppresses `name` when it starts,
+ * at position 0 and case-insensitively, with `name:` — so `" Host: x"` and `"Host : x"` do not.
+ */
+export function hasGodotHeader(headers: readonly string[], name: string): boolean {
+  const prefix = `${name.toLowerCase()}:`;
+  for (const header of headers) {
+    if (header.length >= prefix.length && header.slice(0, prefix.length).toLowerCase() === prefix) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** `host` as it must appear in a Host header or an authority: IPv6 literals in brackets. */
+export function authorityHost(host: string): string {
+  // RFC 9110 §7.2 / RFC 3986 §3.2.2: an IPv6 literal is bracketed. Godot writes it bare (a QUIRK we
+  // do not reproduce: a bare IPv6 Host header is unparseable by every server).
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/** The value of the automatic Host header: the port is omitted only when it is the scheme's default. */
+export function hostHeaderValue(host: string, port: number, tls: boolean): string {
+  const implicit = tls ? port === DefaultPort.HTTPS : port === DefaultPort.HTTP;
+  return implicit ? authorityHost(host) : `${authorityHost(host)}:${port}`;
+}
+
+/** Methods whose requests carry content by definition: an empty body still says `Content-Length: 0`. */
+function expectsContent(method: number): boolean {
+  return method === Method.POST || method === Method.PUT || method === Method.PATCH;
+}
+
+/** What the automatic headers depend on. */
+export interface AutoHeaderContext {
+  method: number;
+  host: string;
+  port: number;
+  tls: boolean;
+  bodyLength: number;
+  userAgent: string;
+}
+
+/**
+ * The caller's headers followed by the automatic ones, in Godot's order: Host, Content-Length,
+ * User-Agent, Accept — each only when no user header suppresses it.
+ */
+export function withAutomaticHeaders(headers: readonly string[], ctx: AutoHeaderContext): string[] {
+  const out = headers.slice();
+  if (!hasGodotHeader(headers, 'host'))
+    out.push(`Host: ${hostHeaderValue(ctx.host, ctx.port, ctx.tls)}`);
+  // Godot sends Content-Length only for a non-empty body; RFC 9110 §8.6 says a user agent SHOULD
+  // send it for POST/PUT/PATCH even when 0 (servers answer 411 otherwise).
+  if (
+    !hasGodotHeader(headers, 'content-length') &&
+    (ctx.bodyLength > 0 || expectsContent(ctx.method))
+  ) {
+    out.push(`Content-Length: ${ctx.bodyLength}`);
+  }
+  if (!hasGodotHeader(headers, 'user-agent')) out.push(`User-Agent: ${ctx.userAgent}`);
+  if (!hasGodotHeader(headers, 'accept')) out.push('Accept: */*');
+  return out;
+}
