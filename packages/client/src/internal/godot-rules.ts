@@ -51,13 +51,17 @@ export function isGodotUrlForm(method: number, url: string): boolean {
   return url.startsWith('/') || url.startsWith('http://') || url.startsWith('https://');
 }
 
-// JavaScript's trim() also removes Unicode spaces Godot's strip_edges() keeps; Godot strips
-// characters <= 32, which is what this pattern does.
-const EDGES = /^[\x00-\x20]+|[\x00-\x20]+$/g;
-
-/** Godot's `String.strip_edges()`: removes every character with a code point of 32 or less. */
+/**
+ * Godot's `String.strip_edges()`: removes every character with a code point of 32 or less.
+ * (JavaScript's `trim()` differs both ways: it keeps NUL and other controls and removes Unicode
+ * spaces such as U+00A0, which Godot keeps.)
+ */
 export function stripEdges(text: string): string {
-  return text.replace(EDGES, '');
+  let start = 0;
+  let end = text.length;
+  while (start < end && text.charCodeAt(start) <= 32) start++;
+  while (end > start && text.charCodeAt(end - 1) <= 32) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
 /**
