@@ -146,7 +146,10 @@ export function parseResponseNative(
       break;
     }
     const last = messages[messages.length - 1];
-    if (last?.upgrade) {
+    // llhttp pauses with HPE_PAUSED_UPGRADE after any complete 101 (and after an upgrade / CONNECT
+    // head); the binding resumes and returns the offset, but flags only `parser.upgrade`, which a
+    // 101 without `Connection: upgrade` does not set.
+    if (last && (last.upgrade || (last.status === 101 && last.complete))) {
       upgradeAt = bytesParsed + ret;
       bytesParsed += ret;
       break;

@@ -216,10 +216,12 @@ export function parseResponseWasm(
   let value = '';
   let inValue = false;
   let afterHead = false;
+  // like Node's binding, trailers are reported only when the message completes
+  let trailers: [string, string][] = [];
   const flush = () => {
     if (!inValue) return;
     const pair: [string, string] = [field, trimOWS(value)];
-    (afterHead ? cur!.trailers : cur!.headers).push(pair);
+    (afterHead ? trailers : cur!.headers).push(pair);
     field = '';
     value = '';
     inValue = false;
@@ -242,6 +244,7 @@ export function parseResponseWasm(
       value = '';
       inValue = false;
       afterHead = false;
+      trailers = [];
       return 0;
     },
     onStatus(b, s, e) {
@@ -280,6 +283,7 @@ export function parseResponseWasm(
     },
     onMessageComplete() {
       flush();
+      cur!.trailers = trailers;
       cur!.complete = true;
       return 0;
     },
