@@ -1,0 +1,37 @@
+/**
+ * gdhttp benchmarks: `pnpm bench [suite…]` runs the named suites (default: all) in this process.
+ * A suite is a module exporting `run(args)`; register new ones (client, request, …) below.
+ */
+
+interface Suite {
+  description: string;
+  load: () => Promise<{ run(args: string[]): Promise<void> }>;
+}
+
+const suites: Record<string, Suite> = {
+  parser: {
+    description: 'response parser: gdhttp vs llhttp (Node binding) vs llhttp wasm (undici)',
+    load: () => import('./parser.ts'),
+  },
+};
+
+async function main(argv: string[]): Promise<void> {
+  const names = argv.filter((a) => !a.startsWith('-'));
+  const flags = argv.filter((a) => a.startsWith('-'));
+  if (flags.includes('--help') || flags.includes('-h')) {
+    console.log('usage: pnpm bench [suite…] [--quick]\nsuites:');
+    for (const [name, s] of Object.entries(suites))
+      console.log(`  ${name.padEnd(10)} ${s.description}`);
+    return;
+  }
+  const selected = names.length > 0 ? names : Object.keys(suites);
+  for (const name of selected) {
+    const suite = suites[name];
+    if (!suite)
+      throw new Error(`unknown suite "${name}"; known: ${Object.keys(suites).join(', ')}`);
+    console.log(`\n## ${name}: ${suite.description}\n`);
+    await (await suite.load()).run(flags);
+  }
+}
+
+await main(process.argv.slice(2));
