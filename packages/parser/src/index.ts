@@ -1,5 +1,23 @@
 /**
  * @packageDocumentation
- * @gdhttp/parser — see README.md. This entry point is filled in by its issue; it exports nothing yet.
+ * @gdhttp/parser — a strict, fast, sans-IO HTTP/1.1 codec: incremental response parser, request
+ * serializer and Godot's query strings. See README.md.
  */
-export {};
+
+export type { ParseErrorReason } from './parse-error.js';
+export { ParseError } from './parse-error.js';
+export type {
+  LenientFlags,
+  ResponseHandler,
+  ResponseHead,
+  ResponseParserOptions,
+} from './response-parser.js';
+export {
+  BodyKind,
+  DEFAULT_MAX_CHUNK_EXTENSION_SIZE,
+  DEFAULT_MAX_HEADER_COUNT,
+  DEFAULT_MAX_HEADER_SIZE,
+  DEFAULT_MAX_INFORMATIONAL,
+  HeadersDirective,
+  ResponseParser,
+} from './response-parser.js';

@@ -1,0 +1,71 @@
+import { latin1 } from './latin1.js';
+
+/** Field names llhttp treats specially (its `SPECIAL_HEADERS`), matched case-insensitively. */
+export const Special = {
+  NONE: 0,
+  /** `Connection`, and `Proxy-Connection` which llhttp reads the same way. */
+  CONNECTION: 1,
+  CONTENT_LENGTH: 2,
+  TRANSFER_ENCODING: 3,
+  UPGRADE: 4,
+} as const;
+
+/** A field name as strings, with its lower-cased form and its framing role. */
+export interface FieldName {
+  readonly name: string;
+  readonly lower: string;
+  readonly special: number;
+}
+
+function specialOf(lower: string): number {
+  switch (lower) {
+    case 'connection':
+    case 'proxy-connection':
+      return Special.CONNECTION;
+    case 'content-length':
+      return Special.CONTENT_LENGTH;
+    case 'transfer-encoding':
+      return Special.TRANSFER_ENCODING;
+    case 'upgrade':
+      return Special.UPGRADE;
+    default:
+      return Special.NONE;
+  }
+}
+
+const SLOTS = 1024;
+const MAX_CACHED = 64;
+const cache: (FieldName | undefined)[] = new Array(SLOTS).fill(undefined);
+
+/**
+ * The {@link FieldName} for `buf[start..end)`. Field names repeat on every response, so a small
+ * direct-mapped cache hands out the same strings (and their lower-cased form and framing role)
+ * without allocating: the lower-cased name is free for callers and the framing check is done once.
+ *
+ * @param buf - bytes holding the name (already validated as a token).
+ * @param start - first index.
+ * @param end - one past the last index.
+ * @returns the interned name.
+ */
+export function fieldName(buf: Uint8Array, start: number, end: number): FieldName {
+  const n = end - start;
+  if (n > MAX_CACHED) return make(latin1(buf, start, end));
+  let h = n;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  const slot = (h ^ (h >>> 11)) & (SLOTS - 1);
+  const hit = cache[slot];
+  if (hit !== undefined && hit.name.length === n) {
+    const s = hit.name;
+    let i = 0;
+    while (i < n && s.charCodeAt(i) === buf[start + i]) i++;
+    if (i === n) return hit;
+  }
+  const made = make(latin1(buf, start, end));
+  cache[slot] = made;
+  return made;
+}
+
+function make(name: string): FieldName {
+  const lower = name.toLowerCase();
+  return { name, lower, special: specialOf(lower) };
+}

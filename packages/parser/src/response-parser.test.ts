@@ -1,0 +1,159 @@
+import { ErrorCode } from '@gdhttp/constants';
+import { describe, expect, it } from 'vitest';
+import { ParseError } from './parse-error.js';
+import {
+  BodyKind,
+  HeadersDirective,
+  type ResponseHead,
+  ResponseParser,
+} from './response-parser.js';
+
+const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const text = (b: Uint8Array): string => String.fromCharCode(...b);
+
+function collect(opts: ConstructorParameters<typeof ResponseParser>[1] = {}) {
+  const events: string[] = [];
+  const heads: ResponseHead[] = [];
+  const parser = new ResponseParser(
+    {
+      onStatus: (status, reason) => events.push(`status ${status} ${reason}`),
+      onHeader: (name, value, lower) => events.push(`header ${name}=${value} (${lower})`),
+      onInformational: (head) => events.push(`interim ${head.status}`),
+      onHeadersComplete: (head) => {
+        heads.push(head);
+        events.push(`head kind=${head.bodyKind} ka=${head.keepAlive}`);
+      },
+      onBody: (data) => events.push(`body ${text(data)}`),
+      onTrailer: (name, value) => events.push(`trailer ${name}=${value}`),
+      onMessageComplete: (keepAlive) => events.push(`done ${keepAlive}`),
+    },
+    opts,
+  );
+  return { parser, events, heads };
+}
+
+describe('ResponseParser', () => {
+  it('hands out the body as views of the input when Content-Length frames it', () => {
+    const input = enc('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello');
+    let view: Uint8Array | undefined;
+    const parser = new ResponseParser({ onBody: (d) => (view = d) });
+    expect(parser.execute(input)).toBe(input.length);
+    expect(view!.buffer).toBe(input.buffer);
+    expect(text(view!)).toBe('hello');
+  });
+
+  it('reports lower-cased names and trims field values when headers arrive', () => {
+    const { parser, events } = collect();
+    parser.execute(enc('HTTP/1.1 204 No Content\r\nX-Thing:  a b \t\r\n\r\n'));
+    expect(events).toEqual([
+      'status 204 No Content',
+      'header X-Thing=a b (x-thing)',
+      'head kind=0 ka=true',
+      'done true',
+    ]);
+  });
+
+  it('frames each pipelined response by the method queued with expect()', () => {
+    const { parser, events } = collect();
+    parser.expect('HEAD');
+    parser.expect('GET');
+    parser.execute(
+      enc(
+        'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc',
+      ),
+    );
+    expect(events.filter((e) => e.startsWith('body') || e.startsWith('done'))).toEqual([
+      'done true',
+      'body abc',
+      'done true',
+    ]);
+  });
+
+  it('skips 1xx interim responses and reports them through onInformational', () => {
+    const { parser, events } = collect();
+    parser.execute(
+      enc('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'),
+    );
+    expect(events).toContain('interim 100');
+    expect(events.at(-1)).toBe('done true');
+  });
+
+  it('stops after the head of a 2xx answer to CONNECT and reports the tunnel offset', () => {
+    const { parser } = collect({ method: 'CONNECT' });
+    const head = 'HTTP/1.1 200 Connection established\r\n\r\n';
+    const consumed = parser.execute(enc(`${head}\x16\x03\x01`));
+    expect(consumed).toBe(head.length);
+    expect(parser.upgraded).toBe(true);
+    expect(parser.upgradeOffset).toBe(head.length);
+    expect(parser.execute(enc('more'))).toBe(0);
+  });
+
+  it('skips the body when onHeadersComplete returns SKIP_BODY', () => {
+    const parser = new ResponseParser({ onHeadersComplete: () => HeadersDirective.SKIP_BODY });
+    parser.execute(enc('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n'));
+    expect(parser.idle).toBe(true);
+  });
+
+  it('completes a close-delimited body on finish()', () => {
+    const { parser, events, heads } = collect();
+    parser.execute(enc('HTTP/1.0 200 OK\r\n\r\nuntil close'));
+    expect(heads[0]!.bodyKind).toBe(BodyKind.UNTIL_EOF);
+    expect(parser.needsEof).toBe(true);
+    parser.finish();
+    expect(events.slice(-2)).toEqual(['body until close', 'done false']);
+  });
+
+  it('throws a sticky ParseError with reason and absolute offset when the input is invalid', () => {
+    const parser = new ResponseParser();
+    parser.execute(enc('HTTP/1.1 200 OK\r\n'));
+    let caught: unknown;
+    try {
+      parser.execute(enc('Content-Length: 1\r\nContent-Length: 1\r\n\r\n'));
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ParseError);
+    const err = caught as ParseError;
+    expect(err.reason).toBe('UNEXPECTED_CONTENT_LENGTH');
+    expect(err.offset).toBe(17 + 19 + 16);
+    expect(err.code).toBe(ErrorCode.CONNECTION_ERROR);
+    expect(() => parser.execute(enc('x'))).toThrow(err);
+  });
+
+  it('raises INVALID_EOF_STATE when the connection closes inside a body', () => {
+    const parser = new ResponseParser();
+    parser.execute(enc('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc'));
+    expect(() => parser.finish()).toThrow(/INVALID_EOF_STATE/);
+  });
+
+  it('refuses a head over maxHeaderSize at the first byte past the limit', () => {
+    const parser = new ResponseParser({}, { maxHeaderSize: 32 });
+    try {
+      parser.execute(enc(`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(40)}\r\n\r\n`));
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ParseError).reason).toBe('HEADER_OVERFLOW');
+      expect((err as ParseError).offset).toBe(32);
+    }
+  });
+
+  it('refuses more fields than maxHeaderCount', () => {
+    const parser = new ResponseParser({}, { maxHeaderCount: 2 });
+    expect(() => parser.execute(enc('HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n'))).toThrow(
+      /TOO_MANY_HEADERS/,
+    );
+  });
+
+  it('refuses an interim response flood past maxInformational', () => {
+    const parser = new ResponseParser({}, { maxInformational: 3 });
+    expect(() => parser.execute(enc('HTTP/1.1 103 Early Hints\r\n\r\n'.repeat(4)))).toThrow(
+      /TOO_MANY_INFORMATIONAL/,
+    );
+  });
+
+  it('refuses chunk extensions longer than maxChunkExtensionSize', () => {
+    const parser = new ResponseParser({}, { maxChunkExtensionSize: 8 });
+    const input = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;${'a'.repeat(20)}\r\n`;
+    expect(() => parser.execute(enc(input))).toThrow(/CHUNK_EXTENSIONS_OVERFLOW/);
+  });
+});

@@ -1,0 +1,1300 @@
+import { type FieldName, fieldName, Special } from './internal/field-names.js';
+import { appendBytes, latin1 } from './internal/latin1.js';
+import {
+  FIELD_VALUE,
+  FIELD_VALUE_RELAXED,
+  HEX,
+  LIST_TOKEN,
+  NOT_CRLF,
+  QDTEXT,
+  QUOTED_PAIR,
+  TOKEN,
+} from './internal/tables.js';
+import { ParseError, type ParseErrorReason } from './parse-error.js';
+
+/**
+ * What `onHeadersComplete` tells the parser to do with the response it just described.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9112#section-6.3
+ */
+export const HeadersDirective = {
+  /** Frame the body by the RFC 9112 §6.3 rules (the default when the callback returns nothing). */
+  CONTINUE: 0,
+  /** This response has no body whatever its headers say (as for HEAD); continue with the next. */
+  SKIP_BODY: 1,
+  /** Stop after the head: the bytes that follow belong to another protocol (upgrade, tunnel). */
+  STOP: 2,
+} as const;
+
+/** One of the {@link HeadersDirective} values. */
+export type HeadersDirective = (typeof HeadersDirective)[keyof typeof HeadersDirective];
+
+/**
+ * How a response body is delimited (RFC 9112 §6.3).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9112#section-6.3
+ */
+export const BodyKind = {
+  /** No body: HEAD, 1xx, 204, 304, `Content-Length: 0`, a tunnel or an upgrade. */
+  NONE: 0,
+  /** Exactly `contentLength` bytes. */
+  CONTENT_LENGTH: 1,
+  /** Chunked transfer coding (RFC 9112 §7.1). */
+  CHUNKED: 2,
+  /** Everything until the connection closes: `finish()` ends it. */
+  UNTIL_EOF: 3,
+} as const;
+
+/** One of the {@link BodyKind} values. */
+export type BodyKind = (typeof BodyKind)[keyof typeof BodyKind];
+
+/** The parsed head of a response, passed to `onHeadersComplete` and `onInformational`. */
+export interface ResponseHead {
+  /** `1` for HTTP/1.x. */
+  readonly versionMajor: number;
+  /** `0` or `1`. */
+  readonly versionMinor: number;
+  /** The three-digit status code. */
+  readonly status: number;
+  /** The reason phrase as latin-1 (possibly empty). */
+  readonly reason: string;
+  /** The request method this response answers (from `expect()` or the `method` option). */
+  readonly method: string;
+  /** Whether the connection stays usable after this response (RFC 9112 §9.3). */
+  readonly keepAlive: boolean;
+  /** True when the parser stops after this head: 101 Switching Protocols, or 2xx to CONNECT. */
+  readonly upgrade: boolean;
+  /** How the body is framed. */
+  readonly bodyKind: BodyKind;
+  /** The `Content-Length` value, or -1 when there is none. */
+  readonly contentLength: number;
+}
+
+/**
+ * Callbacks a {@link ResponseParser} calls while it consumes bytes, in stream order. Every one is
+ * optional. Strings are latin-1: each code unit is one byte, so `latin1ToBytes()` recovers the
+ * exact bytes. Body views alias the buffer given to `execute()`: copy them if you keep them past
+ * the callback.
+ */
+export interface ResponseHandler {
+  /** A response (interim or final) starts. */
+  onMessageBegin?(): void;
+  /** The status line was read. */
+  onStatus?(status: number, reason: string, versionMajor: number, versionMinor: number): void;
+  /**
+   * One header field, in order, duplicates kept. `value` has no leading or trailing whitespace.
+   * `lowerName` is `name` lower-cased (interned: free to use as a map key).
+   */
+  onHeader?(name: string, value: string, lowerName: string): void;
+  /**
+   * A 1xx interim response other than 101 ended (RFC 9110 §15.2). The headers delivered since
+   * `onMessageBegin` belonged to it; the final response follows.
+   */
+  onInformational?(head: ResponseHead): void;
+  /** The head of the final response was read; the return value can change what follows. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing is CONTINUE.
+  onHeadersComplete?(head: ResponseHead): HeadersDirective | undefined | void;
+  /** Body bytes (chunk framing removed), as a view into the `execute()` input. */
+  onBody?(data: Uint8Array): void;
+  /** One trailer field of a chunked body (RFC 9112 §7.1.2). */
+  onTrailer?(name: string, value: string, lowerName: string): void;
+  /** The response ended. `keepAlive` says whether another response may follow on this connection. */
+  onMessageComplete?(keepAlive: boolean): void;
+}
+
+/**
+ * Leniencies, all off by default. Each mirrors the llhttp flag of the same name (`llhttp_set_lenient_*`)
+ * and each re-opens a door strict parsing closes on purpose: turn one on only for a server that
+ * needs it.
+ */
+export interface LenientFlags {
+  /** Obs-fold unfolded to SP (RFC 9112 §5.2), any byte but CR/LF in values, space before colon. */
+  headers?: boolean;
+  /** `Content-Length` together with `Transfer-Encoding` is accepted; chunked wins. */
+  chunkedLength?: boolean;
+  /** Keep parsing responses after one that closes the connection. */
+  keepAlive?: boolean;
+  /** Any `HTTP/d.d` version instead of only 1.0 and 1.1. */
+  version?: boolean;
+  /** Ignore bytes after a response that closes the connection. */
+  dataAfterClose?: boolean;
+  /** A CR not followed by LF ends the status line, the head, or a chunk-size line. */
+  optionalLFAfterCR?: boolean;
+  /** Chunk data need not be followed by CRLF. */
+  optionalCRLFAfterChunk?: boolean;
+  /** A bare LF ends a line (RFC 9112 §2.2 allows a recipient to accept it). */
+  optionalCRBeforeLF?: boolean;
+  /** Spaces and tabs between a chunk size and its CRLF or `;`. */
+  spacesAfterChunkSize?: boolean;
+  /** Control bytes other than NUL, CR and LF in field values (llhttp 9.4 `header_value_relaxed`). */
+  headerValueRelaxed?: boolean;
+}
+
+/** Options of {@link ResponseParser}. */
+export interface ResponseParserOptions {
+  /** The request method assumed when no `expect()` entry is queued. Default `'GET'`. */
+  method?: string;
+  /** Largest head (status line to blank line, and the trailer section), in bytes. Default 16384. */
+  maxHeaderSize?: number;
+  /** Most field lines in a head or trailer section. Default 100. */
+  maxHeaderCount?: number;
+  /** Most 1xx interim responses before a final one. Default 256. */
+  maxInformational?: number;
+  /** Most chunk-extension bytes on one chunk-size line. Default 16384 (Node's cap). */
+  maxChunkExtensionSize?: number;
+  /** `true` turns every leniency on; an object picks some. Default: strict. */
+  lenient?: boolean | LenientFlags;
+}
+
+/** Default `maxHeaderSize`: 16 KiB, as Node, undici and h11. */
+export const DEFAULT_MAX_HEADER_SIZE = 16_384;
+/** Default `maxHeaderCount`: 100 field lines, Apache httpd's `LimitRequestFields` default. */
+export const DEFAULT_MAX_HEADER_COUNT = 100;
+/** Default `maxInformational`: 1xx responses allowed before one final response. */
+export const DEFAULT_MAX_INFORMATIONAL = 256;
+/** Default `maxChunkExtensionSize`: Node's `kMaxChunkExtensionsSize` (CVE-2024-22019 fix). */
+export const DEFAULT_MAX_CHUNK_EXTENSION_SIZE = 16_384;
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HT = 0x09;
+
+// Message flags, named after llhttp's FLAGS.
+const F_KEEP_ALIVE = 1;
+const F_CLOSE = 2;
+const F_CONN_UPGRADE = 4;
+const F_CHUNKED = 8;
+const F_UPGRADE = 16;
+const F_CONTENT_LENGTH = 32;
+const F_TRAILING = 128;
+const F_TRANSFER_ENCODING = 512;
+
+// Lenient bits.
+const L_HEADERS = 1;
+const L_CHUNKED_LENGTH = 2;
+const L_KEEP_ALIVE = 4;
+const L_VERSION = 16;
+const L_DATA_AFTER_CLOSE = 32;
+const L_LF_AFTER_CR = 64;
+const L_CRLF_AFTER_CHUNK = 128;
+const L_CR_BEFORE_LF = 256;
+const L_SPACES_AFTER_CHUNK_SIZE = 512;
+const L_VALUE_RELAXED = 1024;
+const L_ALL = 2047;
+
+const LENIENT_BITS: [keyof LenientFlags, number][] = [
+  ['headers', L_HEADERS],
+  ['chunkedLength', L_CHUNKED_LENGTH],
+  ['keepAlive', L_KEEP_ALIVE],
+  ['version', L_VERSION],
+  ['dataAfterClose', L_DATA_AFTER_CLOSE],
+  ['optionalLFAfterCR', L_LF_AFTER_CR],
+  ['optionalCRLFAfterChunk', L_CRLF_AFTER_CHUNK],
+  ['optionalCRBeforeLF', L_CR_BEFORE_LF],
+  ['spacesAfterChunkSize', L_SPACES_AFTER_CHUNK_SIZE],
+  ['headerValueRelaxed', L_VALUE_RELAXED],
+];
+
+// Parser states. Head states are contiguous (S_PROTO..S_HEADERS_CR) so one range test applies the
+// head-size limit; the field states also serve the trailer section.
+const S_START = 0;
+const S_PROTO = 1;
+const S_MAJOR = 2;
+const S_DOT = 3;
+const S_MINOR = 4;
+const S_AFTER_VERSION = 5;
+const S_CODE = 6;
+const S_AFTER_CODE = 7;
+const S_REASON = 8;
+const S_LINE_CR = 9;
+const S_HEADERS_START = 10;
+const S_FIELD_START = 11;
+const S_FIELD = 12;
+const S_COLON_WS = 13;
+const S_VALUE_WS = 14;
+const S_VALUE_WS_CR = 15;
+const S_VALUE_WS_LWS = 16;
+const S_VALUE = 17;
+const S_VALUE_CR = 18;
+const S_VALUE_LWS = 19;
+const S_HEADERS_CR = 20;
+const S_BODY_CL = 21;
+const S_BODY_EOF = 22;
+const S_CHUNK_SIZE_START = 23;
+const S_CHUNK_SIZE = 24;
+const S_CHUNK_SIZE_OWS = 25;
+const S_CHUNK_EXT_START = 26;
+const S_CHUNK_EXT_NAME = 27;
+const S_CHUNK_EXT_VALUE = 28;
+const S_CHUNK_EXT_QUOTED = 29;
+const S_CHUNK_EXT_QPAIR = 30;
+const S_CHUNK_EXT_QDONE = 31;
+const S_CHUNK_SIZE_CR = 32;
+const S_CHUNK_DATA = 33;
+const S_CHUNK_DATA_CR = 34;
+const S_CHUNK_DATA_LF = 35;
+const S_CLOSED = 36;
+const S_UPGRADED = 37;
+const S_DEAD = 38;
+
+const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
+const U64_MAX = '18446744073709551615';
+
+/** The default for absent callbacks. */
+function noop(): void {}
+
+function lenientBits(lenient: boolean | LenientFlags | undefined): number {
+  if (lenient === true) return L_ALL;
+  if (!lenient) return 0;
+  let bits = 0;
+  for (const [key, bit] of LENIENT_BITS) if (lenient[key]) bits |= bit;
+  return bits;
+}
+
+function isSpaceOrTab(c: number): boolean {
+  return c === SP || c === HT;
+}
+
+function trimEnd(s: string): string {
+  let e = s.length;
+  while (e > 0) {
+    const c = s.charCodeAt(e - 1);
+    if (c !== SP && c !== HT) break;
+    e--;
+  }
+  return e === s.length ? s : s.slice(0, e);
+}
+
+/** Case-insensitive match of lower-case ASCII `word` in `s` at `i`: length matched. */
+function matchLower(s: string, i: number, word: string): number {
+  let k = 0;
+  while (k < word.length && i + k < s.length && (s.charCodeAt(i + k) | 0x20) === word.charCodeAt(k))
+    k++;
+  return k;
+}
+
+/**
+ * A strict, incremental, sans-IO HTTP/1.1 response parser: bytes in through {@link execute},
+ * events out through a {@link ResponseHandler}. It frames bodies per RFC 9112 §6.3, knows the
+ * request method each response answers (queue them with {@link expect} when pipelining), skips 1xx
+ * interim responses, stops at 101 and at 2xx to CONNECT, and refuses anything ambiguous with a
+ * {@link ParseError}. Feeding one byte at a time gives the same events as one buffer.
+ *
+ * @example
+ * ```ts
+ * import { ResponseParser } from '@gdhttp/parser';
+ * const parser = new ResponseParser({
+ *   onStatus: (status, reason) => console.log(status, reason),
+ *   onHeader: (name, value) => console.log(`${name}: ${value}`),
+ *   onBody: (data) => console.log(new TextDecoder().decode(data)),
+ *   onMessageComplete: (keepAlive) => console.log('done, keep-alive:', keepAlive),
+ * });
+ * parser.execute(new TextEncoder().encode('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi'));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9112
+ */
+export class ResponseParser {
+  readonly #onMessageBegin: () => void;
+  readonly #onStatus: (status: number, reason: string, major: number, minor: number) => void;
+  readonly #onHeader: (name: string, value: string, lower: string) => void;
+  readonly #onInformational: (head: ResponseHead) => void;
+  // biome-ignore lint/suspicious/noConfusingVoidType: as in ResponseHandler.
+  readonly #onHeadersComplete: (head: ResponseHead) => HeadersDirective | undefined | void;
+  readonly #onBody: (data: Uint8Array) => void;
+  readonly #onTrailer: (name: string, value: string, lower: string) => void;
+  readonly #onMessageComplete: (keepAlive: boolean) => void;
+
+  readonly #lenient: number;
+  readonly #maxHeaderSize: number;
+  readonly #maxHeaderCount: number;
+  readonly #maxInformational: number;
+  readonly #maxExt: number;
+  readonly #valueTable: Uint8Array;
+  readonly #defaultMethod: string;
+  #methods: string[] = [];
+  #methodHead = 0;
+
+  #state = S_START;
+  /** Absolute offset of byte 0 of the current `execute()` input. */
+  #offset = 0;
+  #error: ParseError | null = null;
+  #upgradeOffset = -1;
+
+  // Current message.
+  #flags = 0;
+  #major = 0;
+  #minor = 0;
+  #status = 0;
+  #reason = '';
+  #contentLength = -1;
+  #remaining = 0;
+  #informational = 0;
+  #headLimit = 0;
+  #headerCount = 0;
+  #match = 0;
+  #keepAlive = false;
+
+  // Open span (reason, field name, field value) carried across inputs.
+  #spanStart = 0;
+  #scratch: Uint8Array = new Uint8Array(256);
+  #carry = 0;
+  #name: FieldName | null = null;
+  #value = '';
+  #segmentAbs = 0;
+  #fold = false;
+
+  // Chunked framing.
+  #chunkDigits = 0;
+  #extStart = 0;
+
+  /**
+   * @param handler - callbacks for the events; omit the ones you do not need.
+   * @param options - limits, the default request method, and leniencies.
+   */
+  constructor(handler: ResponseHandler = {}, options: ResponseParserOptions = {}) {
+    const h = handler;
+    this.#onMessageBegin = h.onMessageBegin?.bind(h) ?? noop;
+    this.#onStatus = h.onStatus?.bind(h) ?? noop;
+    this.#onHeader = h.onHeader?.bind(h) ?? noop;
+    this.#onInformational = h.onInformational?.bind(h) ?? noop;
+    this.#onHeadersComplete = h.onHeadersComplete?.bind(h) ?? noop;
+    this.#onBody = h.onBody?.bind(h) ?? noop;
+    this.#onTrailer = h.onTrailer?.bind(h) ?? noop;
+    this.#onMessageComplete = h.onMessageComplete?.bind(h) ?? noop;
+    this.#lenient = lenientBits(options.lenient);
+    this.#maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
+    this.#maxHeaderCount = options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT;
+    this.#maxInformational = options.maxInformational ?? DEFAULT_MAX_INFORMATIONAL;
+    this.#maxExt = options.maxChunkExtensionSize ?? DEFAULT_MAX_CHUNK_EXTENSION_SIZE;
+    this.#defaultMethod = (options.method ?? 'GET').toUpperCase();
+    this.#valueTable =
+      this.#lenient & L_HEADERS
+        ? NOT_CRLF
+        : this.#lenient & L_VALUE_RELAXED
+          ? FIELD_VALUE_RELAXED
+          : FIELD_VALUE;
+  }
+
+  /**
+   * Queue the method of the next request sent on this connection, so its response is framed
+   * right (HEAD: no body; CONNECT: a 2xx opens a tunnel). Call once per request, in order; with
+   * an empty queue the `method` option applies.
+   *
+   * @param method - the request method token, e.g. `'HEAD'`.
+   * @see https://www.rfc-editor.org/rfc/rfc9112#section-6.3
+   */
+  expect(method: string): void {
+    if (this.#methodHead > 0 && this.#methodHead === this.#methods.length) {
+      this.#methods = [];
+      this.#methodHead = 0;
+    }
+    this.#methods.push(method.toUpperCase());
+  }
+
+  /** Absolute number of bytes consumed so far (the stream offset of the next byte). */
+  get bytesParsed(): number {
+    return this.#offset;
+  }
+
+  /** True once the parser stopped after a 101 or a 2xx to CONNECT; see {@link upgradeOffset}. */
+  get upgraded(): boolean {
+    return this.#state === S_UPGRADED;
+  }
+
+  /** Stream offset where the other protocol's bytes start, or -1 when not upgraded. */
+  get upgradeOffset(): number {
+    return this.#upgradeOffset;
+  }
+
+  /** True when the current body runs until the connection closes (call {@link finish} at EOF). */
+  get needsEof(): boolean {
+    return this.#state === S_BODY_EOF;
+  }
+
+  /** True between responses: EOF now would be clean. */
+  get idle(): boolean {
+    return this.#state === S_START || this.#state === S_CLOSED;
+  }
+
+  /**
+   * Consume bytes from the connection, calling the handler for every event they complete.
+   *
+   * @param chunk - the next bytes, in stream order; it is not modified and not kept.
+   * @returns how many bytes of `chunk` were consumed: all of them, unless the parser stopped at a
+   *   protocol switch, in which case the rest belong to the new protocol.
+   * @throws ParseError when the input breaks the protocol or a limit; the error is sticky.
+   */
+  execute(chunk: Uint8Array): number {
+    if (this.#error !== null) throw this.#error;
+    if (this.#state === S_UPGRADED) return 0;
+    const len = chunk.length;
+    let p: number;
+    try {
+      p = this.#run(chunk, len);
+    } catch (err) {
+      if (err instanceof ParseError && this.#error === null) this.#error = err;
+      this.#state = S_DEAD;
+      throw err;
+    }
+    const s = this.#state;
+    if ((s === S_REASON || s === S_FIELD || s === S_VALUE) && this.#spanStart < len) {
+      // A span runs past this input: keep its bytes (only these are ever copied).
+      this.#scratch = appendBytes(this.#scratch, this.#carry, chunk, this.#spanStart, len);
+      this.#carry += len - this.#spanStart;
+    }
+    this.#spanStart = 0;
+    this.#offset += p;
+    return p;
+  }
+
+  /**
+   * Signal the end of the stream (the peer closed). Completes a body delimited by the close;
+   * anywhere inside a response it is a truncation.
+   *
+   * @throws ParseError `INVALID_EOF_STATE` when the connection closed mid-response.
+   * @see https://www.rfc-editor.org/rfc/rfc9112#section-8
+   */
+  finish(): void {
+    if (this.#error !== null) throw this.#error;
+    switch (this.#state) {
+      case S_START:
+      case S_CLOSED:
+      case S_UPGRADED:
+        return;
+      case S_BODY_EOF:
+        this.#state = S_CLOSED;
+        this.#onMessageComplete(false);
+        return;
+      default: {
+        const err = new ParseError(
+          'INVALID_EOF_STATE',
+          'Connection closed mid-response',
+          this.#offset,
+        );
+        this.#error = err;
+        this.#state = S_DEAD;
+        throw err;
+      }
+    }
+  }
+
+  #fail(reason: ParseErrorReason, message: string, p: number): never {
+    throw new ParseError(reason, message, this.#offset + p);
+  }
+
+  /** The open span ending at `end`, as a string; joins bytes carried from earlier inputs. */
+  #spanString(buf: Uint8Array, end: number): string {
+    if (this.#carry === 0) return latin1(buf, this.#spanStart, end);
+    this.#scratch = appendBytes(this.#scratch, this.#carry, buf, this.#spanStart, end);
+    const total = this.#carry + end - this.#spanStart;
+    this.#carry = 0;
+    return latin1(this.#scratch, 0, total);
+  }
+
+  #spanName(buf: Uint8Array, end: number): FieldName {
+    if (this.#carry === 0) return fieldName(buf, this.#spanStart, end);
+    this.#scratch = appendBytes(this.#scratch, this.#carry, buf, this.#spanStart, end);
+    const total = this.#carry + end - this.#spanStart;
+    this.#carry = 0;
+    return fieldName(this.#scratch, 0, total);
+  }
+
+  #beginMessage(p: number): void {
+    this.#flags = 0;
+    this.#status = 0;
+    this.#reason = '';
+    this.#contentLength = -1;
+    this.#headerCount = 0;
+    this.#match = 0;
+    this.#headLimit = this.#offset + p + this.#maxHeaderSize;
+    this.#onMessageBegin();
+  }
+
+  #run(buf: Uint8Array, len: number): number {
+    let p = 0;
+    let s = this.#state;
+    while (p < len) {
+      if (s >= S_PROTO && s <= S_HEADERS_CR && p >= this.#headLimit - this.#offset) {
+        this.#fail(
+          'HEADER_OVERFLOW',
+          this.#flags & F_TRAILING ? 'Trailer section too large' : 'Response head too large',
+          p,
+        );
+      }
+      const c = buf[p]!;
+      switch (s) {
+        case S_START: {
+          // llhttp skips CR/LF between messages (RFC 9112 §2.2 allows it before a start line).
+          if (c === CR || c === LF) {
+            p++;
+            break;
+          }
+          this.#beginMessage(p);
+          s = S_PROTO;
+          break;
+        }
+        case S_PROTO: {
+          if (c !== HTTP_SLASH[this.#match]) this.#fail('INVALID_CONSTANT', 'Expected HTTP/', p);
+          p++;
+          if (++this.#match === 5) s = S_MAJOR;
+          break;
+        }
+        case S_MAJOR: {
+          if (c < 0x30 || c > 0x39) this.#fail('INVALID_VERSION', 'Invalid major version', p);
+          this.#major = c - 0x30;
+          p++;
+          s = S_DOT;
+          break;
+        }
+        case S_DOT: {
+          if (c !== 0x2e) this.#fail('INVALID_VERSION', 'Expected dot', p);
+          p++;
+          s = S_MINOR;
+          break;
+        }
+        case S_MINOR: {
+          if (c < 0x30 || c > 0x39) this.#fail('INVALID_VERSION', 'Invalid minor version', p);
+          this.#minor = c - 0x30;
+          // RFC 9112 §2.3: a response on an HTTP/1.1 connection is HTTP/1.x. llhttp also takes
+          // 0.9 and 2.0 here; we do not (README, "Differences from llhttp").
+          if (!(this.#lenient & L_VERSION) && (this.#major !== 1 || this.#minor > 1)) {
+            this.#fail('INVALID_VERSION', 'Invalid HTTP version', p);
+          }
+          p++;
+          s = S_AFTER_VERSION;
+          break;
+        }
+        case S_AFTER_VERSION: {
+          if (c !== SP) this.#fail('INVALID_VERSION', 'Expected space after version', p);
+          p++;
+          this.#match = 0;
+          s = S_CODE;
+          break;
+        }
+        case S_CODE: {
+          if (c < 0x30 || c > 0x39) this.#fail('INVALID_STATUS', 'Invalid status code', p);
+          this.#status = this.#status * 10 + (c - 0x30);
+          p++;
+          if (++this.#match === 3) s = S_AFTER_CODE;
+          break;
+        }
+        case S_AFTER_CODE: {
+          if (c === SP) {
+            p++;
+            this.#spanStart = p;
+            s = S_REASON;
+          } else if (c === CR) {
+            p++;
+            s = S_LINE_CR;
+          } else if (c === LF && this.#lenient & L_CR_BEFORE_LF) {
+            p++;
+            this.#onStatus(this.#status, '', this.#major, this.#minor);
+            s = S_HEADERS_START;
+          } else {
+            this.#fail('INVALID_STATUS', 'Invalid response status', p);
+          }
+          break;
+        }
+        case S_REASON: {
+          // The reason phrase is never interpreted (RFC 9112 §4); like llhttp, any byte but CR/LF.
+          const stop = Math.min(len, this.#headLimit - this.#offset);
+          let i = p;
+          while (i < stop) {
+            const b = buf[i]!;
+            if (b === CR || b === LF) break;
+            i++;
+          }
+          p = i;
+          if (i === stop) break;
+          this.#reason = this.#spanString(buf, i);
+          if (buf[i] === CR) {
+            p++;
+            s = S_LINE_CR;
+          } else if (this.#lenient & L_CR_BEFORE_LF) {
+            p++;
+            this.#onStatus(this.#status, this.#reason, this.#major, this.#minor);
+            s = S_HEADERS_START;
+          } else {
+            this.#fail('CR_EXPECTED', 'Missing expected CR after response line', p);
+          }
+          break;
+        }
+        case S_LINE_CR: {
+          // llhttp 9.4.2 (commit 0df72aa): the status line needs CRLF, a lone CR is an error.
+          if (c === LF) p++;
+          else if (!(this.#lenient & L_LF_AFTER_CR))
+            this.#fail('STRICT', 'Expected LF after CR', p);
+          this.#onStatus(this.#status, this.#reason, this.#major, this.#minor);
+          s = S_HEADERS_START;
+          break;
+        }
+        case S_HEADERS_START: {
+          // RFC 9112 §2.2: whitespace before the first field line must be rejected.
+          if (c === SP) {
+            if (!(this.#lenient & L_HEADERS)) {
+              this.#fail('UNEXPECTED_SPACE', 'Unexpected space after start line', p);
+            }
+            p++;
+          }
+          s = S_FIELD_START;
+          break;
+        }
+        case S_FIELD_START: {
+          if (c === CR) {
+            p++;
+            s = S_HEADERS_CR;
+          } else if (c === LF) {
+            if (!(this.#lenient & L_CR_BEFORE_LF)) {
+              this.#fail('INVALID_HEADER_TOKEN', 'Invalid header field char', p);
+            }
+            p++;
+            s = this.#sectionDone(p);
+            if (s === S_UPGRADED) return p;
+          } else if (c === 0x3a) {
+            this.#fail('INVALID_HEADER_TOKEN', 'Invalid header token', p);
+          } else {
+            if (++this.#headerCount > this.#maxHeaderCount) {
+              this.#fail('TOO_MANY_HEADERS', 'Too many header fields', p);
+            }
+            this.#spanStart = p;
+            s = S_FIELD;
+          }
+          break;
+        }
+        case S_FIELD: {
+          const stop = Math.min(len, this.#headLimit - this.#offset);
+          let i = p;
+          while (i < stop && TOKEN[buf[i]!] === 1) i++;
+          p = i;
+          if (i === stop) break;
+          const b = buf[i]!;
+          if (b === 0x3a) {
+            this.#name = this.#spanName(buf, i);
+            p++;
+            this.#nameComplete(p);
+            s = S_VALUE_WS;
+          } else if (b === SP && this.#lenient & L_HEADERS) {
+            // llhttp's `headers` leniency skips spaces before the colon, only after the names it
+            // parses specially.
+            this.#name = this.#spanName(buf, i);
+            if (this.#name.special === Special.NONE) {
+              this.#fail('INVALID_HEADER_TOKEN', 'Invalid header token', p);
+            }
+            p++;
+            s = S_COLON_WS;
+          } else {
+            // RFC 9112 §5.1: no whitespace between field name and colon (CVE-2021-22959).
+            this.#fail('INVALID_HEADER_TOKEN', 'Invalid header token', p);
+          }
+          break;
+        }
+        case S_COLON_WS: {
+          if (c === SP) {
+            p++;
+          } else if (c === 0x3a) {
+            p++;
+            this.#nameComplete(p);
+            s = S_VALUE_WS;
+          } else {
+            this.#fail('INVALID_HEADER_TOKEN', 'Invalid header token', p);
+          }
+          break;
+        }
+        case S_VALUE_WS: {
+          if (c === SP || c === HT) {
+            p++;
+          } else if (c === CR) {
+            p++;
+            s = S_VALUE_WS_CR;
+          } else if (c === LF) {
+            if (!(this.#lenient & L_CR_BEFORE_LF)) {
+              this.#fail('INVALID_HEADER_TOKEN', 'Invalid header value char', p);
+            }
+            p++;
+            s = S_VALUE_WS_LWS;
+          } else {
+            this.#segmentStart(p, false);
+            this.#spanStart = p;
+            s = S_VALUE;
+          }
+          break;
+        }
+        case S_VALUE_WS_CR: {
+          if (c === LF) p++;
+          else if (!(this.#lenient & L_HEADERS)) this.#fail('STRICT', 'Expected LF after CR', p);
+          s = S_VALUE_WS_LWS;
+          break;
+        }
+        case S_VALUE_WS_LWS: {
+          if (c === SP || c === HT) {
+            if (!(this.#lenient & L_HEADERS)) {
+              this.#fail('INVALID_HEADER_TOKEN', 'Invalid header value char', p);
+            }
+            p++;
+            s = S_VALUE_WS;
+            break;
+          }
+          const special = this.#name!.special;
+          if (this.#value === '') {
+            if (special === Special.CONTENT_LENGTH) {
+              this.#fail('INVALID_CONTENT_LENGTH', 'Empty Content-Length', p);
+            } else if (special === Special.TRANSFER_ENCODING) {
+              this.#fail('INVALID_TRANSFER_ENCODING', 'Empty Transfer-Encoding', p);
+            }
+          }
+          this.#emitField();
+          s = S_FIELD_START;
+          break;
+        }
+        case S_VALUE: {
+          const stop = Math.min(len, this.#headLimit - this.#offset);
+          // Framing fields are scanned raw and checked by their own grammar, so a bad byte in
+          // them reports what llhttp reports (INVALID_CONTENT_LENGTH before INVALID_HEADER_TOKEN).
+          const sp = this.#name!.special;
+          const table = sp === Special.NONE || sp === Special.UPGRADE ? this.#valueTable : NOT_CRLF;
+          let i = p;
+          while (i < stop && table[buf[i]!] === 1) i++;
+          p = i;
+          if (i === stop) break;
+          const b = buf[i]!;
+          if (b !== CR && b !== LF) {
+            this.#fail('INVALID_HEADER_TOKEN', 'Invalid header value char', p);
+          }
+          this.#segmentEnd(this.#spanString(buf, i));
+          p++;
+          if (b === CR) {
+            s = S_VALUE_CR;
+          } else {
+            if (!(this.#lenient & L_CR_BEFORE_LF)) {
+              this.#fail('CR_EXPECTED', 'Missing expected CR after header value', i);
+            }
+            s = S_VALUE_LWS;
+          }
+          break;
+        }
+        case S_VALUE_CR: {
+          // RFC 9112 §2.2: a bare CR inside a field line is invalid (CVE-2023-30589).
+          if (c !== LF) this.#fail('LF_EXPECTED', 'Missing expected LF after header value', p);
+          p++;
+          s = S_VALUE_LWS;
+          break;
+        }
+        case S_VALUE_LWS: {
+          if (c === SP || c === HT) {
+            // obs-fold (RFC 9112 §5.2): rejected unless lenient, then unfolded to SP.
+            if (!(this.#lenient & L_HEADERS)) {
+              this.#fail('INVALID_HEADER_TOKEN', 'Unexpected whitespace after header value', p);
+            }
+            this.#segmentStart(p, true);
+            this.#spanStart = p;
+            s = S_VALUE;
+            break;
+          }
+          this.#emitField();
+          s = S_FIELD_START;
+          break;
+        }
+        case S_HEADERS_CR: {
+          if (c === LF) p++;
+          else if (!(this.#lenient & L_LF_AFTER_CR)) {
+            this.#fail('STRICT', 'Expected LF after headers', p);
+          }
+          s = this.#sectionDone(p);
+          if (s === S_UPGRADED) return p;
+          break;
+        }
+        case S_BODY_CL: {
+          const n = Math.min(this.#remaining, len - p);
+          this.#onBody(buf.subarray(p, p + n));
+          p += n;
+          this.#remaining -= n;
+          if (this.#remaining === 0) s = this.#messageComplete();
+          break;
+        }
+        case S_BODY_EOF: {
+          this.#onBody(buf.subarray(p, len));
+          p = len;
+          break;
+        }
+        case S_CHUNK_SIZE_START: {
+          const v = HEX[c]!;
+          if (v === 0) this.#fail('INVALID_CHUNK_SIZE', 'Invalid character in chunk size', p);
+          this.#remaining = v - 1;
+          this.#chunkDigits = v > 1 ? 1 : 0;
+          p++;
+          s = S_CHUNK_SIZE;
+          break;
+        }
+        case S_CHUNK_SIZE: {
+          const v = HEX[c]!;
+          if (v === 0) {
+            s = S_CHUNK_SIZE_OWS;
+            break;
+          }
+          if (this.#chunkDigits > 0 || v > 1) {
+            // llhttp's limit is 64 bits: 16 significant hex digits.
+            if (++this.#chunkDigits > 16) {
+              this.#fail('INVALID_CHUNK_SIZE', 'Chunk size overflow', p);
+            }
+          }
+          this.#remaining = this.#remaining * 16 + (v - 1);
+          p++;
+          break;
+        }
+        case S_CHUNK_SIZE_OWS: {
+          if (c === SP || c === HT) {
+            // RFC 9112 §7.1 has no whitespace after chunk-size (Funky Chunks, CVE-2025-22871).
+            if (!(this.#lenient & L_SPACES_AFTER_CHUNK_SIZE)) {
+              this.#fail('INVALID_CHUNK_SIZE', 'Invalid character in chunk size', p);
+            }
+            p++;
+          } else if (c === CR) {
+            p++;
+            s = S_CHUNK_SIZE_CR;
+          } else if (c === LF) {
+            if (!(this.#lenient & L_CR_BEFORE_LF)) {
+              this.#fail('CR_EXPECTED', 'Missing expected CR after chunk size', p);
+            }
+            p++;
+            s = this.#chunkHeaderDone(p);
+          } else if (c === 0x3b) {
+            this.#extStart = this.#offset + p;
+            p++;
+            s = S_CHUNK_EXT_START;
+          } else {
+            this.#fail('INVALID_CHUNK_SIZE', 'Invalid character in chunk size', p);
+          }
+          break;
+        }
+        case S_CHUNK_EXT_START: {
+          // llhttp: no whitespace and no empty extension right after `;`.
+          if (c === SP || c === CR)
+            this.#fail('STRICT', 'Invalid character in chunk extensions', p);
+          s = S_CHUNK_EXT_NAME;
+          break;
+        }
+        case S_CHUNK_EXT_NAME:
+        case S_CHUNK_EXT_VALUE:
+        case S_CHUNK_EXT_QUOTED:
+        case S_CHUNK_EXT_QPAIR:
+        case S_CHUNK_EXT_QDONE: {
+          // Extensions are parsed to llhttp's grammar (RFC 9112 §7.1.1) and dropped, within a cap
+          // (CVE-2024-22019: unbounded extensions are a resource exhaustion).
+          if (this.#offset + p - this.#extStart >= this.#maxExt) {
+            this.#fail('CHUNK_EXTENSIONS_OVERFLOW', 'Chunk extensions overflow', p);
+          }
+          s = this.#chunkExtension(s, c, p);
+          p++;
+          // A bare LF accepted as the line end (lenient) ends the chunk header at once.
+          if (s === S_CHUNK_SIZE_START) s = this.#chunkHeaderDone(p);
+          break;
+        }
+        case S_CHUNK_SIZE_CR: {
+          if (c === LF) p++;
+          else if (!(this.#lenient & L_LF_AFTER_CR)) {
+            this.#fail('STRICT', 'Expected LF after chunk size', p);
+          }
+          s = this.#chunkHeaderDone(p);
+          break;
+        }
+        case S_CHUNK_DATA: {
+          const n = Math.min(this.#remaining, len - p);
+          this.#onBody(buf.subarray(p, p + n));
+          p += n;
+          this.#remaining -= n;
+          if (this.#remaining === 0) s = S_CHUNK_DATA_CR;
+          break;
+        }
+        case S_CHUNK_DATA_CR: {
+          if (c === CR) {
+            p++;
+            s = S_CHUNK_DATA_LF;
+          } else if (c === LF) {
+            if (!(this.#lenient & L_CR_BEFORE_LF)) {
+              this.#fail('CR_EXPECTED', 'Missing expected CR after chunk data', p);
+            }
+            p++;
+            s = S_CHUNK_SIZE_START;
+          } else if (this.#lenient & L_CRLF_AFTER_CHUNK) {
+            s = S_CHUNK_SIZE_START;
+          } else {
+            this.#fail('STRICT', 'Expected LF after chunk data', p);
+          }
+          break;
+        }
+        case S_CHUNK_DATA_LF: {
+          if (c === LF) p++;
+          else if (!(this.#lenient & L_CRLF_AFTER_CHUNK)) {
+            this.#fail('STRICT', 'Expected LF after chunk data', p);
+          }
+          s = S_CHUNK_SIZE_START;
+          break;
+        }
+        case S_CLOSED: {
+          if (c === CR || c === LF) {
+            p++;
+          } else if (this.#lenient & L_DATA_AFTER_CLOSE) {
+            p = len;
+          } else {
+            this.#fail('CLOSED_CONNECTION', 'Data after `Connection: close`', p);
+          }
+          break;
+        }
+        default:
+          // S_UPGRADED and S_DEAD never reach the loop (execute() returns or throws first).
+          this.#fail('STRICT', 'Parser used after it stopped', p);
+      }
+    }
+    this.#state = s;
+    return p;
+  }
+
+  /**
+   * One chunk-extension byte: the next state. `S_CHUNK_SIZE_CR` after CR; `S_CHUNK_SIZE_START`
+   * stands for "a bare LF ended the line" (only under `optionalCRBeforeLF`).
+   */
+  #chunkExtension(s: number, c: number, p: number): number {
+    const crlfEnd = (what: string): number => {
+      if (c === CR) return S_CHUNK_SIZE_CR;
+      if (!(this.#lenient & L_CR_BEFORE_LF)) {
+        this.#fail('CR_EXPECTED', `Missing expected CR after chunk extension ${what}`, p);
+      }
+      return S_CHUNK_SIZE_START;
+    };
+    switch (s) {
+      case S_CHUNK_EXT_NAME:
+        if (TOKEN[c] === 1) return S_CHUNK_EXT_NAME;
+        if (c === 0x3d) return S_CHUNK_EXT_VALUE;
+        if (c === 0x3b) return S_CHUNK_EXT_START;
+        if (c === CR || c === LF) return crlfEnd('name');
+        return this.#fail('STRICT', 'Invalid character in chunk extensions name', p);
+      case S_CHUNK_EXT_VALUE:
+        if (c === 0x22) return S_CHUNK_EXT_QUOTED;
+        if (TOKEN[c] === 1) return S_CHUNK_EXT_VALUE;
+        if (c === 0x3b) return S_CHUNK_EXT_START;
+        if (c === CR || c === LF) return crlfEnd('value');
+        return this.#fail('STRICT', 'Invalid character in chunk extensions value', p);
+      case S_CHUNK_EXT_QUOTED:
+        if (QDTEXT[c] === 1) return S_CHUNK_EXT_QUOTED;
+        if (c === 0x22) return S_CHUNK_EXT_QDONE;
+        if (c === 0x5c) return S_CHUNK_EXT_QPAIR;
+        return this.#fail('STRICT', 'Invalid character in chunk extensions quoted value', p);
+      case S_CHUNK_EXT_QPAIR:
+        if (QUOTED_PAIR[c] === 1) return S_CHUNK_EXT_QUOTED;
+        return this.#fail('STRICT', 'Invalid quoted-pair in chunk extensions quoted value', p);
+      default:
+        if (c === 0x3b) return S_CHUNK_EXT_START;
+        if (c === CR || c === LF) return crlfEnd('value');
+        return this.#fail('STRICT', 'Invalid character in chunk extensions quote value', p);
+    }
+  }
+
+  #chunkHeaderDone(p: number): number {
+    if (this.#remaining > 0) return S_CHUNK_DATA;
+    // Last chunk: the trailer section follows, under the same size and count limits as a head.
+    this.#flags |= F_TRAILING;
+    this.#headerCount = 0;
+    this.#headLimit = this.#offset + p + this.#maxHeaderSize;
+    return S_FIELD_START;
+  }
+
+  /** A field name ended at its colon; llhttp refuses Content-Length with Transfer-Encoding here. */
+  #nameComplete(p: number): void {
+    this.#value = '';
+    const special = this.#name!.special;
+    if (this.#lenient & L_CHUNKED_LENGTH) return;
+    // RFC 9112 §6.3 rule 3: both present "ought to be handled as an error" (smuggling).
+    if (special === Special.CONTENT_LENGTH && this.#flags & F_TRANSFER_ENCODING) {
+      this.#fail(
+        'INVALID_CONTENT_LENGTH',
+        "Content-Length can't be present with Transfer-Encoding",
+        p,
+      );
+    } else if (special === Special.TRANSFER_ENCODING && this.#flags & F_CONTENT_LENGTH) {
+      this.#fail(
+        'INVALID_TRANSFER_ENCODING',
+        "Transfer-Encoding can't be present with Content-Length",
+        p,
+      );
+    }
+  }
+
+  /** A value segment (the value, or an obs-fold continuation) starts at `p`. */
+  #segmentStart(p: number, fold: boolean): void {
+    this.#segmentAbs = this.#offset + p;
+    this.#fold = fold;
+    switch (this.#name!.special) {
+      case Special.CONTENT_LENGTH:
+        // llhttp refuses any second Content-Length, even an identical one (RFC 9110 §8.6 would
+        // allow identical values; we match llhttp, see README).
+        if (this.#flags & F_CONTENT_LENGTH) {
+          this.#fail('UNEXPECTED_CONTENT_LENGTH', 'Duplicate Content-Length', p);
+        }
+        break;
+      case Special.TRANSFER_ENCODING:
+        // Only the final coding decides chunked (RFC 9112 §6.3 rule 4); each TE field restarts
+        // the decision, and an unfolded continuation never ends in a recognised `chunked`.
+        this.#flags = (this.#flags | F_TRANSFER_ENCODING) & ~F_CHUNKED;
+        break;
+      case Special.UPGRADE:
+        this.#flags |= F_UPGRADE;
+        break;
+      default:
+    }
+  }
+
+  /** A value segment ended (CR or LF): add it to the value and apply its framing meaning. */
+  #segmentEnd(seg: string): void {
+    const special = this.#name!.special;
+    if (this.#fold) {
+      // An obs-fold continuation: each whitespace byte of the fold becomes SP (RFC 9112 §5.2).
+      let i = 0;
+      while (i < seg.length && isSpaceOrTab(seg.charCodeAt(i))) i++;
+      this.#value += ' '.repeat(i) + seg.slice(i);
+      if (special === Special.TRANSFER_ENCODING) {
+        // llhttp reads a folded Transfer-Encoding continuation as a plain value: never chunked.
+        this.#checkValueChars(seg, 0);
+        return;
+      }
+    } else {
+      this.#value = seg;
+    }
+    switch (special) {
+      case Special.CONTENT_LENGTH:
+        this.#contentLengthValue(seg);
+        break;
+      case Special.TRANSFER_ENCODING:
+        this.#transferEncodingValue(seg);
+        break;
+      case Special.CONNECTION:
+        this.#connectionValue(seg);
+        break;
+      default:
+    }
+  }
+
+  /** `Content-Length = 1*DIGIT` (RFC 9110 §8.6), trailing OWS allowed, 64-bit like llhttp. */
+  #contentLengthValue(v: string): void {
+    let i = 0;
+    let start = -1;
+    while (i < v.length) {
+      const c = v.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      if (start < 0 && c !== 0x30) start = i;
+      if (start >= 0) {
+        const digits = i - start + 1;
+        if (digits > 20 || (digits === 20 && v.slice(start, i + 1) > U64_MAX)) {
+          this.#failAt('INVALID_CONTENT_LENGTH', 'Content-Length overflow', i);
+        }
+      }
+      i++;
+    }
+    const digitsEnd = i;
+    while (i < v.length && isSpaceOrTab(v.charCodeAt(i))) i++;
+    if (i < v.length) {
+      this.#failAt('INVALID_CONTENT_LENGTH', 'Invalid character in Content-Length', i);
+    }
+    this.#flags |= F_CONTENT_LENGTH;
+    this.#contentLength = digitsEnd === 0 ? 0 : Number(v.slice(0, digitsEnd));
+  }
+
+  /** llhttp's reading of one Transfer-Encoding value: chunked iff it is the last coding. */
+  #transferEncodingValue(v: string): void {
+    let i = 0;
+    let chunked = false;
+    for (;;) {
+      // header_value_te_chunked
+      const m = matchLower(v, i, 'chunked');
+      i += m;
+      if (m === 7) {
+        while (i < v.length && v.charCodeAt(i) === SP) i++;
+        if (i === v.length) {
+          chunked = true;
+          break;
+        }
+      }
+      // header_value_te_token
+      while (i < v.length) {
+        const c = v.charCodeAt(i);
+        if (c === 0x2c || LIST_TOKEN[c] !== 1) break;
+        i++;
+      }
+      if (i < v.length && v.charCodeAt(i) === 0x2c) {
+        i++;
+        while (i < v.length && isSpaceOrTab(v.charCodeAt(i))) i++;
+        continue;
+      }
+      break;
+    }
+    if (chunked) this.#flags |= F_CHUNKED;
+    else this.#checkValueChars(v, i);
+  }
+
+  /** llhttp's reading of a Connection value: `close`, `keep-alive`, `upgrade` tokens in a list. */
+  #connectionValue(v: string): void {
+    let i = 0;
+    while (i < v.length) {
+      while (i < v.length && isSpaceOrTab(v.charCodeAt(i))) i++;
+      let flag = 0;
+      let m = 0;
+      if (matchLower(v, i, 'close') === 5) {
+        flag = F_CLOSE;
+        m = 5;
+      } else if (matchLower(v, i, 'keep-alive') === 10) {
+        flag = F_KEEP_ALIVE;
+        m = 10;
+      } else if (matchLower(v, i, 'upgrade') === 7) {
+        flag = F_CONN_UPGRADE;
+        m = 7;
+      }
+      if (flag !== 0) {
+        i += m;
+        while (i < v.length && isSpaceOrTab(v.charCodeAt(i))) i++;
+        if (i === v.length) {
+          this.#flags |= flag;
+          return;
+        }
+        if (v.charCodeAt(i) === 0x2c) {
+          this.#flags |= flag;
+          i++;
+          continue;
+        }
+      }
+      while (i < v.length) {
+        const c = v.charCodeAt(i);
+        if (c === 0x2c || LIST_TOKEN[c] !== 1) break;
+        i++;
+      }
+      if (i < v.length && v.charCodeAt(i) === 0x2c) {
+        i++;
+        continue;
+      }
+      this.#checkValueChars(v, i);
+      return;
+    }
+  }
+
+  #checkValueChars(v: string, from: number): void {
+    const table = this.#valueTable;
+    for (let i = from; i < v.length; i++) {
+      if (table[v.charCodeAt(i)] !== 1) {
+        this.#failAt('INVALID_HEADER_TOKEN', 'Invalid header value char', i);
+      }
+    }
+  }
+
+  /** Fail at index `i` of the current value segment. */
+  #failAt(reason: ParseErrorReason, message: string, i: number): never {
+    throw new ParseError(reason, message, this.#segmentAbs + i);
+  }
+
+  #emitField(): void {
+    const name = this.#name!;
+    const value = trimEnd(this.#value);
+    if (this.#flags & F_TRAILING) this.#onTrailer(name.name, value, name.lower);
+    else this.#onHeader(name.name, value, name.lower);
+    this.#value = '';
+  }
+
+  /** The blank line after the head or the trailer section was consumed; `p` is the next byte. */
+  #sectionDone(p: number): number {
+    if (this.#flags & F_TRAILING) return this.#messageComplete();
+    return this.#headersComplete(p);
+  }
+
+  /** llhttp_should_keep_alive without the needs-EOF part (RFC 9112 §9.3). */
+  #persistent(): boolean {
+    if (this.#major > 0 && this.#minor > 0) return (this.#flags & F_CLOSE) === 0;
+    return (this.#flags & F_KEEP_ALIVE) !== 0;
+  }
+
+  #headersComplete(p: number): number {
+    const status = this.#status;
+    const informational = status >= 100 && status < 200 && status !== 101;
+    const method =
+      this.#methodHead < this.#methods.length
+        ? this.#methods[this.#methodHead]!
+        : this.#defaultMethod;
+
+    if (informational) {
+      // RFC 9110 §15.2: interim responses have no content; the final response follows.
+      if (++this.#informational > this.#maxInformational) {
+        this.#fail('TOO_MANY_INFORMATIONAL', 'Too many 1xx responses', p);
+      }
+      this.#keepAlive = this.#persistent();
+      this.#onInformational(this.#head(method, BodyKind.NONE, false));
+      return this.#afterMessage();
+    }
+    this.#informational = 0;
+    if (this.#methodHead < this.#methods.length) this.#methodHead++;
+
+    // RFC 9110 §15.2.2 (101) and §9.3.6 (2xx to CONNECT): the connection changes protocol.
+    let upgrade = status === 101 || (method === 'CONNECT' && status >= 200 && status < 300);
+    let kind: BodyKind;
+    if (upgrade || method === 'HEAD' || status === 204 || status === 304) {
+      kind = BodyKind.NONE; // RFC 9112 §6.3 rule 1
+    } else if (this.#flags & F_CHUNKED) {
+      kind = BodyKind.CHUNKED;
+    } else if (this.#flags & F_TRANSFER_ENCODING) {
+      kind = BodyKind.UNTIL_EOF; // RFC 9112 §6.3 rule 4: final coding not chunked → read to close
+    } else if (this.#flags & F_CONTENT_LENGTH) {
+      kind = this.#contentLength === 0 ? BodyKind.NONE : BodyKind.CONTENT_LENGTH;
+    } else {
+      kind = BodyKind.UNTIL_EOF; // RFC 9112 §6.3 rule 8
+    }
+    this.#keepAlive = kind !== BodyKind.UNTIL_EOF && this.#persistent();
+    const directive = this.#onHeadersComplete(this.#head(method, kind, upgrade));
+    if (directive === HeadersDirective.STOP) {
+      upgrade = true;
+      kind = BodyKind.NONE;
+    } else if (directive === HeadersDirective.SKIP_BODY && kind !== BodyKind.NONE) {
+      kind = BodyKind.NONE;
+      this.#keepAlive = this.#persistent();
+    }
+    if (upgrade) {
+      this.#state = S_UPGRADED;
+      this.#upgradeOffset = this.#offset + p;
+      this.#onMessageComplete(this.#keepAlive);
+      return S_UPGRADED;
+    }
+    switch (kind) {
+      case BodyKind.CONTENT_LENGTH:
+        this.#remaining = this.#contentLength;
+        return S_BODY_CL;
+      case BodyKind.CHUNKED:
+        return S_CHUNK_SIZE_START;
+      case BodyKind.UNTIL_EOF:
+        return S_BODY_EOF;
+      default:
+        return this.#messageComplete();
+    }
+  }
+
+  #head(method: string, bodyKind: BodyKind, upgrade: boolean): ResponseHead {
+    return {
+      versionMajor: this.#major,
+      versionMinor: this.#minor,
+      status: this.#status,
+      reason: this.#reason,
+      method,
+      keepAlive: this.#keepAlive,
+      upgrade,
+      bodyKind,
+      contentLength: this.#flags & F_CONTENT_LENGTH ? this.#contentLength : -1,
+    };
+  }
+
+  #messageComplete(): number {
+    // Connection options in a trailer section count too, as in llhttp.
+    if (this.#flags & F_TRAILING) this.#keepAlive = this.#persistent();
+    this.#onMessageComplete(this.#keepAlive);
+    return this.#afterMessage();
+  }
+
+  #afterMessage(): number {
+    if (this.#keepAlive || this.#lenient & L_KEEP_ALIVE) return S_START;
+    // RFC 9112 §9.6: nothing may follow a response that closes the connection.
+    return S_CLOSED;
+  }
+}
