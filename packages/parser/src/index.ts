@@ -3,9 +3,13 @@
  * @gdhttp/parser — a strict, fast, sans-IO HTTP/1.1 codec: incremental response parser, request
  * serializer and Godot's query strings. See README.md.
  */
-
+export { latin1ToBytes } from './latin1-to-bytes.js';
 export type { ParseErrorReason } from './parse-error.js';
 export { ParseError } from './parse-error.js';
+export type { QueryValue } from './query-string-from-dict.js';
+export { queryStringFromDict } from './query-string-from-dict.js';
+export type { RequestPart } from './request-error.js';
+export { RequestError } from './request-error.js';
 export type {
   LenientFlags,
   ResponseHandler,
@@ -21,3 +25,10 @@ export {
   HeadersDirective,
   ResponseParser,
 } from './response-parser.js';
+export {
+  hasHeader,
+  isValidHeader,
+  isValidMethod,
+  isValidTarget,
+  serializeRequest,
+} from './serialize-request.js';

@@ -1,0 +1,122 @@
+import { ErrorCode } from '@gdhttp/constants';
+import { describe, expect, it } from 'vitest';
+import { RequestError } from './request-error.js';
+import {
+  hasHeader,
+  isValidHeader,
+  isValidMethod,
+  isValidTarget,
+  serializeRequest,
+} from './serialize-request.js';
+
+const text = (b: Uint8Array): string => String.fromCharCode(...b);
+
+function refusal(fn: () => unknown): RequestError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof RequestError) return err;
+    throw err;
+  }
+  throw new Error('expected a RequestError');
+}
+
+describe('serializeRequest', () => {
+  it('writes the request line, headers in order, a blank line and the body', () => {
+    const out = serializeRequest('POST', '/a?b=1', ['Host: x', 'X-A: 1'], 'hi');
+    expect(text(out)).toBe('POST /a?b=1 HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\r\nhi');
+  });
+
+  it('encodes non-ASCII targets, headers and string bodies as UTF-8 like Godot', () => {
+    const out = serializeRequest('GET', '/é', ['X: ü'], '€😀');
+    expect(Array.from(out.subarray(4, 7))).toEqual([0x2f, 0xc3, 0xa9]);
+    expect(Array.from(out.subarray(out.length - 7))).toEqual([
+      0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80,
+    ]);
+  });
+
+  it('copies a byte body verbatim', () => {
+    const out = serializeRequest('PUT', '/', [], new Uint8Array([0, 13, 10, 255]));
+    expect(Array.from(out.subarray(out.length - 4))).toEqual([0, 13, 10, 255]);
+  });
+
+  it('accepts absolute-form, authority-form for CONNECT and * for OPTIONS', () => {
+    expect(text(serializeRequest('GET', 'http://h:8/p', [], ''))).toMatch(/^GET http:\/\/h:8\/p /);
+    expect(text(serializeRequest('CONNECT', 'h:443', [], ''))).toMatch(/^CONNECT h:443 /);
+    expect(text(serializeRequest('OPTIONS', '*', [], ''))).toMatch(/^OPTIONS \* /);
+  });
+
+  it('refuses CR, LF or NUL in a header with INVALID_PARAMETER and the header index', () => {
+    for (const bad of ['X: a\r\nY: b', 'X: a\nb', 'X: a\0b', 'X: a\rb']) {
+      const err = refusal(() => serializeRequest('GET', '/', ['Ok: 1', bad], ''));
+      expect(err.part).toBe('header');
+      expect(err.index).toBe(1);
+      expect(err.code).toBe(ErrorCode.INVALID_PARAMETER);
+      expect(err.message).not.toContain('a\r');
+    }
+  });
+
+  it('refuses a method that is not a token', () => {
+    for (const bad of ['', 'GE T', 'GET\r\n', 'G\0', 'GÉT']) {
+      expect(refusal(() => serializeRequest(bad, '/', [], '')).part).toBe('method');
+    }
+  });
+
+  it('refuses targets of the wrong form or with whitespace and control bytes', () => {
+    const cases: [string, string][] = [
+      ['GET', ''],
+      ['GET', 'index.html'],
+      ['GET', 'HTTP://x/'],
+      ['GET', '/a b'],
+      ['GET', '/a\r\nX: y'],
+      ['GET', '/\0'],
+      ['GET', '*'],
+      ['CONNECT', ':443'],
+      ['CONNECT', 'host:'],
+      ['CONNECT', 'host'],
+    ];
+    for (const [method, target] of cases) {
+      expect(refusal(() => serializeRequest(method, target, [], '')).part).toBe('target');
+    }
+  });
+});
+
+describe('isValidHeader', () => {
+  it('accepts token names with any value, including an empty one', () => {
+    expect(isValidHeader('X:')).toBe(true);
+    expect(isValidHeader('X: ')).toBe(true);
+    expect(isValidHeader('Accept: */*')).toBe(true);
+  });
+
+  it("refuses what Godot's verify_headers refuses and whitespace around the name", () => {
+    for (const bad of ['', 'InvalidHeader', ':', ': x', ' Host: x', 'Host : x', 'A B: c']) {
+      expect(isValidHeader(bad)).toBe(false);
+    }
+  });
+});
+
+describe('isValidMethod', () => {
+  it('accepts tokens and refuses everything else', () => {
+    expect(isValidMethod('PATCH')).toBe(true);
+    expect(isValidMethod('M-SEARCH')).toBe(true);
+    expect(isValidMethod('GET /')).toBe(false);
+  });
+});
+
+describe('isValidTarget', () => {
+  it('applies the CONNECT and OPTIONS rules only to those methods', () => {
+    expect(isValidTarget('OPTIONS', '*')).toBe(true);
+    expect(isValidTarget('CONNECT', 'a:1')).toBe(true);
+    expect(isValidTarget('GET', 'a:1')).toBe(false);
+  });
+});
+
+describe('hasHeader', () => {
+  it("matches Godot's rule: the name then a colon, case-insensitively, at position 0", () => {
+    expect(hasHeader(['host: a'], 'Host')).toBe(true);
+    expect(hasHeader(['HOST:a'], 'Host')).toBe(true);
+    expect(hasHeader([' Host: a'], 'Host')).toBe(false);
+    expect(hasHeader(['Host : a'], 'Host')).toBe(false);
+    expect(hasHeader(['Hostname: a'], 'Host')).toBe(false);
+  });
+});

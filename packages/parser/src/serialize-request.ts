@@ -1,0 +1,152 @@
+import { TOKEN } from './internal/tables.js';
+import { utf8Length, writeUtf8 } from './internal/utf8.js';
+import { RequestError } from './request-error.js';
+
+const CRLF_NUL = /[\r\n\0]/;
+
+function isTokenString(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f || TOKEN[c] !== 1) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether `method` can be sent as a request method: a non-empty token (RFC 9110 §9.1).
+ *
+ * @param method - the method, e.g. `'GET'`.
+ * @returns true when it is a token.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-9.1
+ */
+export function isValidMethod(method: string): boolean {
+  return isTokenString(method);
+}
+
+/**
+ * Whether `target` is a request target `method` may send: Godot's URL-form rule (`CONNECT` needs
+ * `host:port` with the colon neither first nor last; `OPTIONS` may be `*`; everything else starts
+ * with `/`, `http://` or `https://`, case-sensitively) plus RFC 9112 §3.2: no whitespace, control
+ * bytes or DEL anywhere, so the request line cannot be split. Non-ASCII characters are allowed and
+ * sent as UTF-8, as Godot sends them.
+ *
+ * @param method - the request method.
+ * @param target - the request target.
+ * @returns true when the target may be sent.
+ * @see https://www.rfc-editor.org/rfc/rfc9112#section-3.2
+ */
+export function isValidTarget(method: string, target: string): boolean {
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return false;
+  }
+  if (method === 'CONNECT') {
+    // authority-form (RFC 9112 §3.2.3); Godot: a ':' that is not the first or last character.
+    const colon = target.indexOf(':');
+    return colon > 0 && colon < target.length - 1;
+  }
+  if (method === 'OPTIONS' && target === '*') return true; // asterisk-form, RFC 9112 §3.2.4
+  return target.startsWith('/') || target.startsWith('http://') || target.startsWith('https://');
+}
+
+/**
+ * Whether a Godot-style header string may be sent: `name:` then the value, where the name is a
+ * token starting at index 0 (no whitespace before or after it: RFC 9112 §5.1) and the value has
+ * no CR, LF or NUL (RFC 9110 §5.5; they would split the request). A header this accepts also
+ * passes Godot's own `verify_headers` rule (non-empty after trimming, first `:` at index ≥ 1).
+ *
+ * @param header - e.g. `'Accept: text/html'`.
+ * @returns true when the header may be sent.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-5.5
+ */
+export function isValidHeader(header: string): boolean {
+  const colon = header.indexOf(':');
+  if (colon < 1) return false;
+  for (let i = 0; i < colon; i++) {
+    const c = header.charCodeAt(i);
+    if (c > 0x7f || TOKEN[c] !== 1) return false;
+  }
+  return !CRLF_NUL.test(header);
+}
+
+/**
+ * Godot's suppression rule for automatic headers: true when some header starts with `name`
+ * immediately followed by `:`, compared case-insensitively at position 0 (so `" Host: x"` or
+ * `"Host : x"` do not count).
+ *
+ * @param headers - Godot-style `"Name: value"` strings.
+ * @param name - the header name, e.g. `'Host'`.
+ * @returns true when the caller already supplies that header.
+ * @example
+ * ```ts
+ * hasHeader(['host: example.com'], 'Host'); // true
+ * ```
+ */
+export function hasHeader(headers: readonly string[], name: string): boolean {
+  const n = name.length;
+  const lower = name.toLowerCase();
+  for (const h of headers) {
+    if (h.length > n && h.charCodeAt(n) === 0x3a && h.slice(0, n).toLowerCase() === lower) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Serialize a request: `METHOD target HTTP/1.1`, the headers in order (unchanged, as Godot sends
+ * them), an empty line, then the body. The head is UTF-8 as Godot writes it; a string body is
+ * UTF-8 too. Nothing is added: the client appends Godot's automatic headers (Host,
+ * Content-Length, User-Agent, Accept) itself.
+ *
+ * @param method - the method token, e.g. `'GET'`.
+ * @param target - origin-form, absolute-form, authority-form (CONNECT) or `*` (OPTIONS).
+ * @param headers - Godot-style `"Name: value"` strings.
+ * @param body - bytes, or a string sent as UTF-8.
+ * @returns one buffer holding the whole request.
+ * @throws RequestError when the method, the target or a header would be unsafe or malformed.
+ * @example
+ * ```ts
+ * const bytes = serializeRequest('GET', '/index.html', ['Host: example.com'], '');
+ * // "GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n"
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9112#section-3
+ */
+export function serializeRequest(
+  method: string,
+  target: string,
+  headers: readonly string[],
+  body: Uint8Array | string = '',
+): Uint8Array {
+  if (!isTokenString(method)) throw new RequestError('method', 'Request method is not a token');
+  if (!isValidTarget(method, target)) {
+    throw new RequestError('target', `Request target is not a valid form for ${method}`);
+  }
+  // Method and target are ASCII-checked above except for non-ASCII target characters.
+  let size = method.length + 1 + utf8Length(target) + 11; // " HTTP/1.1\r\n"
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
+    if (!isValidHeader(h)) {
+      throw new RequestError('header', `Header ${i} is not a valid "name: value" field`, i);
+    }
+    size += utf8Length(h) + 2;
+  }
+  size += 2;
+  const bodyLength = typeof body === 'string' ? utf8Length(body) : body.length;
+  const out = new Uint8Array(size + bodyLength);
+  let at = writeUtf8(method, out, 0);
+  out[at++] = 0x20;
+  at = writeUtf8(target, out, at);
+  at = writeUtf8(' HTTP/1.1\r\n', out, at);
+  for (let i = 0; i < headers.length; i++) {
+    at = writeUtf8(headers[i]!, out, at);
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+  }
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  if (typeof body === 'string') writeUtf8(body, out, at);
+  else out.set(body, at);
+  return out;
+}
