@@ -50,7 +50,7 @@ export interface DifferentialReport {
  */
 export function runDifferential(opts: {
   reference: ResponseOracle;
-  subject: ResponseOracle;
+  subject: (chunks: Uint8Array[], opts: { method: string }) => OracleResult;
   seed: number;
   count: number;
   classes: readonly DivergenceClass[];
@@ -77,7 +77,10 @@ export function runDifferential(opts: {
     const subject = opts.subject(chunks, { method: c.method });
     if (reference.error) report.rejected++;
     else report.accepted++;
-    const diff = diffResults(reference, subject, { keepAlive: true });
+    const diff = diffResults(reference, subject, {
+      keepAlive: true,
+      verdictOnlyWhenRejected: true,
+    });
     if (diff === null) continue;
     const d: Divergence = { input: c.text, method: c.method, reference, subject, diff };
     const cls = opts.classes.find((k) => k.matches(d));

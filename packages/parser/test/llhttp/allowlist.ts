@@ -28,3 +28,30 @@ export const llhttpVersionSkew: AllowedDifference[] = [
       '9.3.x ignores it and frames the body by Content-Length.',
   },
 ];
+
+/**
+ * Cases where gdhttp's parser deliberately differs from llhttp v9.4.x (each also listed in
+ * `packages/parser/README.md` under "Differences from llhttp").
+ */
+export const gdhttpDifferences: AllowedDifference[] = [
+  {
+    id: 'sample-02-rtsp-response',
+    reason: 'Only HTTP/1.0 and HTTP/1.1 status lines are accepted; llhttp also parses RTSP/1.x.',
+  },
+  {
+    id: 'sample-03-ice-response',
+    reason: 'Only HTTP/1.0 and HTTP/1.1 status lines are accepted; llhttp also parses ICE/1.x.',
+  },
+  {
+    id: 'sample-18-http-version-0-9',
+    reason:
+      'Only HTTP/1.0 and HTTP/1.1 status lines are accepted; llhttp accepts HTTP/0.9 (and 2.0).',
+  },
+  {
+    id: 'connection-07-http-1-1-with-keep-alive-disabled-content-length-lenient',
+    reason:
+      'Harness: the gdhttp oracle takes leniency as all-or-nothing and this case needs ' +
+      'data_after_close alone; with every leniency on (keep_alive included) llhttp itself also ' +
+      'parses the trailing bytes as a next response and rejects them.',
+  },
+];

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseResponseNative } from '../oracle/llhttp-native.ts';
 import { parseResponseWasm } from '../oracle/llhttp-wasm.ts';
-import type { ResponseOracle } from '../oracle/types.ts';
+import type { OracleResult } from '../oracle/types.ts';
 import { coarse, diffCoarse } from '../support/compare.ts';
+import { parseResponseAll } from '../support/gdhttp-oracle.ts';
 import { scanSplit } from '../support/split.ts';
-import { llhttpVersionSkew } from './allowlist.ts';
+import { gdhttpDifferences, llhttpVersionSkew } from './allowlist.ts';
 import { loadLlhttpCases } from './cases.ts';
 
 const cases = loadLlhttpCases();
@@ -14,9 +15,12 @@ const cases = loadLlhttpCases();
  * distinct differences from llhttp's expected coarse events.
  */
 function runCase(
-  oracle: ResponseOracle,
+  oracle: (
+    chunks: Uint8Array[],
+    opts: { method: string; lenient: boolean; eof: boolean; maxHeaderSize: number },
+  ) => OracleResult,
   { meta, input }: (typeof cases)[number],
-  opts: { errorCodes: boolean; lenient: boolean | number },
+  opts: { errorCodes: boolean; lenient: boolean },
 ): string[] {
   const sizes = meta.scan ? Array.from({ length: input.length }, (_, i) => i + 1) : [input.length];
   const found = new Set<string>();
@@ -48,7 +52,11 @@ describe('llhttp response suite (translated)', () => {
       it('matches every case at every scan size, except the listed version skew', () => {
         const failures: string[] = [];
         for (const c of cases) {
-          const diffs = runCase(oracle, c, { errorCodes: true, lenient: c.meta.lenient });
+          const diffs = runCase(
+            (chunks, o) => oracle(chunks, { ...o, lenient: c.meta.lenient }),
+            c,
+            { errorCodes: true, lenient: false },
+          );
           if (skew.has(c.meta.id)) {
             // an allow-listed case must really differ, or the entry has rotted
             if (diffs.length === 0) failures.push(`${c.meta.id}: allow-listed but passes`);
@@ -60,4 +68,24 @@ describe('llhttp response suite (translated)', () => {
       });
     });
   }
+
+  describe('gdhttp ResponseParser', () => {
+    const allowed = new Map(gdhttpDifferences.map((a) => [a.id, a.reason]));
+    it('matches every case at every scan size, except the listed policy differences', () => {
+      const failures: string[] = [];
+      for (const c of cases) {
+        // the gdhttp oracle takes leniency as all-or-nothing
+        const diffs = runCase(parseResponseAll, c, {
+          errorCodes: false,
+          lenient: c.meta.lenient !== 0,
+        });
+        if (allowed.has(c.meta.id)) {
+          if (diffs.length === 0) failures.push(`${c.meta.id}: allow-listed but passes`);
+        } else {
+          for (const d of diffs) failures.push(`${c.meta.id}: ${d}`);
+        }
+      }
+      expect(failures).toEqual([]);
+    });
+  });
 });
