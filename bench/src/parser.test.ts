@@ -2,13 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { corpora } from './parser/corpora.ts';
 import { adapters, SLICE } from './parser.ts';
 
-describe('parser benchmark adapters', async () => {
-  const list = await adapters();
+describe('parser benchmark adapters', () => {
+  const list = adapters();
   const small = corpora(64 << 10);
 
-  it('includes the two llhttp builds', () => {
+  it('includes gdhttp and the two llhttp builds', () => {
     expect(list.map((a) => a.name)).toEqual(
-      expect.arrayContaining(['llhttp wasm (undici)', `llhttp ${process.versions.llhttp} native`]),
+      expect.arrayContaining([
+        'gdhttp ResponseParser',
+        'llhttp wasm (undici)',
+        `llhttp ${process.versions.llhttp} native`,
+      ]),
     );
   });
 

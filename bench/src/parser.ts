@@ -6,14 +6,15 @@
  */
 import type { ParserAdapter, PassResult } from './parser/adapter.ts';
 import { type Corpus, corpora } from './parser/corpora.ts';
+import { gdhttp } from './parser/gdhttp.ts';
 import { llhttpNative } from './parser/llhttp-native.ts';
 import { llhttpWasm, undiciVersion } from './parser/llhttp-wasm.ts';
 
 export const SLICE = 64 * 1024;
 
 /** Every adapter, ours first. */
-export async function adapters(): Promise<ParserAdapter[]> {
-  return [llhttpWasm, llhttpNative];
+export function adapters(): ParserAdapter[] {
+  return [gdhttp, llhttpWasm, llhttpNative];
 }
 
 export interface Measurement {
@@ -102,7 +103,7 @@ const TARGETS: Record<string, number> = { small: 1.0, cdn: 1.0, large: 2.0, chun
 
 export async function run(flags: string[]): Promise<void> {
   const quick = flags.includes('--quick');
-  const list = await adapters();
+  const list = adapters();
   const opts = quick
     ? { reps: 3, warmup: 2, minRepSeconds: 0.05 }
     : { reps: 7, warmup: 3, minRepSeconds: 0.25 };
