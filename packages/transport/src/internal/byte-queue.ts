@@ -1,0 +1,127 @@
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A FIFO of received chunks that hands bytes out without concatenating on every arrival.
+ *
+ * Reads that fit inside the first chunk return a view (no copy); only a read spanning chunks
+ * copies, and then only the bytes it returns. Socket chunks are never reused by Node, so views
+ * over them stay valid after the queue lets go of them.
+ */
+export class ByteQueue {
+  #chunks: Uint8Array[] = [];
+  // Index of the first live chunk: advancing it instead of shift() keeps reads O(1).
+  #first = 0;
+  // Bytes of the first live chunk already handed out.
+  #offset = 0;
+  #length = 0;
+
+  /** Bytes queued and not yet read. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Appends a chunk (kept by reference). */
+  push(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
+    this.#chunks.push(chunk);
+    this.#length += chunk.byteLength;
+  }
+
+  /** Puts bytes back at the front, for a reader that took more than it consumed. */
+  unshift(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
+    this.#compact();
+    this.#chunks.unshift(chunk);
+    this.#length += chunk.byteLength;
+  }
+
+  /** Removes and returns up to `max` bytes: a view when they lie in one chunk, else one copy. */
+  read(max: number): Uint8Array {
+    const want = Math.min(max, this.#length);
+    if (want <= 0) return EMPTY;
+    const head = this.#chunks[this.#first]!;
+    const inHead = head.byteLength - this.#offset;
+    if (want <= inHead) {
+      const view = head.subarray(this.#offset, this.#offset + want);
+      this.#advance(want);
+      return view;
+    }
+    const out = new Uint8Array(want);
+    let filled = 0;
+    while (filled < want) {
+      const chunk = this.#chunks[this.#first]!;
+      const take = Math.min(want - filled, chunk.byteLength - this.#offset);
+      out.set(chunk.subarray(this.#offset, this.#offset + take), filled);
+      filled += take;
+      this.#advance(take);
+    }
+    return out;
+  }
+
+  /** A copy of up to `max` leading bytes, left in the queue (for small protocol heads only). */
+  peek(max: number): Uint8Array {
+    const want = Math.min(max, this.#length);
+    const out = new Uint8Array(want);
+    let filled = 0;
+    let index = this.#first;
+    let offset = this.#offset;
+    while (filled < want) {
+      const chunk = this.#chunks[index]!;
+      const take = Math.min(want - filled, chunk.byteLength - offset);
+      out.set(chunk.subarray(offset, offset + take), filled);
+      filled += take;
+      index += 1;
+      offset = 0;
+    }
+    return out;
+  }
+
+  /** Drops `count` leading bytes. */
+  skip(count: number): void {
+    let left = Math.min(count, this.#length);
+    while (left > 0) {
+      const chunk = this.#chunks[this.#first]!;
+      const take = Math.min(left, chunk.byteLength - this.#offset);
+      this.#advance(take);
+      left -= take;
+    }
+  }
+
+  /** Removes every queued byte and returns them as views, oldest first. */
+  drain(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = this.#first; i < this.#chunks.length; i++) {
+      const chunk = this.#chunks[i]!;
+      out.push(i === this.#first ? chunk.subarray(this.#offset) : chunk);
+    }
+    this.clear();
+    return out;
+  }
+
+  /** Forgets every queued byte. */
+  clear(): void {
+    this.#chunks = [];
+    this.#first = 0;
+    this.#offset = 0;
+    this.#length = 0;
+  }
+
+  #advance(count: number): void {
+    this.#offset += count;
+    this.#length -= count;
+    const head = this.#chunks[this.#first];
+    if (head !== undefined && this.#offset === head.byteLength) {
+      // Release the reference so a consumed chunk can be collected.
+      this.#chunks[this.#first] = EMPTY;
+      this.#first += 1;
+      this.#offset = 0;
+      if (this.#first > 1024 || this.#first === this.#chunks.length) this.#compact();
+    }
+  }
+
+  #compact(): void {
+    if (this.#first === 0) return;
+    this.#chunks = this.#chunks.slice(this.#first);
+    this.#first = 0;
+  }
+}

@@ -1,0 +1,46 @@
+/** A callback told that something changed on a stream peer. */
+export type NewsListener = () => void;
+
+/**
+ * The "something changed" signal of a peer: a sequence number bumped on every event, a
+ * watermark moved by `poll()`, callbacks, and one-shot promises.
+ *
+ * It exists so drivers wait on events instead of timers (design.md: no part of gdhttp polls on a
+ * timer to make progress).
+ */
+export class News {
+  #sequence = 0;
+  #seen = 0;
+  #waiters: Array<() => void> = [];
+  #listeners = new Set<NewsListener>();
+
+  /** Records a change and wakes every waiter and listener. */
+  bump(): void {
+    this.#sequence += 1;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+    for (const listener of this.#listeners) listener();
+  }
+
+  /** Called by `poll()`: everything so far has been looked at. */
+  markSeen(): void {
+    this.#seen = this.#sequence;
+  }
+
+  /** Settles at the next change, or now if something changed since the last `markSeen()`. */
+  next(): Promise<void> {
+    if (this.#sequence !== this.#seen) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+    });
+  }
+
+  /** Adds a listener; returns the function that removes it. */
+  on(listener: NewsListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+}

@@ -1,0 +1,99 @@
+import type { Socket } from 'node:net';
+import { ByteQueue } from './byte-queue.js';
+
+/** What a {@link SocketPipe} saw happen. */
+export type PipeEvent = 'data' | 'end' | 'error' | 'drain';
+
+/**
+ * The receive side shared by the TCP and TLS peers: it queues incoming chunks, pauses the socket
+ * above a high-water mark and resumes it once the reader has drained half of that, and records a
+ * clean end apart from an error.
+ *
+ * Memory stays bounded by the high-water mark plus what Node already holds (one read, at most
+ * the stream's own high-water mark), however slowly the reader reads.
+ */
+export class SocketPipe {
+  readonly queue = new ByteQueue();
+  readonly socket: Socket;
+  /** The remote ended its side cleanly. */
+  eof = false;
+  /** The first error the socket reported, if any. */
+  error: Error | null = null;
+  #highWaterMark: number;
+  #paused = false;
+  #onEvent: (event: PipeEvent) => void;
+  #attached = false;
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.queue.push(chunk);
+    if (!this.#paused && this.queue.length >= this.#highWaterMark) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+    this.#onEvent('data');
+  };
+  readonly #onEnd = (): void => {
+    this.eof = true;
+    this.#onEvent('end');
+  };
+  readonly #onError = (error: Error): void => {
+    this.error ??= error;
+    this.#onEvent('error');
+  };
+  readonly #onDrain = (): void => {
+    this.#onEvent('drain');
+  };
+
+  /**
+   * @param socket - a connected socket (plain or TLS).
+   * @param highWaterMark - bytes queued before the socket is paused.
+   * @param onEvent - called after each event has been recorded.
+   */
+  constructor(socket: Socket, highWaterMark: number, onEvent: (event: PipeEvent) => void) {
+    this.socket = socket;
+    this.#highWaterMark = highWaterMark;
+    this.#onEvent = onEvent;
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('drain', this.#onDrain);
+    this.#attached = true;
+  }
+
+  /** Removes up to `max` queued bytes, resuming the socket when the queue has drained. */
+  read(max: number): Uint8Array {
+    const bytes = this.queue.read(max);
+    if (this.#paused && this.queue.length <= this.#highWaterMark / 2) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+    return bytes;
+  }
+
+  /** Whether the socket can take writes. */
+  get writable(): boolean {
+    return this.#attached && this.socket.writable && !this.socket.destroyed;
+  }
+
+  /** Removes the listeners, leaving the socket to a new owner. Returns the unread bytes. */
+  detach(): Uint8Array[] {
+    if (!this.#attached) return [];
+    this.#attached = false;
+    this.socket.off('data', this.#onData);
+    this.socket.off('end', this.#onEnd);
+    this.socket.off('error', this.#onError);
+    this.socket.off('drain', this.#onDrain);
+    return this.queue.drain();
+  }
+
+  /** Destroys the socket (a no-op after {@link detach}) and forgets unread bytes. */
+  destroy(): void {
+    if (this.#attached) {
+      this.detach();
+      // A late error from a socket we no longer track must not become an uncaught exception.
+      this.socket.on('error', () => {});
+      this.socket.destroy();
+    }
+    this.queue.clear();
+  }
+}

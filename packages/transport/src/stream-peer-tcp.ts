@@ -1,0 +1,643 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP, type Socket, connect as tcpConnect } from 'node:net';
+import { CONNECT_TIMEOUT_SECONDS, ErrorCode, StreamPeerTCPStatus } from '@gdhttp/constants';
+import { authorityOf } from './authority-of.js';
+import { CloseReason } from './close-reason.js';
+import { News, type NewsListener } from './internal/news.js';
+import { PROXY_HEAD_LIMIT, readProxyAnswer } from './internal/proxy-answer.js';
+import { type PipeEvent, SocketPipe } from './internal/socket-pipe.js';
+import { ProxyError } from './proxy-error.js';
+import { ResolverStatus } from './resolver-status.js';
+import type { PartialWrite, StreamPeer } from './stream-peer.js';
+import { nodeCodeOf, TransportError } from './transport-error.js';
+
+/** Default bytes a peer buffers before it pauses the socket (see {@link StreamPeerTCPOptions}). */
+export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+
+/**
+ * Resolves a host name to addresses, in the order they should be tried. The default uses the
+ * system resolver (`dns.lookup`, every family, the order it returns).
+ */
+export type HostLookup = (hostname: string) => Promise<readonly string[]>;
+
+/** Construction options of a {@link StreamPeerTCP}. */
+export interface StreamPeerTCPOptions {
+  /**
+   * Seconds allowed for each address's TCP connect and, through a proxy, for the CONNECT answer
+   * (Godot's `network/limits/tcp/connect_timeout_seconds`, default 30).
+   */
+  readonly connectTimeout?: number;
+  /** Unread bytes above which the socket is paused until the reader drains half (default 1 MiB). */
+  readonly highWaterMark?: number;
+  /** Replaces the system resolver (tests, custom DNS). */
+  readonly lookup?: HostLookup;
+}
+
+/** The target of a CONNECT tunnel, for {@link StreamPeerTCP.connectToHost} through an HTTPS proxy. */
+export interface TunnelTarget {
+  /** The target host (name, IPv4 or IPv6 literal without brackets). */
+  readonly host: string;
+  /** The target port. */
+  readonly port: number;
+  /** A full `Proxy-Authorization` value, e.g. from {@link basicProxyAuthorization}. */
+  readonly proxyAuthorization?: string;
+}
+
+/** Options of one {@link StreamPeerTCP.connectToHost} call. */
+export interface ConnectOptions {
+  /** Open a CONNECT tunnel to this target through the proxy at `host:port`. */
+  readonly tunnel?: TunnelTarget;
+}
+
+type Phase = 'idle' | 'resolving' | 'connecting' | 'tunnel' | 'open' | 'failed' | 'handed-over';
+
+/** Whether `value` holds a control byte other than HTAB (header injection if sent on). */
+function hasControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * A TCP connection shaped like Godot's `StreamPeerTCP`, with the host-name lookup Godot's
+ * HTTPClient does around it, optional CONNECT tunnelling through a proxy, bounded buffering and
+ * a news signal.
+ *
+ * `connectToHost()` starts the work; Node's events do it; `poll()` takes in the outcome, so
+ * `getStatus()` only changes in `poll()`, as in Godot. Each resolved address is tried in order,
+ * each with its own connect timeout. Nagle is off (no-delay), as Godot sets it.
+ *
+ * @example
+ * ```ts
+ * import { StreamPeerTCPStatus } from '@gdhttp/constants';
+ * import { StreamPeerTCP } from '@gdhttp/transport';
+ *
+ * const tcp = new StreamPeerTCP();
+ * tcp.connectToHost('localhost', 8080);
+ * while (tcp.poll(), tcp.getStatus() === StreamPeerTCPStatus.CONNECTING) await tcp.news();
+ * tcp.putData(new TextEncoder().encode('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'));
+ * ```
+ */
+export class StreamPeerTCP implements StreamPeer {
+  readonly #timeoutMs: number;
+  readonly #highWaterMark: number;
+  readonly #lookup: HostLookup;
+  readonly #news = new News();
+
+  // The view poll() publishes (Godot: status only changes in poll()).
+  #status: StreamPeerTCPStatus = StreamPeerTCPStatus.NONE;
+  #resolverStatus: ResolverStatus = ResolverStatus.NONE;
+  #closeReason: CloseReason = CloseReason.OPEN;
+  #lastError: TransportError | null = null;
+
+  // What the event handlers know now.
+  #phase: Phase = 'idle';
+  #liveResolver: ResolverStatus = ResolverStatus.NONE;
+  #liveError: TransportError | null = null;
+  #liveReason: CloseReason = CloseReason.OPEN;
+  // Bumped by every connect and disconnect, so callbacks of an abandoned attempt do nothing.
+  #generation = 0;
+
+  #host = '';
+  #port = 0;
+  #tunnel: TunnelTarget | null = null;
+  #addresses: readonly string[] = [];
+  #address = '';
+  #attemptError: TransportError | null = null;
+  #connecting: Socket | null = null;
+  #pipe: SocketPipe | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  /**
+   * @param options - connect timeout, high-water mark and resolver; all optional.
+   */
+  constructor(options: StreamPeerTCPOptions = {}) {
+    const seconds = options.connectTimeout ?? CONNECT_TIMEOUT_SECONDS;
+    this.#timeoutMs = Math.max(1, Math.round(seconds * 1000));
+    this.#highWaterMark = Math.max(1, options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK);
+    this.#lookup = options.lookup ?? defaultLookup;
+  }
+
+  /**
+   * Starts connecting to `host:port`: a host name is looked up first (see
+   * {@link getResolverStatus}), an IP literal is connected at once. With `options.tunnel`, the
+   * peer at `host:port` is an HTTP proxy: once TCP is up it sends `CONNECT target HTTP/1.1` and
+   * stays `CONNECTING` until the proxy answers 2xx.
+   *
+   * @param host - a host name, or an IPv4/IPv6 literal (no brackets).
+   * @param port - 1 to 65535.
+   * @param options - `tunnel`: the CONNECT target and optional `Proxy-Authorization` value.
+   * @returns `OK`; `INVALID_PARAMETER` for an empty host, a port out of range or a CR/LF in the
+   *   tunnel's values; `ALREADY_IN_USE` while connecting or connected.
+   * @example
+   * ```ts
+   * tcp.connectToHost('127.0.0.1', 3128, { tunnel: { host: 'example.com', port: 443 } });
+   * ```
+   */
+  connectToHost(host: string, port: number, options: ConnectOptions = {}): ErrorCode {
+    if (this.#phase !== 'idle' && this.#phase !== 'failed' && this.#phase !== 'handed-over') {
+      return ErrorCode.ALREADY_IN_USE;
+    }
+    if (!validHost(host) || !validPort(port)) return ErrorCode.INVALID_PARAMETER;
+    const tunnel = options.tunnel ?? null;
+    if (tunnel !== null) {
+      if (!validHost(tunnel.host) || !validPort(tunnel.port)) return ErrorCode.INVALID_PARAMETER;
+      const auth = tunnel.proxyAuthorization;
+      if (auth !== undefined && (auth === '' || hasControl(auth))) {
+        return ErrorCode.INVALID_PARAMETER;
+      }
+    }
+    this.#release();
+    this.#generation += 1;
+    this.#host = host;
+    this.#port = port;
+    this.#tunnel = tunnel;
+    this.#liveError = null;
+    this.#liveReason = CloseReason.OPEN;
+    this.#attemptError = null;
+    this.#address = '';
+    if (isIP(host) !== 0) {
+      this.#addresses = [host];
+      this.#liveResolver = ResolverStatus.DONE;
+      this.#phase = 'connecting';
+      this.#attempt(0);
+    } else {
+      this.#addresses = [];
+      this.#liveResolver = ResolverStatus.WAITING;
+      this.#phase = 'resolving';
+      this.#resolve();
+    }
+    // The call itself moves the published state, as Godot's connect_to_host does.
+    this.#status = StreamPeerTCPStatus.CONNECTING;
+    this.#resolverStatus = this.#liveResolver;
+    this.#closeReason = CloseReason.OPEN;
+    this.#lastError = null;
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Takes in what happened since the last call: lookup finished, connected, tunnel open, bytes,
+   * remote close, failure. Synchronous; never blocks.
+   *
+   * @returns `OK`, or the failure's code (`CANT_RESOLVE`, `CANT_CONNECT`, `TIMEOUT`,
+   *   `CONNECTION_ERROR`) while the status is `ERROR`.
+   */
+  poll(): ErrorCode {
+    this.#news.markSeen();
+    this.#resolverStatus = this.#liveResolver;
+    switch (this.#phase) {
+      case 'idle':
+        this.#status = StreamPeerTCPStatus.NONE;
+        break;
+      case 'resolving':
+      case 'connecting':
+      case 'tunnel':
+        this.#status = StreamPeerTCPStatus.CONNECTING;
+        break;
+      case 'open': {
+        const pipe = this.#pipe!;
+        if (pipe.eof) {
+          this.#closeReason = CloseReason.EOF;
+          // Godot notices a FIN only once nothing is left to read, then reports NONE.
+          this.#status =
+            pipe.queue.length === 0 ? StreamPeerTCPStatus.NONE : StreamPeerTCPStatus.CONNECTED;
+        } else {
+          this.#status = StreamPeerTCPStatus.CONNECTED;
+        }
+        break;
+      }
+      case 'failed':
+        this.#status = StreamPeerTCPStatus.ERROR;
+        this.#closeReason = this.#liveReason;
+        this.#lastError = this.#liveError;
+        break;
+      case 'handed-over':
+        this.#status = StreamPeerTCPStatus.NONE;
+        this.#closeReason = CloseReason.LOCAL;
+        break;
+      default:
+        assertNever(this.#phase);
+    }
+    return this.#status === StreamPeerTCPStatus.ERROR
+      ? (this.#lastError?.code ?? ErrorCode.FAILED)
+      : ErrorCode.OK;
+  }
+
+  /** The connection state as of the last `poll()` (or `connectToHost()`). */
+  getStatus(): StreamPeerTCPStatus {
+    return this.#status;
+  }
+
+  /**
+   * The host-name lookup's state as of the last `poll()`: `WAITING` while resolving (the
+   * HTTPClient's `RESOLVING`), `DONE` once addresses are known or for an IP literal, `ERROR` when
+   * the lookup failed (`lastError.code` is `CANT_RESOLVE`).
+   */
+  getResolverStatus(): ResolverStatus {
+    return this.#resolverStatus;
+  }
+
+  /** The host given to `connectToHost()` (the proxy's, when tunnelling). */
+  getConnectedHost(): string {
+    return this.#host;
+  }
+
+  /** The port given to `connectToHost()`. */
+  getConnectedPort(): number {
+    return this.#port;
+  }
+
+  /** The IP address of the current or last attempt (`''` before any). */
+  getConnectedAddress(): string {
+    return this.#address;
+  }
+
+  /** The local port of the connection, or 0. */
+  getLocalPort(): number {
+    return this.#pipe?.socket.localPort ?? 0;
+  }
+
+  /** The CONNECT target when tunnelling, else `null`. */
+  getTunnelTarget(): TunnelTarget | null {
+    return this.#tunnel;
+  }
+
+  /** {@inheritDoc StreamPeer.lastError} */
+  get lastError(): TransportError | null {
+    return this.#lastError;
+  }
+
+  /** {@inheritDoc StreamPeer.getCloseReason} */
+  getCloseReason(): CloseReason {
+    return this.#closeReason;
+  }
+
+  /** {@inheritDoc StreamPeer.isEof} */
+  isEof(): boolean {
+    return this.#closeReason === CloseReason.EOF;
+  }
+
+  /**
+   * Queues all of `data` for sending; Node writes it as the socket accepts it.
+   *
+   * @param data - the bytes; handed to the socket by reference, so do not modify them afterwards.
+   * @returns `OK`, or `FAILED` unless connected (Godot's write fails in NONE and ERROR).
+   */
+  putData(data: Uint8Array): ErrorCode {
+    const pipe = this.#pipe;
+    if (this.#phase !== 'open' || pipe === null || !pipe.writable) return ErrorCode.FAILED;
+    if (data.byteLength > 0) pipe.socket.write(data);
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Queues as much of `data` as the socket's write buffer has room for (its high-water mark);
+   * the news signal fires when the buffer drains.
+   *
+   * @param data - the bytes; the accepted part is handed over by reference.
+   * @returns `{ error: OK, sent }`; `sent` is 0 while still connecting (as in Godot) or when
+   *   the buffer is full; `{ error: FAILED, sent: 0 }` when not connected.
+   */
+  putPartialData(data: Uint8Array): PartialWrite {
+    if (this.#phase === 'resolving' || this.#phase === 'connecting' || this.#phase === 'tunnel') {
+      return { error: ErrorCode.OK, sent: 0 };
+    }
+    const pipe = this.#pipe;
+    if (this.#phase !== 'open' || pipe === null || !pipe.writable) {
+      return { error: ErrorCode.FAILED, sent: 0 };
+    }
+    const room = Math.max(0, pipe.socket.writableHighWaterMark - pipe.socket.writableLength);
+    const sent = Math.min(room, data.byteLength);
+    if (sent > 0) pipe.socket.write(data.subarray(0, sent));
+    return { error: ErrorCode.OK, sent };
+  }
+
+  /**
+   * Up to `max` received bytes: a view into the received chunk when possible (no copy). Reading
+   * below half the high-water mark resumes a paused socket.
+   *
+   * @param max - the most bytes to return.
+   * @returns the bytes, possibly empty. Never blocks.
+   */
+  getPartialData(max: number): Uint8Array {
+    const pipe = this.#pipe;
+    if (pipe === null || this.#phase === 'tunnel') return new Uint8Array(0);
+    return pipe.read(max);
+  }
+
+  /** Received bytes not read yet (0 while a tunnel is being negotiated). */
+  getAvailableBytes(): number {
+    if (this.#pipe === null || this.#phase === 'tunnel') return 0;
+    return this.#pipe.queue.length;
+  }
+
+  /** Closes the connection, cancels a lookup or connect, and returns to `NONE`. */
+  disconnectFromHost(): void {
+    this.#release();
+    this.#generation += 1;
+    this.#phase = 'idle';
+    this.#liveResolver = ResolverStatus.NONE;
+    this.#liveError = null;
+    this.#liveReason = CloseReason.OPEN;
+    this.#status = StreamPeerTCPStatus.NONE;
+    this.#resolverStatus = ResolverStatus.NONE;
+    this.#closeReason = CloseReason.LOCAL;
+    this.#lastError = null;
+  }
+
+  /**
+   * Hands the connected socket to a new owner (StreamPeerTLS does this to run TLS over the
+   * connection or tunnel). Bytes received and not read are pushed back into the socket, so the
+   * new owner reads them first: nothing that followed a proxy's answer is lost.
+   *
+   * @returns the socket, or `null` unless connected. Afterwards this peer reads `NONE` with close
+   *   reason `LOCAL` and owns nothing.
+   */
+  takeSocket(): Socket | null {
+    const pipe = this.#pipe;
+    if (this.#phase !== 'open' || pipe === null) return null;
+    const socket = pipe.socket;
+    socket.pause();
+    const unread = pipe.detach();
+    for (let i = unread.length - 1; i >= 0; i--) socket.unshift(unread[i]!);
+    this.#pipe = null;
+    this.#clearTimer();
+    this.#phase = 'handed-over';
+    this.#status = StreamPeerTCPStatus.NONE;
+    this.#closeReason = CloseReason.LOCAL;
+    return socket;
+  }
+
+  /** {@inheritDoc StreamPeer.news} */
+  news(): Promise<void> {
+    return this.#news.next();
+  }
+
+  /** {@inheritDoc StreamPeer.onNews} */
+  onNews(listener: NewsListener): () => void {
+    return this.#news.on(listener);
+  }
+
+  #resolve(): void {
+    const generation = this.#generation;
+    const host = this.#host;
+    Promise.resolve()
+      .then(() => this.#lookup(host))
+      .then(
+        (addresses) => {
+          if (generation !== this.#generation) return;
+          if (addresses.length === 0) {
+            this.#failResolve(
+              new TransportError(`${host} resolved to no address`, ErrorCode.CANT_RESOLVE),
+            );
+            return;
+          }
+          this.#addresses = [...addresses];
+          this.#liveResolver = ResolverStatus.DONE;
+          this.#phase = 'connecting';
+          this.#attempt(0);
+          this.#news.bump();
+        },
+        (cause: unknown) => {
+          if (generation !== this.#generation) return;
+          const code = nodeCodeOf(cause);
+          this.#failResolve(
+            new TransportError(
+              `cannot resolve ${host}${code === '' ? '' : ` (${code})`}`,
+              ErrorCode.CANT_RESOLVE,
+              {
+                cause,
+              },
+            ),
+          );
+        },
+      );
+  }
+
+  #failResolve(error: TransportError): void {
+    this.#liveResolver = ResolverStatus.ERROR;
+    this.#fail(error, CloseReason.ERROR);
+  }
+
+  #attempt(index: number): void {
+    const address = this.#addresses[index];
+    if (address === undefined) {
+      this.#fail(
+        this.#attemptError ??
+          new TransportError(`no address to connect to for ${this.#host}`, ErrorCode.CANT_CONNECT),
+        CloseReason.ERROR,
+      );
+      return;
+    }
+    const generation = this.#generation;
+    const authority = authorityOf(address, this.#port);
+    this.#address = address;
+    const socket = tcpConnect({ host: address, port: this.#port, noDelay: true });
+    this.#connecting = socket;
+    const next = (error: TransportError): void => {
+      this.#clearTimer();
+      socket.removeAllListeners();
+      // Swallow any late error from the abandoned socket.
+      socket.on('error', () => {});
+      socket.destroy();
+      if (generation !== this.#generation) return;
+      this.#connecting = null;
+      this.#attemptError = error;
+      // Godot tries the next resolved address when one fails or times out (http_client_tcp.cpp).
+      this.#attempt(index + 1);
+    };
+    socket.once('error', (cause: Error) => {
+      const code = nodeCodeOf(cause);
+      next(
+        new TransportError(
+          `cannot connect to ${authority}${code === '' ? '' : ` (${code})`}`,
+          ErrorCode.CANT_CONNECT,
+          {
+            cause,
+          },
+        ),
+      );
+    });
+    socket.once('connect', () => {
+      if (generation !== this.#generation) return;
+      this.#clearTimer();
+      socket.removeAllListeners('error');
+      this.#connecting = null;
+      this.#pipe = new SocketPipe(socket, this.#highWaterMark, (event) =>
+        this.#onPipe(event, generation),
+      );
+      if (this.#tunnel !== null) {
+        this.#startTunnel(this.#tunnel);
+      } else {
+        this.#phase = 'open';
+        this.#news.bump();
+      }
+    });
+    this.#armTimer(() => {
+      next(
+        new TransportError(
+          `connecting to ${authority} timed out after ${this.#timeoutMs / 1000} s`,
+          ErrorCode.TIMEOUT,
+        ),
+      );
+    });
+  }
+
+  #startTunnel(tunnel: TunnelTarget): void {
+    this.#phase = 'tunnel';
+    const target = authorityOf(tunnel.host, tunnel.port);
+    // RFC 9110 §9.3.6 / RFC 9112 §3.2.3: authority-form target, and Host names the same
+    // authority (Godot sends `Host: :-1` here; we do not reproduce that).
+    let head = `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n`;
+    if (tunnel.proxyAuthorization !== undefined) {
+      head += `Proxy-Authorization: ${tunnel.proxyAuthorization}\r\n`;
+    }
+    head += '\r\n';
+    this.#pipe!.socket.write(Buffer.from(head, 'latin1'));
+    this.#armTimer(() => {
+      this.#fail(
+        new ProxyError(
+          `proxy ${authorityOf(this.#host, this.#port)} did not answer CONNECT ${target} within ${this.#timeoutMs / 1000} s`,
+          0,
+        ),
+        CloseReason.ERROR,
+      );
+    });
+  }
+
+  #onPipe(event: PipeEvent, generation: number): void {
+    if (generation !== this.#generation) return;
+    const pipe = this.#pipe!;
+    if (this.#phase === 'tunnel') {
+      if (event === 'data') {
+        this.#readTunnelAnswer(pipe);
+      } else if (event === 'end' || event === 'error') {
+        const code = nodeCodeOf(pipe.error);
+        this.#fail(
+          new ProxyError(
+            `proxy ${authorityOf(this.#host, this.#port)} closed the connection before answering CONNECT${code === '' ? '' : ` (${code})`}`,
+            0,
+            { cause: pipe.error ?? undefined },
+          ),
+          CloseReason.ERROR,
+        );
+      }
+      return;
+    }
+    if (this.#phase !== 'open') return;
+    if (event === 'error') {
+      const cause = pipe.error;
+      const code = nodeCodeOf(cause);
+      const reset = code === 'ECONNRESET' || code === 'EPIPE';
+      // Keep what already arrived readable: the reader decides what a cut-short stream means.
+      pipe.socket.destroy();
+      this.#phase = 'failed';
+      this.#liveReason = reset ? CloseReason.RESET : CloseReason.ERROR;
+      this.#liveError = new TransportError(
+        `connection to ${authorityOf(this.#address, this.#port)} ${reset ? 'was reset' : 'failed'}${code === '' ? '' : ` (${code})`}`,
+        ErrorCode.CONNECTION_ERROR,
+        { cause },
+      );
+    }
+    this.#news.bump();
+  }
+
+  #readTunnelAnswer(pipe: SocketPipe): void {
+    const proxy = authorityOf(this.#host, this.#port);
+    const target = authorityOf(this.#tunnel!.host, this.#tunnel!.port);
+    // Bounded: each round consumes a head of at least 4 bytes from a finite queue.
+    while (this.#phase === 'tunnel') {
+      const answer = readProxyAnswer(pipe.queue.peek(PROXY_HEAD_LIMIT + 4));
+      if (answer.kind === 'incomplete') return;
+      if (answer.kind === 'malformed') {
+        this.#fail(
+          new ProxyError(`proxy ${proxy} sent an invalid answer to CONNECT: ${answer.detail}`, 0),
+          CloseReason.ERROR,
+        );
+        return;
+      }
+      // Interim 1xx answers precede the real one (RFC 9110 §15.2); 101 cannot apply to CONNECT.
+      if (answer.status < 200 && answer.status !== 101) {
+        pipe.queue.skip(answer.length);
+        continue;
+      }
+      if (answer.status >= 300 || answer.status < 200) {
+        this.#fail(
+          new ProxyError(
+            `proxy ${proxy} refused CONNECT ${target} with status ${answer.status}`,
+            answer.status,
+          ),
+          CloseReason.ERROR,
+        );
+        return;
+      }
+      // Any 2xx opens the tunnel (RFC 9110 §9.3.6). What follows the head stays queued: it is
+      // the target's first bytes (a TLS ServerHello can arrive in the same segment).
+      pipe.queue.skip(answer.length);
+      this.#clearTimer();
+      this.#phase = 'open';
+      this.#news.bump();
+    }
+  }
+
+  #fail(error: TransportError, reason: CloseReason): void {
+    this.#release();
+    this.#phase = 'failed';
+    this.#liveError = error;
+    this.#liveReason = reason;
+    this.#news.bump();
+  }
+
+  #armTimer(onTimeout: () => void): void {
+    this.#clearTimer();
+    const generation = this.#generation;
+    // A deadline, not a progress poll; unref'd so a forgotten peer does not hold the process.
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (generation === this.#generation) onTimeout();
+    }, this.#timeoutMs);
+    this.#timer.unref();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  #release(): void {
+    this.#clearTimer();
+    if (this.#connecting !== null) {
+      const socket = this.#connecting;
+      socket.removeAllListeners();
+      socket.on('error', () => {});
+      socket.destroy();
+      this.#connecting = null;
+    }
+    if (this.#pipe !== null) {
+      this.#pipe.destroy();
+      this.#pipe = null;
+    }
+  }
+}
+
+async function defaultLookup(hostname: string): Promise<readonly string[]> {
+  const results = await dnsLookup(hostname, { all: true, verbatim: true });
+  return results.map((result) => result.address);
+}
+
+function validHost(host: unknown): host is string {
+  // Other odd names ("example.com/") are left to fail in DNS, as Godot's do (CANT_RESOLVE).
+  return typeof host === 'string' && host.length > 0 && !hasControl(host);
+}
+
+function validPort(port: unknown): port is number {
+  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65_535;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected state ${String(value)}`);
+}

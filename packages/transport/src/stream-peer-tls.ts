@@ -1,0 +1,366 @@
+import type { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+import {
+  type ConnectionOptions,
+  checkServerIdentity,
+  type PeerCertificate,
+  type SecureVersion,
+  type TLSSocket,
+  connect as tlsConnect,
+} from 'node:tls';
+import { ErrorCode, StreamPeerTLSStatus } from '@gdhttp/constants';
+import { CloseReason } from './close-reason.js';
+import { News, type NewsListener } from './internal/news.js';
+import { type PipeEvent, SocketPipe } from './internal/socket-pipe.js';
+import type { PartialWrite, StreamPeer } from './stream-peer.js';
+import { DEFAULT_HIGH_WATER_MARK, StreamPeerTCP } from './stream-peer-tcp.js';
+import { TLSError, TLSFailureReason } from './tls-error.js';
+import { TLSOptions } from './tls-options.js';
+import { nodeCodeOf, TransportError } from './transport-error.js';
+
+/** Construction options of a {@link StreamPeerTLS}. */
+export interface StreamPeerTLSOptions {
+  /** Unread bytes above which the socket is paused until the reader drains half (default 1 MiB). */
+  readonly highWaterMark?: number;
+  /** Lowest TLS version offered (default `TLSv1.2`). */
+  readonly minVersion?: SecureVersion;
+  /** Highest TLS version offered (default `TLSv1.3`). */
+  readonly maxVersion?: SecureVersion;
+}
+
+type Phase = 'idle' | 'handshaking' | 'open' | 'failed';
+
+/**
+ * TLS over an existing stream, shaped like Godot's `StreamPeerTLS`: over a connected
+ * {@link StreamPeerTCP} (direct, or a proxy tunnel it opened) or over any Node `Duplex`.
+ *
+ * The handshake runs on Node's events; `poll()` takes in the outcome (`HANDSHAKING` →
+ * `CONNECTED`, or `ERROR` / `ERROR_HOSTNAME_MISMATCH` with a {@link TLSError} in `lastError`).
+ * The data API, backpressure and news work as on the TCP peer. TLS 1.2 and 1.3 are offered, with
+ * ALPN `http/1.1`.
+ *
+ * @example
+ * ```ts
+ * const tls = new StreamPeerTLS();
+ * tls.connectToStream(tcp, 'example.com', TLSOptions.client());
+ * while (tls.poll(), tls.getStatus() === StreamPeerTLSStatus.HANDSHAKING) await tls.news();
+ * if (tls.getStatus() !== StreamPeerTLSStatus.CONNECTED) console.log(tls.lastError?.message);
+ * ```
+ */
+export class StreamPeerTLS implements StreamPeer {
+  readonly #highWaterMark: number;
+  readonly #minVersion: SecureVersion;
+  readonly #maxVersion: SecureVersion;
+  readonly #news = new News();
+
+  #status: StreamPeerTLSStatus = StreamPeerTLSStatus.DISCONNECTED;
+  #closeReason: CloseReason = CloseReason.OPEN;
+  #lastError: TransportError | null = null;
+
+  #phase: Phase = 'idle';
+  #liveError: TransportError | null = null;
+  #liveReason: CloseReason = CloseReason.OPEN;
+  #generation = 0;
+
+  #stream: StreamPeerTCP | Duplex | null = null;
+  #base: Duplex | null = null;
+  #socket: TLSSocket | null = null;
+  #pipe: SocketPipe | null = null;
+  #name = '';
+
+  /**
+   * @param options - high-water mark and TLS version range; all optional.
+   */
+  constructor(options: StreamPeerTLSOptions = {}) {
+    this.#highWaterMark = Math.max(1, options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK);
+    this.#minVersion = options.minVersion ?? 'TLSv1.2';
+    this.#maxVersion = options.maxVersion ?? 'TLSv1.3';
+  }
+
+  /**
+   * Starts a client handshake over `stream`.
+   *
+   * A {@link StreamPeerTCP} must be `CONNECTED`; its socket is taken over with any bytes already
+   * received (for a tunnel, what followed the proxy's answer). SNI is the name verified (the
+   * override, else `commonName`), except for IP literals (RFC 6066 §3).
+   *
+   * @param stream - a connected StreamPeerTCP, or any Node duplex stream.
+   * @param commonName - the host name to verify and send as SNI.
+   * @param options - `TLSOptions.client()` when omitted or `null`.
+   * @returns `OK`; `INVALID_PARAMETER` for server options or a TCP peer that is not connected;
+   *   `ALREADY_IN_USE` while handshaking or connected.
+   */
+  connectToStream(
+    stream: StreamPeerTCP | Duplex,
+    commonName: string,
+    options: TLSOptions | null = null,
+  ): ErrorCode {
+    const tlsOptions = options ?? TLSOptions.client();
+    if (tlsOptions.isServer()) return ErrorCode.INVALID_PARAMETER;
+    if (this.#phase === 'handshaking' || this.#phase === 'open') return ErrorCode.ALREADY_IN_USE;
+    let base: Duplex | null;
+    if (stream instanceof StreamPeerTCP) {
+      base = stream.takeSocket();
+      if (base === null) return ErrorCode.INVALID_PARAMETER;
+    } else {
+      base = stream;
+    }
+    this.#release();
+    this.#generation += 1;
+    const generation = this.#generation;
+    const unsafe = tlsOptions.isUnsafeClient();
+    const chain = tlsOptions.getTrustedCaChain();
+    const name = tlsOptions.getCommonNameOverride() || commonName;
+    this.#name = name;
+    this.#stream = stream;
+    this.#base = base;
+    const connectOptions: ConnectionOptions = {
+      socket: base,
+      minVersion: this.#minVersion,
+      maxVersion: this.#maxVersion,
+      ALPNProtocols: ['http/1.1'],
+      // Godot verifies unless client_unsafe() was given no chain (tls_context_mbedtls.cpp).
+      rejectUnauthorized: !(unsafe && chain === null),
+      checkServerIdentity: unsafe
+        ? () => undefined
+        : (_host: string, cert: PeerCertificate) => checkServerIdentity(name, cert),
+    };
+    // Godot sends no SNI for unsafe clients; we do, so name-based virtual hosts still work.
+    if (name !== '' && isIP(name) === 0) connectOptions.servername = name;
+    // A given chain replaces the default CAs, in Godot and in Node's `ca` option alike.
+    if (chain !== null) connectOptions.ca = chain.map((certificate) => certificate.toString());
+    const socket = tlsConnect(connectOptions);
+    this.#socket = socket;
+    this.#pipe = new SocketPipe(socket, this.#highWaterMark, (event) =>
+      this.#onPipe(event, generation),
+    );
+    socket.once('secureConnect', () => {
+      if (generation !== this.#generation || this.#phase !== 'handshaking') return;
+      this.#phase = 'open';
+      this.#news.bump();
+    });
+    this.#phase = 'handshaking';
+    this.#liveError = null;
+    this.#liveReason = CloseReason.OPEN;
+    this.#status = StreamPeerTLSStatus.HANDSHAKING;
+    this.#closeReason = CloseReason.OPEN;
+    this.#lastError = null;
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Takes in what happened since the last call: handshake done or failed, bytes, close.
+   *
+   * @returns `OK`, or the failure's code while the status is `ERROR` /
+   *   `ERROR_HOSTNAME_MISMATCH` (`CANT_CONNECT` for a handshake, `CONNECTION_ERROR` after it).
+   */
+  poll(): ErrorCode {
+    this.#news.markSeen();
+    switch (this.#phase) {
+      case 'idle':
+        this.#status = StreamPeerTLSStatus.DISCONNECTED;
+        break;
+      case 'handshaking':
+        this.#status = StreamPeerTLSStatus.HANDSHAKING;
+        break;
+      case 'open': {
+        const pipe = this.#pipe!;
+        if (pipe.eof) {
+          this.#closeReason = CloseReason.EOF;
+          this.#status =
+            pipe.queue.length === 0
+              ? StreamPeerTLSStatus.DISCONNECTED
+              : StreamPeerTLSStatus.CONNECTED;
+        } else {
+          this.#status = StreamPeerTLSStatus.CONNECTED;
+        }
+        break;
+      }
+      case 'failed': {
+        const error = this.#liveError;
+        this.#status =
+          error instanceof TLSError && error.reason === TLSFailureReason.HOSTNAME_MISMATCH
+            ? StreamPeerTLSStatus.ERROR_HOSTNAME_MISMATCH
+            : StreamPeerTLSStatus.ERROR;
+        this.#closeReason = this.#liveReason;
+        this.#lastError = error;
+        break;
+      }
+      default:
+        assertNever(this.#phase);
+    }
+    return this.#lastError !== null && this.#phase === 'failed'
+      ? this.#lastError.code
+      : ErrorCode.OK;
+  }
+
+  /** The TLS state as of the last `poll()` (or `connectToStream()`). */
+  getStatus(): StreamPeerTLSStatus {
+    return this.#status;
+  }
+
+  /** The stream given to `connectToStream()`, or `null`. */
+  getStream(): StreamPeerTCP | Duplex | null {
+    return this.#stream;
+  }
+
+  /** The negotiated protocol version (`'TLSv1.3'`, `'TLSv1.2'`) once connected, else `null`. */
+  getProtocol(): string | null {
+    return this.#phase === 'open' ? (this.#socket?.getProtocol() ?? null) : null;
+  }
+
+  /** The ALPN protocol the server chose (`'http/1.1'`), or `null` if none. */
+  getAlpnProtocol(): string | null {
+    const alpn = this.#phase === 'open' ? this.#socket?.alpnProtocol : undefined;
+    return typeof alpn === 'string' ? alpn : null;
+  }
+
+  /** The server's certificate once connected, else `null`. */
+  getPeerCertificate(): X509Certificate | null {
+    return this.#phase === 'open' ? (this.#socket?.getPeerX509Certificate() ?? null) : null;
+  }
+
+  /** {@inheritDoc StreamPeer.lastError} */
+  get lastError(): TransportError | null {
+    return this.#lastError;
+  }
+
+  /** {@inheritDoc StreamPeer.getCloseReason} */
+  getCloseReason(): CloseReason {
+    return this.#closeReason;
+  }
+
+  /** {@inheritDoc StreamPeer.isEof} */
+  isEof(): boolean {
+    return this.#closeReason === CloseReason.EOF;
+  }
+
+  /**
+   * Encrypts and queues all of `data`.
+   *
+   * @param data - the bytes; handed over by reference, so do not modify them afterwards.
+   * @returns `OK`, or `FAILED` unless the handshake is done and the connection open.
+   */
+  putData(data: Uint8Array): ErrorCode {
+    const pipe = this.#pipe;
+    if (this.#phase !== 'open' || pipe === null || !pipe.writable) return ErrorCode.FAILED;
+    if (data.byteLength > 0) pipe.socket.write(data);
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Queues as much of `data` as the TLS socket's write buffer has room for.
+   *
+   * @param data - the bytes; the accepted part is handed over by reference.
+   * @returns `{ error: OK, sent }` (`sent` is 0 while handshaking), `{ error: FAILED, sent: 0 }`
+   *   when not connected.
+   */
+  putPartialData(data: Uint8Array): PartialWrite {
+    if (this.#phase === 'handshaking') return { error: ErrorCode.OK, sent: 0 };
+    const pipe = this.#pipe;
+    if (this.#phase !== 'open' || pipe === null || !pipe.writable) {
+      return { error: ErrorCode.FAILED, sent: 0 };
+    }
+    const room = Math.max(0, pipe.socket.writableHighWaterMark - pipe.socket.writableLength);
+    const sent = Math.min(room, data.byteLength);
+    if (sent > 0) pipe.socket.write(data.subarray(0, sent));
+    return { error: ErrorCode.OK, sent };
+  }
+
+  /**
+   * Up to `max` decrypted bytes, a view when they lie in one received chunk.
+   *
+   * @param max - the most bytes to return.
+   * @returns the bytes, possibly empty. Never blocks.
+   */
+  getPartialData(max: number): Uint8Array {
+    return this.#pipe === null ? new Uint8Array(0) : this.#pipe.read(max);
+  }
+
+  /** Decrypted bytes not read yet. */
+  getAvailableBytes(): number {
+    return this.#pipe?.queue.length ?? 0;
+  }
+
+  /** Closes the TLS connection and the stream under it; back to `DISCONNECTED`. */
+  disconnectFromHost(): void {
+    this.#release();
+    this.#generation += 1;
+    this.#phase = 'idle';
+    this.#liveError = null;
+    this.#liveReason = CloseReason.OPEN;
+    this.#status = StreamPeerTLSStatus.DISCONNECTED;
+    this.#closeReason = CloseReason.LOCAL;
+    this.#lastError = null;
+  }
+
+  /** {@inheritDoc StreamPeer.news} */
+  news(): Promise<void> {
+    return this.#news.next();
+  }
+
+  /** {@inheritDoc StreamPeer.onNews} */
+  onNews(listener: NewsListener): () => void {
+    return this.#news.on(listener);
+  }
+
+  #onPipe(event: PipeEvent, generation: number): void {
+    if (generation !== this.#generation) return;
+    const pipe = this.#pipe!;
+    if (this.#phase === 'handshaking') {
+      if (event === 'error') {
+        this.#failHandshake(TLSError.fromNode(this.#name, pipe.error));
+      } else if (event === 'end') {
+        this.#failHandshake(
+          new TLSError(
+            `${this.#name} closed the connection during the TLS handshake`,
+            TLSFailureReason.CONNECTION_CLOSED,
+          ),
+        );
+      }
+      return;
+    }
+    if (this.#phase !== 'open') return;
+    if (event === 'error') {
+      const cause = pipe.error;
+      const code = nodeCodeOf(cause);
+      const reset = code === 'ECONNRESET' || code === 'EPIPE';
+      // Keep what already arrived readable, as the TCP peer does.
+      pipe.socket.destroy();
+      this.#base?.destroy();
+      this.#phase = 'failed';
+      this.#liveReason = reset ? CloseReason.RESET : CloseReason.ERROR;
+      this.#liveError = new TransportError(
+        `TLS connection to ${this.#name} ${reset ? 'was reset' : 'failed'}${code === '' ? '' : ` (${code})`}`,
+        ErrorCode.CONNECTION_ERROR,
+        { cause },
+      );
+    }
+    this.#news.bump();
+  }
+
+  #failHandshake(error: TLSError): void {
+    this.#release();
+    this.#phase = 'failed';
+    this.#liveError = error;
+    this.#liveReason = CloseReason.ERROR;
+    this.#news.bump();
+  }
+
+  #release(): void {
+    this.#pipe?.destroy();
+    this.#pipe = null;
+    this.#socket = null;
+    if (this.#base !== null) {
+      const base = this.#base;
+      base.on('error', () => {});
+      base.destroy();
+      this.#base = null;
+    }
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected state ${String(value)}`);
+}
