@@ -1,5 +1,6 @@
 /**
  * @packageDocumentation
- * @gdhttp/client — see README.md. This entry point is filled in by its issue; it exports nothing yet.
+ * `@gdhttp/client`: Godot's HTTPClient for TypeScript — the poll()-driven HTTP/1.1 client with
+ * Godot's states, return codes and defaults. See README.md.
  */
-export {};
+export { HTTPClient, USER_AGENT } from './http-client.js';

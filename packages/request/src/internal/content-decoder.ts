@@ -60,7 +60,7 @@ function stageFor(coding: Coding, firstBytes: Uint8Array): Transform {
 export class ContentDecoder {
   readonly #codings: Coding[];
   readonly #limit: number;
-  readonly #onOutput: (chunk: Uint8Array) => void;
+  readonly #onOutput: (chunk: Uint8Array) => unknown;
   #stages: Transform[] | null = null;
   #pending: Uint8Array[] = [];
   #decoded = 0;
@@ -71,9 +71,10 @@ export class ContentDecoder {
   /**
    * @param codings - from {@link parseContentEncoding}, outermost first.
    * @param limit - decoded bytes allowed; negative for no limit.
-   * @param onOutput - receives each decoded chunk, in order.
+   * @param onOutput - receives each decoded chunk, in order; when it returns a promise, decoding
+   *   pauses until it settles (a slow file slows decoding instead of filling memory).
    */
-  constructor(codings: Coding[], limit: number, onOutput: (chunk: Uint8Array) => void) {
+  constructor(codings: Coding[], limit: number, onOutput: (chunk: Uint8Array) => unknown) {
     this.#codings = codings;
     this.#limit = limit;
     this.#onOutput = onOutput;
@@ -143,19 +144,26 @@ export class ContentDecoder {
       stage.on('error', () => this.#stop('corrupt'));
       const next = stages[i + 1];
       if (next) stage.pipe(next);
-      else stage.on('data', (out: Buffer) => this.#deliver(out));
+      else stage.on('data', (out: Buffer) => this.#deliver(stage, out));
     }
     return stages;
   }
 
-  #deliver(out: Buffer): void {
+  #deliver(stage: Transform, out: Buffer): void {
     if (this.#failure !== null) return;
     this.#decoded += out.length;
     if (this.#limit >= 0 && this.#decoded > this.#limit) {
       this.#stop('limit');
       return;
     }
-    this.#onOutput(out);
+    const consumed = this.#onOutput(out);
+    if (consumed instanceof Promise) {
+      stage.pause();
+      consumed.then(
+        () => stage.resume(),
+        () => this.#stop('corrupt'),
+      );
+    }
   }
 
   #stop(failure: DecodeFailure): void {

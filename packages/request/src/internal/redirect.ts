@@ -9,7 +9,7 @@ export function isFollowedRedirect(code: number): boolean {
 
 /** The request as it is sent to the next hop. */
 export interface NextRequest {
-  method: number;
+  method: Method;
   headers: string[];
   body: Uint8Array;
 }

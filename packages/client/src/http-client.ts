@@ -1,0 +1,701 @@
+import {
+  ErrorCode,
+  GdhttpError,
+  type Method,
+  methodToken,
+  ReadChunkSize,
+  Status,
+  StreamPeerTCPStatus,
+  StreamPeerTLSStatus,
+} from '@gdhttp/constants';
+import {
+  BodyKind,
+  type ParseError,
+  type QueryValue,
+  queryStringFromDict,
+  serializeRequest,
+} from '@gdhttp/parser';
+import {
+  basicProxyAuthorization,
+  CloseReason,
+  ResolverStatus,
+  type StreamPeer,
+  StreamPeerTCP,
+  StreamPeerTLS,
+  TLSOptions,
+  TransportError,
+} from '@gdhttp/transport';
+import pkg from '../package.json' with { type: 'json' };
+import {
+  authorityHost,
+  godotVerifyHeaders,
+  hasGodotHeader,
+  isGodotUrlForm,
+  isHostLongEnough,
+  isIpLiteral,
+  resolvePort,
+  stripSchemePrefix,
+  withAutomaticHeaders,
+} from './internal/godot-rules.js';
+import { ResponseReader } from './internal/response-reader.js';
+
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+/** The User-Agent gdhttp sends unless a header overrides it: names gdhttp and the runtime. */
+export const USER_AGENT = `gdhttp/${pkg.version} (Node.js ${process.versions.node}; ${process.platform})`;
+
+interface ProxyAddress {
+  host: string;
+  port: number;
+  /** The `Proxy-Authorization` value, when credentials were given. */
+  authorization: string | undefined;
+}
+
+/**
+ * Godot's `HTTPClient`: a poll-driven HTTP/1.1 client with Godot's states, return codes and
+ * defaults, for code ported from GDScript and for anyone who drives I/O from their own loop.
+ *
+ * Nothing happens without {@link HTTPClient.poll}; `request()` only buffers. Between polls, let
+ * the event loop run — a frame tick, or `await client.news()`, which settles exactly when the
+ * connection has something new.
+ *
+ * @example
+ * ```ts
+ * import { HTTPClient } from '@gdhttp/client';
+ * import { Method, Status } from '@gdhttp/constants';
+ *
+ * const client = new HTTPClient();
+ * client.connectToHost('example.com', 80);
+ * const busy = new Set<Status>([Status.RESOLVING, Status.CONNECTING, Status.REQUESTING]);
+ * let sent = false;
+ * while (busy.has(client.getStatus()) || !sent) {
+ *   if (client.getStatus() === Status.CONNECTED && !sent) {
+ *     client.request(Method.GET, '/', []);
+ *     sent = true;
+ *   }
+ *   const news = client.news();
+ *   client.poll();
+ *   if (busy.has(client.getStatus())) await news;
+ * }
+ * console.log(client.getResponseCode());
+ * ```
+ */
+export class HTTPClient {
+  #status: Status = Status.DISCONNECTED;
+  #readChunkSize: number = ReadChunkSize.DEFAULT;
+  #lastError: GdhttpError | null = null;
+
+  // Connection parameters, kept across close() as Godot keeps them.
+  #host = '';
+  #port = -1;
+  #tls = false;
+  #tlsOptions: TLSOptions | null = null;
+  #httpProxy: ProxyAddress | null = null;
+  #httpsProxy: ProxyAddress | null = null;
+
+  // The connection, sampled at connectToHost().
+  #viaHttpProxy = false;
+  #tcp: StreamPeerTCP | null = null;
+  #tlsPeer: StreamPeerTLS | null = null;
+  #stream: StreamPeer | null = null;
+  #reader: ResponseReader | null = null;
+
+  // The request being sent.
+  #pending: Uint8Array | null = null;
+  #pendingAt = 0;
+  #bodyLength = -1;
+
+  /**
+   * Connects to `host`, dropping any current connection first (even if the arguments turn out to
+   * be invalid, as in Godot).
+   *
+   * A case-insensitive `http://` prefix forces plain HTTP; `https://` turns TLS on with
+   * `TLSOptions.client()` unless options are given. Only the prefix is removed: anything after the
+   * host stays part of it. A port below 0 means 80 or 443. A bracketed IPv6 literal (`[::1]`) is
+   * accepted. When a proxy is set for this kind of connection, the connection goes to the proxy.
+   *
+   * @param host - host name or IP address, optionally prefixed by `http://` or `https://`.
+   * @param port - the port; -1 (default) for the scheme's default.
+   * @param tlsOptions - TLS configuration; `null` for plain HTTP (unless `https://`).
+   * @returns `OK` (status RESOLVING for a host name, CONNECTING for an IP literal),
+   *   `INVALID_PARAMETER` for server TLS options or a host shorter than 4 characters, or the TCP
+   *   error of an IP literal's immediate connect (status CANT_CONNECT).
+   */
+  connectToHost(host: string, port = -1, tlsOptions: TLSOptions | null = null): ErrorCode {
+    this.close();
+    const prefixed = stripSchemePrefix(host);
+    let options = tlsOptions;
+    if (prefixed.scheme === 'http') options = null;
+    else if (prefixed.scheme === 'https' && options === null) options = TLSOptions.client();
+    const tls = options !== null;
+    if (options?.isServer()) {
+      return this.#refuse('connectToHost needs client TLS options, not server options');
+    }
+    // Godot refuses hosts under 4 characters, which refuses `::1`; a bracketed literal passes the
+    // rule and is unbracketed here (an addition: Godot would fail to resolve "[::1]").
+    if (!isHostLongEnough(prefixed.host)) {
+      return this.#refuse(`host "${prefixed.host}" is shorter than 4 characters`);
+    }
+    const bare = /^\[[^\]]*\]$/.test(prefixed.host) ? prefixed.host.slice(1, -1) : prefixed.host;
+    this.#host = bare;
+    this.#tls = tls;
+    this.#tlsOptions = options;
+    this.#port = resolvePort(port, tls);
+
+    const proxy = tls ? this.#httpsProxy : this.#httpProxy;
+    this.#viaHttpProxy = !tls && proxy !== null;
+    const server = proxy ?? { host: bare, port: this.#port };
+    const tcp = new StreamPeerTCP();
+    this.#tcp = tcp;
+    this.#stream = tcp;
+    // Through an HTTPS proxy the TCP peer opens a CONNECT tunnel (with a correct `Host: host:port`,
+    // where Godot sends `Host: :-1`) and stays CONNECTING until the proxy answers 2xx.
+    const tunnel =
+      tls && proxy !== null
+        ? {
+            tunnel: {
+              host: bare,
+              port: this.#port,
+              ...(proxy.authorization === undefined
+                ? {}
+                : { proxyAuthorization: proxy.authorization }),
+            },
+          }
+        : {};
+    const err = tcp.connectToHost(server.host, server.port, tunnel);
+    if (err !== ErrorCode.OK) {
+      this.#lastError = tcp.lastError;
+      this.#status = Status.CANT_CONNECT;
+      return err;
+    }
+    this.#status = isIpLiteral(server.host) ? Status.CONNECTING : Status.RESOLVING;
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Advances the state machine: resolves, connects, negotiates the proxy tunnel and TLS, sends a
+   * buffered request and reads the response head. Synchronous and non-blocking.
+   *
+   * @returns `OK`; `UNCONFIGURED` when DISCONNECTED; `CANT_RESOLVE`, `CANT_CONNECT` or
+   *   `CONNECTION_ERROR` when the client is (or just went) in the matching error state.
+   */
+  poll(): ErrorCode {
+    switch (this.#status) {
+      case Status.DISCONNECTED:
+        return ErrorCode.UNCONFIGURED;
+      case Status.RESOLVING:
+      case Status.CONNECTING:
+        return this.#pollConnecting();
+      case Status.CONNECTED:
+      case Status.BODY:
+        return this.#pollAlive();
+      case Status.REQUESTING:
+        return this.#pollRequesting();
+      case Status.CANT_RESOLVE:
+        return ErrorCode.CANT_RESOLVE;
+      case Status.CANT_CONNECT:
+        return ErrorCode.CANT_CONNECT;
+      case Status.CONNECTION_ERROR:
+      case Status.TLS_HANDSHAKE_ERROR:
+        return ErrorCode.CONNECTION_ERROR;
+    }
+  }
+
+  /**
+   * Buffers a request with a UTF-8 body; the next polls send it. Same contract as
+   * {@link HTTPClient.requestRaw}.
+   */
+  request(method: Method, url: string, headers: readonly string[], body = ''): ErrorCode {
+    return this.requestRaw(method, url, headers, body === '' ? EMPTY : encoder.encode(body));
+  }
+
+  /**
+   * Buffers a request; the next polls send it. Godot's automatic headers follow the caller's:
+   * Host, Content-Length (also `0` for an empty POST/PUT/PATCH), User-Agent and Accept, each
+   * unless a caller's header starts with its name and a colon.
+   *
+   * @param method - a {@link Method}.
+   * @param url - `/path?query`, an absolute `http(s)://` URL, `host:port` for CONNECT, `*` for OPTIONS.
+   * @param headers - `"Name: value"` strings, sent in order.
+   * @param body - the body, sent as given.
+   * @returns `OK` (status REQUESTING), `INVALID_PARAMETER` for a bad method, URL or header (CR, LF
+   *   or NUL included) or when the status is not CONNECTED, `INVALID_DATA` without a stream.
+   */
+  requestRaw(method: Method, url: string, headers: readonly string[], body: Uint8Array): ErrorCode {
+    const token = methodToken(method);
+    if (token === undefined) return this.#refuse(`method ${method} is not a Method`);
+    if (!isGodotUrlForm(method, url))
+      return this.#refuse('url must start with "/", "http://" or "https://"');
+    if (this.#status !== Status.CONNECTED) {
+      return this.#refuse(`request() needs status CONNECTED, not ${this.#status}`);
+    }
+    if (this.#stream === null || this.#reader === null) {
+      this.#lastError = new GdhttpError('no connection to send on', ErrorCode.INVALID_DATA);
+      return ErrorCode.INVALID_DATA;
+    }
+    if (!godotVerifyHeaders(headers)) return this.#refuse('every header must be "Name: value"');
+    // Through a plain HTTP proxy the target is the absolute URL (RFC 9112 §3.2.2); Godot always
+    // writes the port there.
+    const target =
+      this.#viaHttpProxy && url.startsWith('/')
+        ? `http://${authorityHost(this.#host)}:${this.#port}${url}`
+        : url;
+    const all = withAutomaticHeaders(headers, {
+      method,
+      host: this.#host,
+      port: this.#port,
+      tls: this.#tls,
+      bodyLength: body.length,
+      userAgent: USER_AGENT,
+    });
+    const authorization = this.#httpProxy?.authorization;
+    if (
+      this.#viaHttpProxy &&
+      authorization !== undefined &&
+      !hasGodotHeader(headers, 'proxy-authorization')
+    ) {
+      all.push(`Proxy-Authorization: ${authorization}`);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = serializeRequest(token, target, all, body);
+    } catch (error) {
+      // CR, LF or NUL somewhere, or an invalid token: Godot would send it (request splitting).
+      this.#lastError =
+        error instanceof GdhttpError
+          ? error
+          : new GdhttpError(String(error), ErrorCode.INVALID_PARAMETER);
+      return ErrorCode.INVALID_PARAMETER;
+    }
+    this.#pending = bytes;
+    this.#pendingAt = 0;
+    this.#reader.clearBody();
+    this.#reader.begin(token);
+    this.#bodyLength = -1;
+    this.#lastError = null;
+    this.#status = Status.REQUESTING;
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Reads body bytes in status BODY: at most {@link HTTPClient.readChunkSize} per call, whatever
+   * the framing. Returns an empty array when nothing has arrived yet. When the body ends, the
+   * status becomes CONNECTED (keep-alive) or DISCONNECTED (the server closes); a body cut short
+   * becomes CONNECTION_ERROR.
+   */
+  readResponseBodyChunk(): Uint8Array {
+    const reader = this.#reader;
+    if (this.#status !== Status.BODY || reader === null || this.#stream === null) return EMPTY;
+    if (reader.queued === 0 && !reader.messageComplete) {
+      const stream = this.#stream;
+      stream.poll();
+      const data = stream.getPartialData(this.#readChunkSize);
+      if (data.length > 0) {
+        if (!this.#feed(data)) return EMPTY;
+      } else if (!this.#checkClosed()) {
+        return EMPTY;
+      }
+    }
+    const chunk = reader.take(this.#readChunkSize);
+    if (reader.queued === 0 && reader.messageComplete) this.#endOfResponse();
+    return chunk;
+  }
+
+  /** The current status. Never does I/O. */
+  getStatus(): Status {
+    return this.#status;
+  }
+
+  /** The final response's status code; 0 before one arrived. */
+  getResponseCode(): number {
+    return this.#reader?.code ?? 0;
+  }
+
+  /**
+   * The final response's header lines, `"Name: value"`, in order, duplicates kept. Unlike Godot,
+   * reading them does not consume them: they stay until the next request.
+   */
+  getResponseHeaders(): string[] {
+    return this.#reader?.headComplete ? this.#reader.headers.slice() : [];
+  }
+
+  /**
+   * The headers as a dictionary. Names keep the spelling of their first occurrence and are
+   * matched case-insensitively; repeated fields are combined with `", "` (RFC 9110 §5.3) where
+   * Godot keeps only the last. Use {@link HTTPClient.getResponseHeaders} for `Set-Cookie`.
+   */
+  getResponseHeadersAsDictionary(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const spelling = new Map<string, string>();
+    for (const line of this.getResponseHeaders()) {
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      const name = line.slice(0, colon).trim();
+      const value = line.slice(colon + 1).trim();
+      const lower = name.toLowerCase();
+      const key = spelling.get(lower);
+      if (key === undefined) {
+        spelling.set(lower, name);
+        out[name] = value;
+      } else {
+        out[key] = `${out[key]}, ${value}`;
+      }
+    }
+    return out;
+  }
+
+  /** Trailer fields of a chunked response (an addition: Godot discards them), once the body ended. */
+  getResponseTrailers(): string[] {
+    return this.#reader?.trailers.slice() ?? [];
+  }
+
+  /**
+   * The body length: the Content-Length value, 0 for a response that has no body (HEAD, 204,
+   * 304), -1 when unknown (chunked, read until close) or before a response.
+   */
+  getResponseBodyLength(): number {
+    return this.#bodyLength;
+  }
+
+  /** True when the final response's head has at least one header line (Godot's rule). */
+  hasResponse(): boolean {
+    return this.getResponseHeaders().length > 0;
+  }
+
+  /** True when the response body uses chunked transfer coding. */
+  isResponseChunked(): boolean {
+    return this.#reader?.head?.bodyKind === BodyKind.CHUNKED;
+  }
+
+  /**
+   * Godot's `query_string_from_dict`: `key=value` pairs joined by `&`, percent-encoded.
+   *
+   * @param fields - keys and values; arrays repeat the key, `null` writes the bare key.
+   */
+  queryStringFromDict(
+    fields: { readonly [key: string]: QueryValue } | ReadonlyMap<string | number, QueryValue>,
+  ): string {
+    return queryStringFromDict(fields);
+  }
+
+  /**
+   * Sets the proxy for plain HTTP connections (absolute-form requests); `''` or port -1 clears it.
+   * Takes effect at the next {@link HTTPClient.connectToHost}.
+   *
+   * @param username - optional Basic credentials (Godot PR #101358), sent as `Proxy-Authorization`.
+   */
+  setHttpProxy(host: string, port: number, username?: string, password?: string): void {
+    const proxy = this.#proxyAddress(host, port, username, password);
+    if (proxy !== undefined) this.#httpProxy = proxy;
+  }
+
+  /**
+   * Sets the proxy for TLS connections (a CONNECT tunnel); `''` or port -1 clears it. Takes effect
+   * at the next {@link HTTPClient.connectToHost}.
+   *
+   * @param username - optional Basic credentials, sent on the CONNECT request only.
+   */
+  setHttpsProxy(host: string, port: number, username?: string, password?: string): void {
+    const proxy = this.#proxyAddress(host, port, username, password);
+    if (proxy !== undefined) this.#httpsProxy = proxy;
+  }
+
+  /** Godot's proxy setting rule; `undefined` (setting refused, `lastError` set) for bad credentials. */
+  #proxyAddress(
+    host: string,
+    port: number,
+    username: string | undefined,
+    password: string | undefined,
+  ): ProxyAddress | null | undefined {
+    if (host === '' || port === -1) return null;
+    if (username === undefined) return { host, port, authorization: undefined };
+    try {
+      return { host, port, authorization: basicProxyAuthorization(username, password ?? '') };
+    } catch (error) {
+      this.#refuse(`proxy credentials refused: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Closes the connection and returns to DISCONNECTED. Safe in any state. */
+  close(): void {
+    this.#tlsPeer?.disconnectFromHost();
+    this.#tcp?.disconnectFromHost();
+    this.#tcp = null;
+    this.#tlsPeer = null;
+    this.#stream = null;
+    this.#reader = null;
+    this.#pending = null;
+    this.#bodyLength = -1;
+    this.#status = Status.DISCONNECTED;
+  }
+
+  /**
+   * A promise that settles when the connection has news — bytes, connect, handshake, close, an
+   * error — or at once if something happened since the last poll. Await it between polls instead
+   * of sleeping. Settles at once when there is no connection to wait for.
+   */
+  news(): Promise<void> {
+    const peer = this.#tlsPeer ?? this.#tcp;
+    return peer === null ? Promise.resolve() : peer.news();
+  }
+
+  /** The failure behind the last error status or refused call, for the detail Godot only prints. */
+  get lastError(): GdhttpError | null {
+    return this.#lastError;
+  }
+
+  /**
+   * Bytes read per `readResponseBodyChunk()` and per read of the response head: 256–16,777,216
+   * (default 65,536). Values outside the range are refused and the old one kept (`lastError`).
+   */
+  get readChunkSize(): number {
+    return this.#readChunkSize;
+  }
+  set readChunkSize(size: number) {
+    if (!Number.isInteger(size) || size < ReadChunkSize.MIN || size > ReadChunkSize.MAX) {
+      this.#lastError = new GdhttpError(
+        `readChunkSize must be ${ReadChunkSize.MIN}..${ReadChunkSize.MAX}, got ${size}`,
+        ErrorCode.PARAMETER_RANGE_ERROR,
+      );
+      return;
+    }
+    this.#readChunkSize = size;
+  }
+
+  /**
+   * Always false. Godot's native build blocks reads in this mode; a Node event loop cannot block
+   * on a socket without freezing the process, so enabling it is refused — the value stays false and
+   * {@link HTTPClient.lastError} says why — exactly as Godot's Web build refuses it.
+   */
+  get blockingModeEnabled(): boolean {
+    return false;
+  }
+  set blockingModeEnabled(enabled: boolean) {
+    if (enabled) {
+      this.#lastError = new GdhttpError(
+        'blocking mode is not available: poll() never blocks the event loop (as on Godot Web)',
+        ErrorCode.UNAVAILABLE,
+      );
+    }
+  }
+
+  /**
+   * The stream the client reads and writes: the TLS peer once TLS started, else the TCP peer;
+   * `null` when disconnected. Setting a stream closes the current connection and adopts it in
+   * status CONNECTED (a TLS peer is required while TLS options are set); `null` is refused.
+   */
+  get connection(): StreamPeer | null {
+    return this.#stream;
+  }
+  set connection(stream: StreamPeer | null) {
+    if (stream === null) {
+      this.#refuse('connection cannot be set to null');
+      return;
+    }
+    if (stream === this.#stream) return;
+    if (this.#tlsOptions !== null && !(stream instanceof StreamPeerTLS)) {
+      this.#refuse('a TLS connection needs a StreamPeerTLS');
+      return;
+    }
+    this.close();
+    this.#stream = stream;
+    if (stream instanceof StreamPeerTLS) this.#tlsPeer = stream;
+    else if (stream instanceof StreamPeerTCP) this.#tcp = stream;
+    this.#reader = this.#newReader();
+    this.#status = Status.CONNECTED;
+  }
+
+  #refuse(message: string): ErrorCode {
+    this.#lastError = new GdhttpError(message, ErrorCode.INVALID_PARAMETER);
+    return ErrorCode.INVALID_PARAMETER;
+  }
+
+  #newReader(): ResponseReader {
+    return new ResponseReader({});
+  }
+
+  /** Ends in an error state: sticky until connectToHost() or close(). */
+  #fail(status: Status, error: GdhttpError | null, code: ErrorCode, close = true): ErrorCode {
+    if (close) this.close();
+    this.#status = status;
+    this.#lastError = error;
+    return code;
+  }
+
+  #pollConnecting(): ErrorCode {
+    const tcp = this.#tcp!;
+    tcp.poll();
+    const tcpStatus = tcp.getStatus();
+    if (tcpStatus === StreamPeerTCPStatus.ERROR || tcpStatus === StreamPeerTCPStatus.NONE) {
+      const error = tcp.lastError;
+      if (error?.code === ErrorCode.CANT_RESOLVE) {
+        return this.#fail(Status.CANT_RESOLVE, error, ErrorCode.CANT_RESOLVE);
+      }
+      return this.#fail(Status.CANT_CONNECT, error, error?.code ?? ErrorCode.CANT_CONNECT);
+    }
+    if (tcpStatus === StreamPeerTCPStatus.CONNECTING) {
+      // The resolver answered: Godot shows CONNECTING from then on.
+      if (this.#status === Status.RESOLVING && tcp.getResolverStatus() === ResolverStatus.DONE) {
+        this.#status = Status.CONNECTING;
+      }
+      return ErrorCode.OK;
+    }
+    this.#status = Status.CONNECTING;
+    if (this.#tls) {
+      if (this.#tlsPeer === null) {
+        const peer = new StreamPeerTLS();
+        const err = peer.connectToStream(tcp, this.#host, this.#tlsOptions!);
+        if (err !== ErrorCode.OK) {
+          return this.#fail(Status.TLS_HANDSHAKE_ERROR, peer.lastError, ErrorCode.CANT_CONNECT);
+        }
+        this.#tlsPeer = peer;
+        this.#stream = peer;
+      }
+      const peer = this.#tlsPeer;
+      peer.poll();
+      const tlsStatus = peer.getStatus();
+      if (tlsStatus === StreamPeerTLSStatus.HANDSHAKING) return ErrorCode.OK;
+      if (tlsStatus !== StreamPeerTLSStatus.CONNECTED) {
+        return this.#fail(Status.TLS_HANDSHAKE_ERROR, peer.lastError, ErrorCode.CANT_CONNECT);
+      }
+    }
+    this.#reader = this.#newReader();
+    this.#status = Status.CONNECTED;
+    return ErrorCode.OK;
+  }
+
+  /** CONNECTED or BODY: only a liveness check, as in Godot; body bytes are read on demand. */
+  #pollAlive(): ErrorCode {
+    const stream = this.#stream!;
+    stream.poll();
+    const reason = stream.getCloseReason();
+    if (reason === CloseReason.OPEN) return ErrorCode.OK;
+    if (this.#status === Status.BODY && reason === CloseReason.EOF) {
+      // The end of a read-until-close body, or a truncation: readResponseBodyChunk() decides.
+      return ErrorCode.OK;
+    }
+    const error =
+      stream.lastError ??
+      new TransportError('the server closed the connection', ErrorCode.CONNECTION_ERROR);
+    return this.#fail(Status.CONNECTION_ERROR, error, ErrorCode.CONNECTION_ERROR, false);
+  }
+
+  #pollRequesting(): ErrorCode {
+    const stream = this.#stream!;
+    const reader = this.#reader!;
+    if (this.#pending !== null) {
+      const written = stream.putPartialData(
+        this.#pendingAt === 0 ? this.#pending : this.#pending.subarray(this.#pendingAt),
+      );
+      if (written.error !== ErrorCode.OK) {
+        return this.#fail(Status.CONNECTION_ERROR, stream.lastError, ErrorCode.CONNECTION_ERROR);
+      }
+      this.#pendingAt += written.sent;
+      if (this.#pendingAt < this.#pending.length) return ErrorCode.OK;
+      this.#pending = null;
+    }
+    stream.poll();
+    while (!reader.headComplete) {
+      const data = stream.getPartialData(this.#readChunkSize);
+      if (data.length === 0) {
+        if (!this.#checkClosed()) return ErrorCode.OK;
+        if (this.#status !== Status.REQUESTING) return ErrorCode.CONNECTION_ERROR;
+        break;
+      }
+      if (!this.#feed(data)) return ErrorCode.CONNECTION_ERROR;
+    }
+    if (!reader.headComplete) return ErrorCode.OK;
+    const head = reader.head!;
+    // Godot's framing decision, corrected by RFC 9112 §6.3: a response enters BODY when it has a
+    // length (even 0), is chunked, runs until close, or answers HEAD; a bodiless response without
+    // Content-Length (204, 304) is complete at once.
+    const hasBodyPhase =
+      head.contentLength >= 0 ||
+      head.method === 'HEAD' ||
+      head.bodyKind !== BodyKind.NONE ||
+      reader.upgraded;
+    this.#bodyLength =
+      head.bodyKind === BodyKind.CONTENT_LENGTH
+        ? head.contentLength
+        : head.bodyKind === BodyKind.NONE && hasBodyPhase
+          ? 0
+          : -1;
+    if (hasBodyPhase) {
+      this.#status = Status.BODY;
+    } else {
+      this.#endOfResponse();
+    }
+    return ErrorCode.OK;
+  }
+
+  /** Feeds bytes to the parser; on a parse error the client goes to CONNECTION_ERROR. */
+  #feed(data: Uint8Array): boolean {
+    try {
+      this.#reader!.feed(data);
+      if (this.#reader!.unsolicited) {
+        this.#fail(
+          Status.CONNECTION_ERROR,
+          new GdhttpError(
+            'the server sent a response nobody asked for',
+            ErrorCode.CONNECTION_ERROR,
+          ),
+          ErrorCode.CONNECTION_ERROR,
+        );
+        return false;
+      }
+      return true;
+    } catch (error) {
+      this.#fail(Status.CONNECTION_ERROR, error as ParseError, ErrorCode.CONNECTION_ERROR);
+      return false;
+    }
+  }
+
+  /**
+   * After a read found no bytes: if the peer closed, tell the parser (which completes a
+   * read-until-close body or reports a truncation). Returns true when the stream has ended.
+   */
+  #checkClosed(): boolean {
+    const stream = this.#stream!;
+    const reason = stream.getCloseReason();
+    if (reason === CloseReason.OPEN || stream.getAvailableBytes() > 0) return false;
+    if (reason === CloseReason.EOF) {
+      try {
+        this.#reader!.finish();
+      } catch (error) {
+        this.#fail(Status.CONNECTION_ERROR, error as ParseError, ErrorCode.CONNECTION_ERROR);
+        return true;
+      }
+      if (!this.#reader!.messageComplete) {
+        this.#fail(
+          Status.CONNECTION_ERROR,
+          new TransportError(
+            'the server closed the connection before responding',
+            ErrorCode.CONNECTION_ERROR,
+          ),
+          ErrorCode.CONNECTION_ERROR,
+        );
+      }
+      return true;
+    }
+    this.#fail(Status.CONNECTION_ERROR, stream.lastError, ErrorCode.CONNECTION_ERROR);
+    return true;
+  }
+
+  /** The response is complete: keep the connection for the next request, or close it. */
+  #endOfResponse(): void {
+    const reader = this.#reader!;
+    if (reader.keepAlive && !reader.untilEof) {
+      this.#status = Status.CONNECTED;
+      return;
+    }
+    // The server closes after this response (RFC 9112 §9.6); the response stays readable.
+    this.#tlsPeer?.disconnectFromHost();
+    this.#tcp?.disconnectFromHost();
+    this.#tcp = null;
+    this.#tlsPeer = null;
+    this.#stream = null;
+    this.#status = Status.DISCONNECTED;
+  }
+}

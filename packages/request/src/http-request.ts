@@ -1,0 +1,692 @@
+import { EventEmitter } from 'node:events';
+import { HTTPClient } from '@gdhttp/client';
+import {
+  ErrorCode,
+  GdhttpError,
+  HTTPRequestDefaults,
+  Method,
+  ReadChunkSize,
+  Result,
+  Status,
+} from '@gdhttp/constants';
+import { TLSOptions } from '@gdhttp/transport';
+import {
+  ACCEPT_ENCODING,
+  ContentDecoder,
+  parseContentEncoding,
+} from './internal/content-decoder.js';
+import { DownloadFile } from './internal/download-file.js';
+import { isFollowedRedirect, type NextRequest, nextRequest } from './internal/redirect.js';
+import { parseRequestUrl, type RequestUrl } from './internal/request-url.js';
+
+/** What a finished request delivers: the `request_completed` payload, and what the promise resolves to. */
+export interface HTTPRequestResult {
+  /** How the request ended. */
+  result: Result;
+  /** The final response's status code; 0 when no response was received. */
+  responseCode: number;
+  /** The final response's header lines, `"Name: value"`, in order, duplicates kept. */
+  headers: string[];
+  /** The decoded body; empty when `downloadFile` is set or the response had none. */
+  body: Uint8Array;
+}
+
+/** Download progress, emitted as `progress` whenever body bytes arrive. */
+export interface HTTPRequestProgress {
+  /** Body bytes received on the wire so far in this response (before decompression). */
+  downloadedBytes: number;
+  /** The response's Content-Length, or -1 when unknown (chunked, read until close). */
+  bodySize: number;
+}
+
+/** Options beyond Godot's positional parameters. */
+export interface HTTPRequestOptions {
+  /** Aborts the request; the promise then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Events of an {@link HTTPRequest}. */
+export interface HTTPRequestEvents {
+  /** Godot's `request_completed` signal: every request that started ends with exactly one. */
+  request_completed: [HTTPRequestResult];
+  /** Body bytes arrived (Godot has no such signal; users have asked for it for years). */
+  progress: [HTTPRequestProgress];
+}
+
+/**
+ * Why a request could not start (the promise rejects with it): `BUSY` while another request runs,
+ * `INVALID_PARAMETER` for a URL that is not http(s), `CANT_CONNECT` when the client refused the
+ * connection parameters. Also the rejection of a request cancelled with {@link HTTPRequest.cancelRequest}.
+ */
+export class HTTPRequestError extends GdhttpError {}
+
+interface Job {
+  url: RequestUrl;
+  request: NextRequest;
+  redirects: number;
+  settled: boolean;
+  stopped: Promise<void>;
+  stop: () => void;
+  resolve: (result: HTTPRequestResult) => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout | undefined;
+  file: DownloadFile | null;
+  decoder: ContentDecoder | null;
+  onAbort: (() => void) | undefined;
+  signal: AbortSignal | undefined;
+}
+
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+type Outcome = HTTPRequestResult | { redirect: RequestUrl; code: number };
+
+/**
+ * Godot's `HTTPRequest` node as a promise API: one request at a time over an {@link HTTPClient},
+ * with redirects, gzip/deflate/br, downloads to a file, size limits, a total timeout, cancel and
+ * progress — and, unlike Godot, a kept-alive connection for the next request to the same origin.
+ *
+ * @example
+ * ```ts
+ * import { HTTPRequest } from '@gdhttp/request';
+ * import { Result } from '@gdhttp/constants';
+ *
+ * const http = new HTTPRequest();
+ * http.timeout = 10;
+ * const { result, responseCode, body } = await http.request('https://example.com/');
+ * if (result === Result.SUCCESS) console.log(responseCode, new TextDecoder().decode(body));
+ * http.close();
+ * ```
+ */
+export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
+  readonly #client = new HTTPClient();
+  #tlsOptions: TLSOptions | null = null;
+  #httpProxy: [string, number] | null = null;
+  #httpsProxy: [string, number] | null = null;
+  #connectionKey = '';
+  #job: Job | null = null;
+  #downloaded = 0;
+  #bodySize = -1;
+  #lastError: GdhttpError | null = null;
+
+  #acceptGzip: boolean = HTTPRequestDefaults.acceptGzip;
+  #bodySizeLimit: number = HTTPRequestDefaults.bodySizeLimit;
+  #downloadChunkSize: number = HTTPRequestDefaults.downloadChunkSize;
+  #downloadFile: string = HTTPRequestDefaults.downloadFile;
+  #maxRedirects: number = HTTPRequestDefaults.maxRedirects;
+  #timeout: number = HTTPRequestDefaults.timeout;
+
+  /** Sends `Accept-Encoding` and decodes gzip, deflate and br bodies. Default true; no guard. */
+  get acceptGzip(): boolean {
+    return this.#acceptGzip;
+  }
+  set acceptGzip(value: boolean) {
+    this.#acceptGzip = value;
+  }
+
+  /**
+   * Largest decoded body accepted, in bytes; negative for no limit (default -1). Checked against
+   * Content-Length before reading and against the decoded size while decoding. Refused while a
+   * request runs.
+   */
+  get bodySizeLimit(): number {
+    return this.#bodySizeLimit;
+  }
+  set bodySizeLimit(value: number) {
+    if (this.#guard('bodySizeLimit')) this.#bodySizeLimit = value;
+  }
+
+  /**
+   * Bytes read from the connection per step, 256–16,777,216 (default 65,536): the unit of memory
+   * a download needs. Refused while a request runs or out of range.
+   */
+  get downloadChunkSize(): number {
+    return this.#downloadChunkSize;
+  }
+  set downloadChunkSize(value: number) {
+    if (!this.#guard('downloadChunkSize')) return;
+    if (!Number.isInteger(value) || value < ReadChunkSize.MIN || value > ReadChunkSize.MAX) {
+      this.#refuse(
+        `downloadChunkSize must be ${ReadChunkSize.MIN}..${ReadChunkSize.MAX}`,
+        ErrorCode.PARAMETER_RANGE_ERROR,
+      );
+      return;
+    }
+    this.#downloadChunkSize = value;
+  }
+
+  /**
+   * Path the body is written to instead of memory ('' for none, the default). The file appears
+   * only when the download completed; a failed or cancelled one leaves no file. Refused while a
+   * request runs.
+   */
+  get downloadFile(): string {
+    return this.#downloadFile;
+  }
+  set downloadFile(value: string) {
+    if (this.#guard('downloadFile')) this.#downloadFile = value;
+  }
+
+  /** Redirects followed before `REDIRECT_LIMIT_REACHED`; 0 allows none, negative no limit. Default 8. */
+  get maxRedirects(): number {
+    return this.#maxRedirects;
+  }
+  set maxRedirects(value: number) {
+    this.#maxRedirects = value;
+  }
+
+  /** Seconds the whole request may take, redirects included; 0 for none (default). Negative is refused. */
+  get timeout(): number {
+    return this.#timeout;
+  }
+  set timeout(value: number) {
+    if (!(value >= 0)) {
+      this.#refuse('timeout must be 0 or more seconds', ErrorCode.PARAMETER_RANGE_ERROR);
+      return;
+    }
+    this.#timeout = value;
+  }
+
+  /**
+   * Always false. Godot runs the request on a thread when this is set; gdhttp's client never
+   * blocks the event loop, so a thread would add latency without freeing anything. Setting it to
+   * true is refused (the value stays false and {@link HTTPRequest.lastError} says why), as Godot's
+   * Web build refuses blocking mode.
+   */
+  get useThreads(): boolean {
+    return false;
+  }
+  set useThreads(value: boolean) {
+    if (value) {
+      this.#refuse(
+        'useThreads is not available: requests never block the event loop',
+        ErrorCode.UNAVAILABLE,
+      );
+    }
+  }
+
+  /** The last refused setting or call, with why; `null` when none was refused. */
+  get lastError(): GdhttpError | null {
+    return this.#lastError;
+  }
+
+  /**
+   * Starts a request whose body is `body` encoded as UTF-8.
+   *
+   * @param url - an absolute `http:` or `https:` URL. Userinfo becomes `Authorization: Basic`.
+   * @param headers - `"Name: value"` strings, sent as given.
+   * @param method - a {@link Method}; default GET.
+   * @param body - the request body; default none.
+   * @param options - `signal` to abort.
+   * @returns the outcome. It rejects only when the request cannot start ({@link HTTPRequestError}
+   *   with `BUSY`, `INVALID_PARAMETER` or `CANT_CONNECT`), when it is cancelled, or when `signal`
+   *   aborts; every network outcome resolves with a {@link Result}.
+   */
+  request(
+    url: string,
+    headers: readonly string[] = [],
+    method: Method = Method.GET,
+    body = '',
+    options: HTTPRequestOptions = {},
+  ): Promise<HTTPRequestResult> {
+    return this.requestRaw(
+      url,
+      headers,
+      method,
+      body === '' ? EMPTY : encoder.encode(body),
+      options,
+    );
+  }
+
+  /**
+   * Starts a request with a raw body. Same contract as {@link HTTPRequest.request}.
+   */
+  requestRaw(
+    url: string,
+    headers: readonly string[] = [],
+    method: Method = Method.GET,
+    body: Uint8Array = EMPTY,
+    options: HTTPRequestOptions = {},
+  ): Promise<HTTPRequestResult> {
+    if (this.#job !== null) {
+      return Promise.reject(
+        new HTTPRequestError(
+          'HTTPRequest is processing a request; wait for it or cancelRequest()',
+          ErrorCode.BUSY,
+        ),
+      );
+    }
+    const parsed = parseRequestUrl(url);
+    if (parsed === null) {
+      return Promise.reject(
+        new HTTPRequestError(
+          'URL must be an absolute http:// or https:// URL',
+          ErrorCode.INVALID_PARAMETER,
+        ),
+      );
+    }
+    if (!Number.isInteger(method) || method < 0 || method >= Method.MAX) {
+      return Promise.reject(
+        new HTTPRequestError(`invalid method ${method}`, ErrorCode.INVALID_PARAMETER),
+      );
+    }
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+
+    const userHeaders = headers.slice();
+    if (
+      this.#acceptGzip &&
+      !userHeaders.some((h) => h.trim().toLowerCase().startsWith('accept-encoding'))
+    ) {
+      userHeaders.push(`Accept-Encoding: ${ACCEPT_ENCODING}`);
+    }
+    return new Promise<HTTPRequestResult>((resolve, reject) => {
+      let stop!: () => void;
+      const stopped = new Promise<void>((r) => {
+        stop = r;
+      });
+      const job: Job = {
+        url: parsed,
+        request: { method, headers: userHeaders, body },
+        redirects: 0,
+        settled: false,
+        stopped,
+        stop,
+        resolve,
+        reject,
+        timer: undefined,
+        file: null,
+        decoder: null,
+        onAbort: undefined,
+        signal,
+      };
+      this.#job = job;
+      this.#downloaded = 0;
+      this.#bodySize = -1;
+      if (this.#timeout > 0) {
+        // The only timer in a request: a deadline, never a poll (progress is driven by news).
+        job.timer = setTimeout(
+          () => this.#finish(job, failure(Result.TIMEOUT)),
+          this.#timeout * 1000,
+        );
+      }
+      if (signal) {
+        job.onAbort = () => this.#abort(job, signal.reason);
+        signal.addEventListener('abort', job.onAbort, { once: true });
+      }
+      this.#run(job).then(
+        (outcome) => this.#finish(job, outcome),
+        (error: unknown) => {
+          if (error instanceof HTTPRequestError)
+            this.#abort(job, error, error.code === ErrorCode.CANT_CONNECT);
+          else this.#abort(job, error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Stops the running request: closes the connection, deletes a partial download, and rejects the
+   * request's promise with an {@link HTTPRequestError}. Emits no `request_completed`, as in Godot.
+   * Does nothing when no request runs.
+   */
+  cancelRequest(): void {
+    const job = this.#job;
+    if (job) this.#abort(job, new HTTPRequestError('request cancelled', ErrorCode.FAILED));
+  }
+
+  /** The underlying client's status: CONNECTED while a kept-alive connection waits for reuse. */
+  getHttpClientStatus(): Status {
+    return this.#client.getStatus();
+  }
+
+  /** Body bytes received on the wire for the current or last response (before decompression). */
+  getDownloadedBytes(): number {
+    return this.#downloaded;
+  }
+
+  /** Content-Length of the current or last response, or -1 when unknown. */
+  getBodySize(): number {
+    return this.#bodySize;
+  }
+
+  /** TLS options for https URLs; null or server options are refused (the old ones stay). */
+  setTlsOptions(options: TLSOptions | null): void {
+    if (options === null || options.isServer()) {
+      this.#refuse('setTlsOptions needs client options', ErrorCode.INVALID_PARAMETER);
+      return;
+    }
+    this.#tlsOptions = options;
+    this.#connectionKey = '';
+  }
+
+  /** HTTP proxy for http URLs; `''` or port -1 clears it. Takes effect at the next connection. */
+  setHttpProxy(host: string, port: number): void {
+    this.#httpProxy = host === '' || port === -1 ? null : [host, port];
+    this.#client.setHttpProxy(host, port);
+    this.#connectionKey = '';
+  }
+
+  /** HTTPS proxy (CONNECT tunnel) for https URLs; `''` or port -1 clears it. */
+  setHttpsProxy(host: string, port: number): void {
+    this.#httpsProxy = host === '' || port === -1 ? null : [host, port];
+    this.#client.setHttpsProxy(host, port);
+    this.#connectionKey = '';
+  }
+
+  /** Cancels any running request and closes the kept-alive connection. */
+  close(): void {
+    this.cancelRequest();
+    this.#client.close();
+    this.#connectionKey = '';
+  }
+
+  #guard(name: string): boolean {
+    if (this.#job === null) return true;
+    this.#refuse(`${name} cannot change while a request is running`, ErrorCode.BUSY);
+    return false;
+  }
+
+  #refuse(message: string, code: ErrorCode): void {
+    this.#lastError = new HTTPRequestError(message, code);
+  }
+
+  async #run(job: Job): Promise<Outcome> {
+    for (;;) {
+      const outcome = await this.#exchange(job);
+      if (job.settled) return outcome;
+      if (!('redirect' in outcome)) return outcome;
+      const sameOrigin = outcome.redirect.origin === job.url.origin;
+      job.request = nextRequest(outcome.code, job.request, sameOrigin);
+      job.url = outcome.redirect;
+      job.redirects++;
+      this.#downloaded = 0;
+      this.#bodySize = -1;
+    }
+  }
+
+  /** One request/response on a (possibly reused) connection. */
+  async #exchange(job: Job): Promise<Outcome> {
+    const client = this.#client;
+    const { url } = job;
+    let reused = this.#reusable(url);
+    for (;;) {
+      if (!reused) {
+        const connected = await this.#connect(job, url);
+        if (connected !== null) return connected;
+      }
+      const headers = job.request.headers.slice();
+      if (
+        url.credentials &&
+        !headers.some((h) => h.trim().toLowerCase().startsWith('authorization:'))
+      ) {
+        const { username, password } = url.credentials;
+        headers.push(
+          `Authorization: Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+        );
+      }
+      if (
+        client.requestRaw(job.request.method, url.path, headers, job.request.body) !== ErrorCode.OK
+      ) {
+        return failure(Result.CONNECTION_ERROR);
+      }
+      await this.#driveWhile(job, (s) => s === Status.REQUESTING);
+      if (job.settled) return failure(Result.CONNECTION_ERROR);
+      const status = client.getStatus();
+      if (status === Status.CONNECTION_ERROR && reused && !client.hasResponse()) {
+        // The server closed the idle connection we kept (RFC 9112 §9.3.1 lets it): nothing of the
+        // response arrived, so the request was not processed; try once on a fresh connection.
+        reused = false;
+        continue;
+      }
+      if (status !== Status.BODY && status !== Status.CONNECTED && status !== Status.DISCONNECTED) {
+        return failure(resultOf(status));
+      }
+      return this.#response(job);
+    }
+  }
+
+  #key(url: RequestUrl): string {
+    const proxy = url.tls ? this.#httpsProxy : this.#httpProxy;
+    return `${url.origin}|${proxy?.join(':') ?? ''}`;
+  }
+
+  #reusable(url: RequestUrl): boolean {
+    return this.#client.getStatus() === Status.CONNECTED && this.#connectionKey === this.#key(url);
+  }
+
+  async #connect(job: Job, url: RequestUrl): Promise<HTTPRequestResult | null> {
+    const client = this.#client;
+    client.close();
+    this.#connectionKey = '';
+    if (client.readChunkSize !== this.#downloadChunkSize)
+      client.readChunkSize = this.#downloadChunkSize;
+    const tls = url.tls ? (this.#tlsOptions ?? TLSOptions.client()) : null;
+    const err = client.connectToHost(url.host, url.port, tls);
+    if (err !== ErrorCode.OK) {
+      throw new HTTPRequestError(
+        `cannot connect to ${url.host}:${url.port}`,
+        ErrorCode.CANT_CONNECT,
+        {
+          cause: client.lastError,
+        },
+      );
+    }
+    await this.#driveWhile(job, (s) => s === Status.RESOLVING || s === Status.CONNECTING);
+    const status = client.getStatus();
+    if (job.settled) return failure(Result.CANT_CONNECT);
+    if (status !== Status.CONNECTED) return failure(resultOf(status));
+    this.#connectionKey = this.#key(url);
+    return null;
+  }
+
+  async #response(job: Job): Promise<Outcome> {
+    const client = this.#client;
+    const code = client.getResponseCode();
+    const headers = client.getResponseHeaders();
+    if (!client.hasResponse()) {
+      // Godot's NO_RESPONSE: a status line with no header field at all.
+      return failure(Result.NO_RESPONSE);
+    }
+    const location = isFollowedRedirect(code) ? lastHeader(headers, 'location') : undefined;
+    if (location !== undefined) {
+      if (this.#maxRedirects >= 0 && job.redirects >= this.#maxRedirects) {
+        client.close();
+        return { result: Result.REDIRECT_LIMIT_REACHED, responseCode: code, headers, body: EMPTY };
+      }
+      const target = parseRequestUrl(location, job.url.href);
+      if (target !== null) {
+        // The redirect's body is not wanted; reusing the connection would mean reading it first.
+        if (client.getStatus() !== Status.CONNECTED) client.close();
+        return { redirect: target, code };
+      }
+      // An unusable Location: the 3xx is the final response, as Godot delivers it.
+    }
+
+    this.#bodySize = client.getResponseBodyLength();
+    this.#downloaded = 0;
+    if (client.getStatus() !== Status.BODY)
+      return { result: Result.SUCCESS, responseCode: code, headers, body: EMPTY };
+    const limit = this.#bodySizeLimit;
+    if (limit >= 0 && this.#bodySize > limit) {
+      client.close();
+      return { result: Result.BODY_SIZE_LIMIT_EXCEEDED, responseCode: code, headers, body: EMPTY };
+    }
+    const withHead = (result: Result): HTTPRequestResult => {
+      client.close();
+      return { result, responseCode: code, headers, body: EMPTY };
+    };
+
+    const codings = this.#acceptGzip
+      ? parseContentEncoding(lastHeader(headers, 'content-encoding'))
+      : [];
+    if (codings === 'too-many') return withHead(Result.BODY_DECOMPRESS_FAILED);
+
+    const parts: Uint8Array[] = [];
+    let stored = 0;
+    let writeError: Error | null = null;
+    let writes: Promise<void> = Promise.resolve();
+    if (this.#downloadFile !== '') {
+      const file = await DownloadFile.open(this.#downloadFile);
+      if (file instanceof Error) return withHead(Result.DOWNLOAD_FILE_CANT_OPEN);
+      job.file = file;
+    }
+    const file = job.file;
+    // Decoded (or raw) bytes go to the file or to memory; a file write is awaited before the next
+    // read, so a slow disk slows the download instead of filling memory.
+    const sink = (chunk: Uint8Array): Promise<void> | undefined => {
+      if (file === null) {
+        parts.push(chunk);
+        stored += chunk.length;
+        return undefined;
+      }
+      writes = writes.then(async () => {
+        writeError ??= await file.write(chunk);
+      });
+      return writes;
+    };
+    const decoder =
+      Array.isArray(codings) && codings.length > 0
+        ? new ContentDecoder(codings, limit, sink)
+        : null;
+    job.decoder = decoder;
+
+    for (;;) {
+      const chunk = client.readResponseBodyChunk();
+      if (chunk.length > 0) {
+        this.#downloaded += chunk.length;
+        this.emit('progress', { downloadedBytes: this.#downloaded, bodySize: this.#bodySize });
+        if (decoder !== null) {
+          await decoder.write(chunk);
+          if (decoder.failure === 'limit') return withHead(Result.BODY_SIZE_LIMIT_EXCEEDED);
+          if (decoder.failure === 'corrupt') return withHead(Result.BODY_DECOMPRESS_FAILED);
+        } else {
+          if (limit >= 0 && stored + chunk.length > limit)
+            return withHead(Result.BODY_SIZE_LIMIT_EXCEEDED);
+          await sink(chunk);
+        }
+        await writes;
+        if (writeError !== null) return withHead(Result.DOWNLOAD_FILE_WRITE_ERROR);
+        if (job.settled) return withHead(Result.CONNECTION_ERROR);
+      }
+      const status = client.getStatus();
+      if (status === Status.BODY) {
+        if (chunk.length === 0) await this.#news(job);
+        if (job.settled) return withHead(Result.CONNECTION_ERROR);
+        client.poll();
+        continue;
+      }
+      if (status === Status.CONNECTED || status === Status.DISCONNECTED) break;
+      return { result: resultOf(status), responseCode: 0, headers: [], body: EMPTY };
+    }
+    if (decoder !== null) {
+      await decoder.end();
+      if (decoder.failure === 'limit') return withHead(Result.BODY_SIZE_LIMIT_EXCEEDED);
+      if (decoder.failure === 'corrupt') return withHead(Result.BODY_DECOMPRESS_FAILED);
+      await writes;
+      if (writeError !== null) return withHead(Result.DOWNLOAD_FILE_WRITE_ERROR);
+    }
+    if (file !== null) {
+      job.file = null;
+      if ((await file.commit()) !== null) return withHead(Result.DOWNLOAD_FILE_WRITE_ERROR);
+    }
+    return {
+      result: Result.SUCCESS,
+      responseCode: code,
+      headers,
+      body: file === null ? join(parts, stored) : EMPTY,
+    };
+  }
+
+  /** Polls the client while `keep(status)` holds, awaiting its news between polls. */
+  async #driveWhile(job: Job, keep: (status: Status) => boolean): Promise<void> {
+    const client = this.#client;
+    for (;;) {
+      const news = client.news();
+      client.poll();
+      if (job.settled || !keep(client.getStatus())) return;
+      await Promise.race([news, job.stopped]);
+      if (job.settled) return;
+    }
+  }
+
+  #news(job: Job): Promise<void> {
+    return Promise.race([this.#client.news(), job.stopped]);
+  }
+
+  /** Ends a job with a Result: frees everything, resolves, then emits `request_completed`. */
+  #finish(job: Job, outcome: Outcome): void {
+    if (job.settled) return;
+    const result: HTTPRequestResult =
+      'redirect' in outcome ? failure(Result.CONNECTION_ERROR) : outcome;
+    const keep = result.result === Result.SUCCESS && this.#client.getStatus() === Status.CONNECTED;
+    this.#release(job, !keep);
+    job.resolve(result);
+    this.emit('request_completed', result);
+  }
+
+  /** Ends a job without a Result (cancel, abort, could not start): rejects its promise. */
+  #abort(job: Job, reason: unknown, emitCantConnect = false): void {
+    if (job.settled) return;
+    this.#release(job, true);
+    job.reject(reason);
+    // Godot both returns ERR_CANT_CONNECT and emits RESULT_CANT_CONNECT when connecting is refused.
+    if (emitCantConnect) this.emit('request_completed', failure(Result.CANT_CONNECT));
+  }
+
+  #release(job: Job, closeClient: boolean): void {
+    job.settled = true;
+    job.stop();
+    clearTimeout(job.timer);
+    if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort);
+    job.decoder?.destroy();
+    void job.file?.abort();
+    job.file = null;
+    if (closeClient) {
+      this.#client.close();
+      this.#connectionKey = '';
+    }
+    if (this.#job === job) this.#job = null;
+  }
+}
+
+function failure(result: Result): HTTPRequestResult {
+  return { result, responseCode: 0, headers: [], body: EMPTY };
+}
+
+/** The Result of a client that stopped in `status` (godot-spec.md §3.5). */
+function resultOf(status: Status): Result {
+  switch (status) {
+    case Status.CANT_RESOLVE:
+      return Result.CANT_RESOLVE;
+    case Status.TLS_HANDSHAKE_ERROR:
+      return Result.TLS_HANDSHAKE_ERROR;
+    case Status.CANT_CONNECT:
+    case Status.DISCONNECTED:
+      return Result.CANT_CONNECT;
+    default:
+      return Result.CONNECTION_ERROR;
+  }
+}
+
+/** The value of the last header line named `name` (case-insensitive), trimmed. */
+function lastHeader(headers: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (const line of headers) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name)
+      value = line.slice(colon + 1).trim();
+  }
+  return value;
+}
+
+function join(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
