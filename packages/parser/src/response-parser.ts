@@ -1,4 +1,10 @@
-import { type FieldName, fieldName, Special } from './internal/field-names.js';
+import {
+  byteHash,
+  type FieldName,
+  fieldName,
+  internValue,
+  Special,
+} from './internal/field-names.js';
 import { appendBytes, latin1 } from './internal/latin1.js';
 import {
   FIELD_VALUE,
@@ -337,6 +343,8 @@ export class ResponseParser {
 
   // Open span (reason, field name, field value) carried across inputs.
   #spanStart = 0;
+  /** byteHash of the open span so far (names and values), kept across inputs. */
+  #hash = 0;
   #scratch: Uint8Array = new Uint8Array(256);
   #carry = 0;
   #name: FieldName | null = null;
@@ -493,11 +501,35 @@ export class ResponseParser {
   }
 
   #spanName(buf: Uint8Array, end: number): FieldName {
-    if (this.#carry === 0) return fieldName(buf, this.#spanStart, end);
+    if (this.#carry === 0) return fieldName(buf, this.#spanStart, end, this.#hash);
     this.#scratch = appendBytes(this.#scratch, this.#carry, buf, this.#spanStart, end);
     const total = this.#carry + end - this.#spanStart;
     this.#carry = 0;
-    return fieldName(this.#scratch, 0, total);
+    return fieldName(this.#scratch, 0, total, this.#hash);
+  }
+
+  /**
+   * The open value span ending at `end` as a string. Plain fields lose their trailing whitespace
+   * here (RFC 9110 §5.5) so repeated values hit the intern cache; framing fields keep it, their
+   * grammar decides about it (llhttp: HTAB after `chunked` is not OWS).
+   */
+  #spanValue(buf: Uint8Array, end: number, trim: boolean): string {
+    let b = buf;
+    let s = this.#spanStart;
+    let e = end;
+    if (this.#carry !== 0) {
+      this.#scratch = appendBytes(this.#scratch, this.#carry, buf, this.#spanStart, end);
+      b = this.#scratch;
+      s = 0;
+      e = this.#carry + end - this.#spanStart;
+      this.#carry = 0;
+    }
+    if (trim) {
+      const rawEnd = e;
+      while (e > s && (b[e - 1] === SP || b[e - 1] === HT)) e--;
+      if (e !== rawEnd) return latin1(b, s, e);
+    }
+    return internValue(b, s, e, this.#hash);
   }
 
   #beginMessage(p: number): void {
@@ -531,6 +563,32 @@ export class ResponseParser {
             break;
           }
           this.#beginMessage(p);
+          // Fast path for the usual `HTTP/1.x DDD` prefix; anything else takes the byte states.
+          if (
+            p + 12 < len &&
+            this.#maxHeaderSize > 12 &&
+            c === 0x48 &&
+            buf[p + 1] === 0x54 &&
+            buf[p + 2] === 0x54 &&
+            buf[p + 3] === 0x50 &&
+            buf[p + 4] === 0x2f &&
+            buf[p + 5] === 0x31 &&
+            buf[p + 6] === 0x2e &&
+            (buf[p + 7] === 0x31 || buf[p + 7] === 0x30) &&
+            buf[p + 8] === SP
+          ) {
+            const d1 = buf[p + 9]! - 0x30;
+            const d2 = buf[p + 10]! - 0x30;
+            const d3 = buf[p + 11]! - 0x30;
+            if (d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9 && d3 >= 0 && d3 <= 9) {
+              this.#major = 1;
+              this.#minor = buf[p + 7]! - 0x30;
+              this.#status = d1 * 100 + d2 * 10 + d3;
+              p += 12;
+              s = S_AFTER_CODE;
+              break;
+            }
+          }
           s = S_PROTO;
           break;
         }
@@ -607,7 +665,9 @@ export class ResponseParser {
           }
           p = i;
           if (i === stop) break;
-          this.#reason = this.#spanString(buf, i);
+          this.#hash = byteHash(buf, this.#spanStart, i);
+          this.#reason =
+            this.#carry === 0 ? this.#spanValue(buf, i, false) : this.#spanString(buf, i);
           if (buf[i] === CR) {
             p++;
             s = S_LINE_CR;
@@ -658,6 +718,7 @@ export class ResponseParser {
               this.#fail('TOO_MANY_HEADERS', 'Too many header fields', p);
             }
             this.#spanStart = p;
+            this.#hash = 0;
             s = S_FIELD;
           }
           break;
@@ -665,7 +726,14 @@ export class ResponseParser {
         case S_FIELD: {
           const stop = Math.min(len, this.#headLimit - this.#offset);
           let i = p;
-          while (i < stop && TOKEN[buf[i]!] === 1) i++;
+          let h = this.#hash;
+          while (i < stop) {
+            const b = buf[i]!;
+            if (TOKEN[b] !== 1) break;
+            h = (Math.imul(h, 31) + b) | 0;
+            i++;
+          }
+          this.#hash = h;
           p = i;
           if (i === stop) break;
           const b = buf[i]!;
@@ -754,14 +822,21 @@ export class ResponseParser {
           const sp = this.#name!.special;
           const table = sp === Special.NONE || sp === Special.UPGRADE ? this.#valueTable : NOT_CRLF;
           let i = p;
-          while (i < stop && table[buf[i]!] === 1) i++;
+          let h = this.#hash;
+          while (i < stop) {
+            const b = buf[i]!;
+            if (table[b] !== 1) break;
+            h = (Math.imul(h, 31) + b) | 0;
+            i++;
+          }
+          this.#hash = h;
           p = i;
           if (i === stop) break;
           const b = buf[i]!;
           if (b !== CR && b !== LF) {
             this.#fail('INVALID_HEADER_TOKEN', 'Invalid header value char', p);
           }
-          this.#segmentEnd(this.#spanString(buf, i));
+          this.#segmentEnd(this.#spanValue(buf, i, table === this.#valueTable && !this.#fold));
           p++;
           if (b === CR) {
             s = S_VALUE_CR;
@@ -1024,6 +1099,7 @@ export class ResponseParser {
   #segmentStart(p: number, fold: boolean): void {
     this.#segmentAbs = this.#offset + p;
     this.#fold = fold;
+    this.#hash = 0;
     switch (this.#name!.special) {
       case Special.CONTENT_LENGTH:
         // llhttp refuses any second Content-Length, even an identical one (RFC 9110 §8.6 would

@@ -33,6 +33,50 @@ function specialOf(lower: string): number {
   }
 }
 
+/**
+ * The hash the parser folds into its scanning loops: `h = imul(h, 31) + byte`, from 0.
+ *
+ * @param buf - the bytes.
+ * @param start - first index.
+ * @param end - one past the last index.
+ * @returns the 32-bit hash.
+ */
+export function byteHash(buf: Uint8Array, start: number, end: number): number {
+  let h = 0;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  return h;
+}
+
+const VALUE_SLOTS = 2048;
+const MAX_CACHED_VALUE = 96;
+const values: string[] = new Array(VALUE_SLOTS).fill('');
+
+/**
+ * The latin-1 string of `buf[start..end)`, from a direct-mapped cache when the same bytes were
+ * seen recently. Field values repeat across responses (server, content type, cache policy), so a
+ * byte comparison usually replaces an allocation, and the strings handed out are already flat.
+ *
+ * @param buf - the bytes.
+ * @param start - first index.
+ * @param end - one past the last index.
+ * @param hash - {@link byteHash} of exactly these bytes.
+ * @returns the string.
+ */
+export function internValue(buf: Uint8Array, start: number, end: number, hash: number): string {
+  const n = end - start;
+  if (n > MAX_CACHED_VALUE || n === 0) return latin1(buf, start, end);
+  const slot = (hash ^ n ^ (hash >>> 13)) & (VALUE_SLOTS - 1);
+  const hit = values[slot]!;
+  if (hit.length === n) {
+    let i = 0;
+    while (i < n && hit.charCodeAt(i) === buf[start + i]) i++;
+    if (i === n) return hit;
+  }
+  const made = latin1(buf, start, end);
+  values[slot] = made;
+  return made;
+}
+
 const SLOTS = 1024;
 const MAX_CACHED = 64;
 const cache: (FieldName | undefined)[] = new Array(SLOTS).fill(undefined);
@@ -45,14 +89,13 @@ const cache: (FieldName | undefined)[] = new Array(SLOTS).fill(undefined);
  * @param buf - bytes holding the name (already validated as a token).
  * @param start - first index.
  * @param end - one past the last index.
+ * @param hash - {@link byteHash} of the bytes, computed while they were validated.
  * @returns the interned name.
  */
-export function fieldName(buf: Uint8Array, start: number, end: number): FieldName {
+export function fieldName(buf: Uint8Array, start: number, end: number, hash: number): FieldName {
   const n = end - start;
   if (n > MAX_CACHED) return make(latin1(buf, start, end));
-  let h = n;
-  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
-  const slot = (h ^ (h >>> 11)) & (SLOTS - 1);
+  const slot = (hash ^ n ^ (hash >>> 11)) & (SLOTS - 1);
   const hit = cache[slot];
   if (hit !== undefined && hit.name.length === n) {
     const s = hit.name;
