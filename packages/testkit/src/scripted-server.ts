@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { createSecureContext, TLSSocket, type TlsOptions } from 'node:tls';
 
 /**
  * One step of a scripted reply:
@@ -111,7 +111,7 @@ export async function startScriptedServer(
     return replies[Math.min(request.index, replies.length - 1)] ?? [{ hang: true }];
   };
 
-  const onSocket = (socket: Socket): void => {
+  const onSocket = (socket: Socket, raw: Socket): void => {
     const connection = connections++;
     socket.on('error', () => {});
     const received: Buffer[] = [];
@@ -123,7 +123,7 @@ export async function startScriptedServer(
     const runScript = (script: Script): void => {
       chain = chain.then(async () => {
         if (hung || socket.destroyed) return;
-        hung = await perform(socket, script);
+        hung = await perform(socket, raw, script);
       });
     };
     socket.on('data', (chunk: Buffer) => {
@@ -157,14 +157,20 @@ export async function startScriptedServer(
     }
   };
 
-  const server: Server =
-    options.tls === undefined
-      ? createServer(onSocket)
-      : createTlsServer(options.tls, (socket) => onSocket(socket));
-  // Raw sockets, so close() also ends TLS connections whose handshake never finished.
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+  const tls = options.tls;
+  const secureContext = tls === undefined ? null : createSecureContext(tls);
+  const server: Server = createServer((raw) => {
+    // Raw sockets are tracked so close() also ends TLS connections mid-handshake; TLS is wrapped
+    // by hand so `reset` can still send an RST on the raw TCP socket underneath.
+    sockets.add(raw);
+    raw.on('close', () => sockets.delete(raw));
+    if (tls === undefined || secureContext === null) {
+      onSocket(raw, raw);
+      return;
+    }
+    raw.on('error', () => {});
+    const secure = new TLSSocket(raw, { ...tls, isServer: true, secureContext });
+    onSocket(secure, raw);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -198,7 +204,7 @@ export async function startScriptedServer(
 }
 
 /** Runs a script; returns true when it ended with `hang`. */
-async function perform(socket: Socket, script: Script): Promise<boolean> {
+async function perform(socket: Socket, raw: Socket, script: Script): Promise<boolean> {
   for (const action of script) {
     if (socket.destroyed) return false;
     if (typeof action === 'string') {
@@ -220,7 +226,7 @@ async function perform(socket: Socket, script: Script): Promise<boolean> {
     } else if ('end' in action) {
       socket.end();
     } else if ('reset' in action) {
-      socket.resetAndDestroy();
+      raw.resetAndDestroy();
       return false;
     } else if ('destroy' in action) {
       socket.destroy();

@@ -110,7 +110,7 @@ describe('StreamPeerTCP', () => {
     expect(tcp.getStatus()).toBe(StreamPeerTCPStatus.ERROR);
     expect(tcp.lastError?.code).toBe(ErrorCode.CANT_CONNECT);
     expect(tcp.lastError?.nodeCode).toBe('ECONNREFUSED');
-    expect((tcp.lastError?.cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+    expect((tcp.lastError!.cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
     expect(tcp.lastError?.message).toContain(`127.0.0.1:${refusedPort}`);
   });
 
