@@ -525,6 +525,8 @@ export class HTTPClient {
   }
 
   #pollConnecting(): ErrorCode {
+    // Once the handshake started, the TLS peer owns the socket: only it has news.
+    if (this.#tlsPeer !== null) return this.#pollHandshake(this.#tlsPeer);
     const tcp = this.#tcp!;
     tcp.poll();
     const tcpStatus = tcp.getStatus();
@@ -544,23 +546,31 @@ export class HTTPClient {
     }
     this.#status = Status.CONNECTING;
     if (this.#tls) {
-      if (this.#tlsPeer === null) {
-        const peer = new StreamPeerTLS();
-        const err = peer.connectToStream(tcp, this.#host, this.#tlsOptions!);
-        if (err !== ErrorCode.OK) {
-          return this.#fail(Status.TLS_HANDSHAKE_ERROR, peer.lastError, ErrorCode.CANT_CONNECT);
-        }
-        this.#tlsPeer = peer;
-        this.#stream = peer;
-      }
-      const peer = this.#tlsPeer;
-      peer.poll();
-      const tlsStatus = peer.getStatus();
-      if (tlsStatus === StreamPeerTLSStatus.HANDSHAKING) return ErrorCode.OK;
-      if (tlsStatus !== StreamPeerTLSStatus.CONNECTED) {
+      // TLS over the TCP stream (or the proxy tunnel), named after the host given to
+      // connectToHost(): SNI and verification name, as in Godot.
+      const peer = new StreamPeerTLS();
+      const err = peer.connectToStream(tcp, this.#host, this.#tlsOptions!);
+      if (err !== ErrorCode.OK) {
         return this.#fail(Status.TLS_HANDSHAKE_ERROR, peer.lastError, ErrorCode.CANT_CONNECT);
       }
+      this.#tlsPeer = peer;
+      this.#stream = peer;
+      return this.#pollHandshake(peer);
     }
+    return this.#connected();
+  }
+
+  #pollHandshake(peer: StreamPeerTLS): ErrorCode {
+    peer.poll();
+    const tlsStatus = peer.getStatus();
+    if (tlsStatus === StreamPeerTLSStatus.HANDSHAKING) return ErrorCode.OK;
+    if (tlsStatus !== StreamPeerTLSStatus.CONNECTED) {
+      return this.#fail(Status.TLS_HANDSHAKE_ERROR, peer.lastError, ErrorCode.CANT_CONNECT);
+    }
+    return this.#connected();
+  }
+
+  #connected(): ErrorCode {
     this.#reader = this.#newReader();
     this.#status = Status.CONNECTED;
     return ErrorCode.OK;
