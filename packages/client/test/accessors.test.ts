@@ -1,0 +1,150 @@
+import { ErrorCode, Method, Status } from '@gdhttp/constants';
+import { type ScriptedServer, startScriptedServer } from '@gdhttp/testkit';
+import { StreamPeerTCP } from '@gdhttp/transport';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTPClient, USER_AGENT } from '../src/index.js';
+import { connect, drive, readBody } from './drive.js';
+
+let s: ScriptedServer;
+beforeAll(async () => {
+  s = await startScriptedServer({
+    replies: [['HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!']],
+  });
+});
+afterAll(async () => {
+  await s.close();
+});
+
+describe('HTTPClient automatic headers', () => {
+  it('appends Host, User-Agent and Accept after the caller headers, in Godot order', async () => {
+    const client = new HTTPClient();
+    await connect(client, s.host, s.port);
+    client.request(Method.GET, '/h', ['X-First: 1', 'x-second: 2']);
+    await drive(client, (st) => st !== Status.REQUESTING);
+    expect(s.requests.at(-1)!.headers).toEqual([
+      ['X-First', '1'],
+      ['x-second', '2'],
+      ['Host', `127.0.0.1:${s.port}`],
+      ['User-Agent', USER_AGENT],
+      ['Accept', '*/*'],
+    ]);
+    expect(USER_AGENT).toMatch(/^gdhttp\/\d+\.\d+\.\d+ \(Node\.js \d+\.\d+\.\d+; \w+\)$/);
+    client.close();
+  });
+
+  it('sends Content-Length for a body, 0 for an empty POST, and the body for any method', async () => {
+    const client = new HTTPClient();
+    await connect(client, s.host, s.port);
+    for (const [method, body, length] of [
+      [Method.POST, '', '0'],
+      [Method.PUT, 'héllo', '6'],
+      [Method.GET, 'x', '1'],
+    ] as const) {
+      client.request(method, '/b', [], body);
+      await drive(client, (st) => st !== Status.REQUESTING);
+      await readBody(client);
+      const seen = s.requests.at(-1)!;
+      expect(seen.headers.find(([n]) => n === 'Content-Length')?.[1]).toBe(length);
+      expect(seen.body.toString()).toBe(body);
+    }
+    client.close();
+  });
+
+  it('lets caller headers suppress automatic ones by exact prefix', async () => {
+    const client = new HTTPClient();
+    await connect(client, s.host, s.port);
+    client.request(Method.GET, '/', ['host: custom.test', 'USER-AGENT: me', 'Accept: text/plain']);
+    await drive(client, (st) => st !== Status.REQUESTING);
+    expect(s.requests.at(-1)!.headers).toEqual([
+      ['host', 'custom.test'],
+      ['USER-AGENT', 'me'],
+      ['Accept', 'text/plain'],
+    ]);
+    client.close();
+  });
+});
+
+describe('HTTPClient accessors', () => {
+  it('refuses blocking mode, as Godot does on platforms that cannot block', () => {
+    const client = new HTTPClient();
+    client.blockingModeEnabled = true;
+    expect(client.blockingModeEnabled).toBe(false);
+    expect(client.lastError?.code).toBe(ErrorCode.UNAVAILABLE);
+    client.blockingModeEnabled = false;
+    expect(client.blockingModeEnabled).toBe(false);
+  });
+
+  it('exposes the stream as connection, and null once closed', async () => {
+    const client = new HTTPClient();
+    expect(client.connection).toBeNull();
+    await connect(client, s.host, s.port);
+    expect(client.connection).toBeInstanceOf(StreamPeerTCP);
+    client.close();
+    expect(client.connection).toBeNull();
+  });
+
+  it('adopts a connected stream set as connection, in CONNECTED, and refuses null', async () => {
+    const tcp = new StreamPeerTCP();
+    tcp.connectToHost(s.host, s.port);
+    for (let i = 0; i < 100 && tcp.getStatus() !== 2; i++) {
+      const news = tcp.news();
+      tcp.poll();
+      if (tcp.getStatus() !== 2) await news;
+    }
+    const client = new HTTPClient();
+    client.connection = null;
+    expect(client.lastError?.code).toBe(ErrorCode.INVALID_PARAMETER);
+    client.connection = tcp;
+    expect(client.getStatus()).toBe(Status.CONNECTED);
+    expect(client.connection).toBe(tcp);
+    client.close();
+  });
+
+  it('builds query strings as Godot does', () => {
+    const client = new HTTPClient();
+    expect(
+      client.queryStringFromDict({ key1: 'value', key2: 123, key3: [1, 2, 3], key4: null }),
+    ).toBe('key1=value&key2=123&key3=1&key3=2&key3=3&key4');
+  });
+
+  it('settles news() at once when there is no connection to wait for', async () => {
+    await expect(new HTTPClient().news()).resolves.toBeUndefined();
+  });
+});
+
+describe('HTTPClient keep-alive at scale', () => {
+  it('runs 10,000 sequential requests on one connection without memory growth', async () => {
+    const client = new HTTPClient();
+    await connect(client, s.host, s.port);
+    const run = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        client.request(Method.GET, '/', []);
+        while (client.getStatus() === Status.REQUESTING) {
+          const news = client.news();
+          client.poll();
+          if (client.getStatus() === Status.REQUESTING) await news;
+        }
+        while (client.getStatus() === Status.BODY) {
+          const news = client.news();
+          if (client.readResponseBodyChunk().length === 0 && client.getStatus() === Status.BODY)
+            await news;
+        }
+        if (client.getStatus() !== Status.CONNECTED)
+          throw new Error(`status ${client.getStatus()} at ${i}`);
+      }
+    };
+    await run(1000);
+    globalThis.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    await run(9000);
+    globalThis.gc?.();
+    const growth = process.memoryUsage().heapUsed - before;
+    expect(s.connections).toBeGreaterThanOrEqual(1);
+    expect(
+      s.requests.filter((r) => r.connection === s.requests.at(-1)!.connection).length,
+    ).toBeGreaterThanOrEqual(10_000);
+    // Without gc() exposed the heap may hold garbage; 16 MB is far below 9,000 retained responses.
+    expect(growth).toBeLessThan(16 * 1024 * 1024);
+    client.close();
+  }, 60_000);
+});
