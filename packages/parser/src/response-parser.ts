@@ -1,5 +1,5 @@
 import {
-  byteHash,
+  cachedValue,
   type FieldName,
   fieldName,
   internValue,
@@ -301,6 +301,7 @@ function matchLower(s: string, i: number, word: string): number {
  * @see https://www.rfc-editor.org/rfc/rfc9112
  */
 export class ResponseParser {
+  readonly #handler: ResponseHandler;
   readonly #onMessageBegin: () => void;
   readonly #onStatus: (status: number, reason: string, major: number, minor: number) => void;
   readonly #onHeader: (name: string, value: string, lower: string) => void;
@@ -343,8 +344,6 @@ export class ResponseParser {
 
   // Open span (reason, field name, field value) carried across inputs.
   #spanStart = 0;
-  /** byteHash of the open span so far (names and values), kept across inputs. */
-  #hash = 0;
   #scratch: Uint8Array = new Uint8Array(256);
   #carry = 0;
   #name: FieldName | null = null;
@@ -362,14 +361,17 @@ export class ResponseParser {
    */
   constructor(handler: ResponseHandler = {}, options: ResponseParserOptions = {}) {
     const h = handler;
-    this.#onMessageBegin = h.onMessageBegin?.bind(h) ?? noop;
-    this.#onStatus = h.onStatus?.bind(h) ?? noop;
-    this.#onHeader = h.onHeader?.bind(h) ?? noop;
-    this.#onInformational = h.onInformational?.bind(h) ?? noop;
-    this.#onHeadersComplete = h.onHeadersComplete?.bind(h) ?? noop;
-    this.#onBody = h.onBody?.bind(h) ?? noop;
-    this.#onTrailer = h.onTrailer?.bind(h) ?? noop;
-    this.#onMessageComplete = h.onMessageComplete?.bind(h) ?? noop;
+    // Unbound functions called with the handler as `this`: closures made by the same code share
+    // V8 call feedback across parser instances, where per-instance bound functions would not.
+    this.#handler = h;
+    this.#onMessageBegin = h.onMessageBegin ?? noop;
+    this.#onStatus = h.onStatus ?? noop;
+    this.#onHeader = h.onHeader ?? noop;
+    this.#onInformational = h.onInformational ?? noop;
+    this.#onHeadersComplete = h.onHeadersComplete ?? noop;
+    this.#onBody = h.onBody ?? noop;
+    this.#onTrailer = h.onTrailer ?? noop;
+    this.#onMessageComplete = h.onMessageComplete ?? noop;
     this.#lenient = lenientBits(options.lenient);
     this.#maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
     this.#maxHeaderCount = options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT;
@@ -472,7 +474,7 @@ export class ResponseParser {
         return;
       case S_BODY_EOF:
         this.#state = S_CLOSED;
-        this.#onMessageComplete(false);
+        this.#onMessageComplete.call(this.#handler, false);
         return;
       default: {
         const err = new ParseError(
@@ -501,11 +503,11 @@ export class ResponseParser {
   }
 
   #spanName(buf: Uint8Array, end: number): FieldName {
-    if (this.#carry === 0) return fieldName(buf, this.#spanStart, end, this.#hash);
+    if (this.#carry === 0) return fieldName(buf, this.#spanStart, end);
     this.#scratch = appendBytes(this.#scratch, this.#carry, buf, this.#spanStart, end);
     const total = this.#carry + end - this.#spanStart;
     this.#carry = 0;
-    return fieldName(this.#scratch, 0, total, this.#hash);
+    return fieldName(this.#scratch, 0, total);
   }
 
   /**
@@ -529,7 +531,7 @@ export class ResponseParser {
       while (e > s && (b[e - 1] === SP || b[e - 1] === HT)) e--;
       if (e !== rawEnd) return latin1(b, s, e);
     }
-    return internValue(b, s, e, this.#hash);
+    return internValue(b, s, e);
   }
 
   #beginMessage(p: number): void {
@@ -540,7 +542,7 @@ export class ResponseParser {
     this.#headerCount = 0;
     this.#match = 0;
     this.#headLimit = this.#offset + p + this.#maxHeaderSize;
-    this.#onMessageBegin();
+    this.#onMessageBegin.call(this.#handler);
   }
 
   #run(buf: Uint8Array, len: number): number {
@@ -647,7 +649,7 @@ export class ResponseParser {
             s = S_LINE_CR;
           } else if (c === LF && this.#lenient & L_CR_BEFORE_LF) {
             p++;
-            this.#onStatus(this.#status, '', this.#major, this.#minor);
+            this.#onStatus.call(this.#handler, this.#status, '', this.#major, this.#minor);
             s = S_HEADERS_START;
           } else {
             this.#fail('INVALID_STATUS', 'Invalid response status', p);
@@ -665,7 +667,6 @@ export class ResponseParser {
           }
           p = i;
           if (i === stop) break;
-          this.#hash = byteHash(buf, this.#spanStart, i);
           this.#reason =
             this.#carry === 0 ? this.#spanValue(buf, i, false) : this.#spanString(buf, i);
           if (buf[i] === CR) {
@@ -673,7 +674,13 @@ export class ResponseParser {
             s = S_LINE_CR;
           } else if (this.#lenient & L_CR_BEFORE_LF) {
             p++;
-            this.#onStatus(this.#status, this.#reason, this.#major, this.#minor);
+            this.#onStatus.call(
+              this.#handler,
+              this.#status,
+              this.#reason,
+              this.#major,
+              this.#minor,
+            );
             s = S_HEADERS_START;
           } else {
             this.#fail('CR_EXPECTED', 'Missing expected CR after response line', p);
@@ -685,7 +692,7 @@ export class ResponseParser {
           if (c === LF) p++;
           else if (!(this.#lenient & L_LF_AFTER_CR))
             this.#fail('STRICT', 'Expected LF after CR', p);
-          this.#onStatus(this.#status, this.#reason, this.#major, this.#minor);
+          this.#onStatus.call(this.#handler, this.#status, this.#reason, this.#major, this.#minor);
           s = S_HEADERS_START;
           break;
         }
@@ -718,7 +725,6 @@ export class ResponseParser {
               this.#fail('TOO_MANY_HEADERS', 'Too many header fields', p);
             }
             this.#spanStart = p;
-            this.#hash = 0;
             s = S_FIELD;
           }
           break;
@@ -726,14 +732,7 @@ export class ResponseParser {
         case S_FIELD: {
           const stop = Math.min(len, this.#headLimit - this.#offset);
           let i = p;
-          let h = this.#hash;
-          while (i < stop) {
-            const b = buf[i]!;
-            if (TOKEN[b] !== 1) break;
-            h = (Math.imul(h, 31) + b) | 0;
-            i++;
-          }
-          this.#hash = h;
+          while (i < stop && TOKEN[buf[i]!] === 1) i++;
           p = i;
           if (i === stop) break;
           const b = buf[i]!;
@@ -741,6 +740,33 @@ export class ResponseParser {
             this.#name = this.#spanName(buf, i);
             p++;
             this.#nameComplete(p);
+            // Inline the usual `: value`: skip OWS and open the value without a state round trip.
+            while (p < stop && (buf[p] === SP || buf[p] === HT)) p++;
+            if (p < stop) {
+              const v = buf[p]!;
+              if (v !== CR && v !== LF) {
+                this.#segmentStart(p, false);
+                this.#spanStart = p;
+                s = S_VALUE;
+                // A value seen before ends at the next CR: one native search and one comparison
+                // replace validation (cached values are strictly valid). Not under bare-LF
+                // leniency, where a head may have no CR to find.
+                if (!(this.#lenient & L_CR_BEFORE_LF)) {
+                  const cr = buf.indexOf(CR, p);
+                  if (cr > p && cr + 2 < stop && buf[cr + 1] === LF) {
+                    const next = buf[cr + 2]!;
+                    const value = next !== SP && next !== HT ? cachedValue(buf, p, cr) : undefined;
+                    if (value !== undefined) {
+                      this.#segmentEnd(value);
+                      this.#emitField();
+                      p = cr + 2;
+                      s = S_FIELD_START;
+                    }
+                  }
+                }
+                break;
+              }
+            }
             s = S_VALUE_WS;
           } else if (b === SP && this.#lenient & L_HEADERS) {
             // llhttp's `headers` leniency skips spaces before the colon, only after the names it
@@ -822,14 +848,7 @@ export class ResponseParser {
           const sp = this.#name!.special;
           const table = sp === Special.NONE || sp === Special.UPGRADE ? this.#valueTable : NOT_CRLF;
           let i = p;
-          let h = this.#hash;
-          while (i < stop) {
-            const b = buf[i]!;
-            if (table[b] !== 1) break;
-            h = (Math.imul(h, 31) + b) | 0;
-            i++;
-          }
-          this.#hash = h;
+          while (i < stop && table[buf[i]!] === 1) i++;
           p = i;
           if (i === stop) break;
           const b = buf[i]!;
@@ -838,6 +857,16 @@ export class ResponseParser {
           }
           this.#segmentEnd(this.#spanValue(buf, i, table === this.#valueTable && !this.#fold));
           p++;
+          // Inline the usual CRLF followed by the next field line (not a fold): emit at once.
+          if (b === CR && p + 1 < stop && buf[p] === LF) {
+            const next = buf[p + 1]!;
+            if (next !== SP && next !== HT) {
+              p++;
+              this.#emitField();
+              s = S_FIELD_START;
+              break;
+            }
+          }
           if (b === CR) {
             s = S_VALUE_CR;
           } else {
@@ -881,14 +910,14 @@ export class ResponseParser {
         }
         case S_BODY_CL: {
           const n = Math.min(this.#remaining, len - p);
-          this.#onBody(buf.subarray(p, p + n));
+          this.#onBody.call(this.#handler, buf.subarray(p, p + n));
           p += n;
           this.#remaining -= n;
           if (this.#remaining === 0) s = this.#messageComplete();
           break;
         }
         case S_BODY_EOF: {
-          this.#onBody(buf.subarray(p, len));
+          this.#onBody.call(this.#handler, buf.subarray(p, len));
           p = len;
           break;
         }
@@ -975,7 +1004,7 @@ export class ResponseParser {
         }
         case S_CHUNK_DATA: {
           const n = Math.min(this.#remaining, len - p);
-          this.#onBody(buf.subarray(p, p + n));
+          this.#onBody.call(this.#handler, buf.subarray(p, p + n));
           p += n;
           this.#remaining -= n;
           if (this.#remaining === 0) s = S_CHUNK_DATA_CR;
@@ -1099,7 +1128,6 @@ export class ResponseParser {
   #segmentStart(p: number, fold: boolean): void {
     this.#segmentAbs = this.#offset + p;
     this.#fold = fold;
-    this.#hash = 0;
     switch (this.#name!.special) {
       case Special.CONTENT_LENGTH:
         // llhttp refuses any second Content-Length, even an identical one (RFC 9110 §8.6 would
@@ -1268,8 +1296,8 @@ export class ResponseParser {
   #emitField(): void {
     const name = this.#name!;
     const value = trimEnd(this.#value);
-    if (this.#flags & F_TRAILING) this.#onTrailer(name.name, value, name.lower);
-    else this.#onHeader(name.name, value, name.lower);
+    if (this.#flags & F_TRAILING) this.#onTrailer.call(this.#handler, name.name, value, name.lower);
+    else this.#onHeader.call(this.#handler, name.name, value, name.lower);
     this.#value = '';
   }
 
@@ -1299,7 +1327,7 @@ export class ResponseParser {
         this.#fail('TOO_MANY_INFORMATIONAL', 'Too many 1xx responses', p);
       }
       this.#keepAlive = this.#persistent();
-      this.#onInformational(this.#head(method, BodyKind.NONE, false));
+      this.#onInformational.call(this.#handler, this.#head(method, BodyKind.NONE, false));
       return this.#afterMessage();
     }
     this.#informational = 0;
@@ -1320,7 +1348,10 @@ export class ResponseParser {
       kind = BodyKind.UNTIL_EOF; // RFC 9112 §6.3 rule 8
     }
     this.#keepAlive = kind !== BodyKind.UNTIL_EOF && this.#persistent();
-    const directive = this.#onHeadersComplete(this.#head(method, kind, upgrade));
+    const directive = this.#onHeadersComplete.call(
+      this.#handler,
+      this.#head(method, kind, upgrade),
+    );
     if (directive === HeadersDirective.STOP) {
       upgrade = true;
       kind = BodyKind.NONE;
@@ -1331,7 +1362,7 @@ export class ResponseParser {
     if (upgrade) {
       this.#state = S_UPGRADED;
       this.#upgradeOffset = this.#offset + p;
-      this.#onMessageComplete(this.#keepAlive);
+      this.#onMessageComplete.call(this.#handler, this.#keepAlive);
       return S_UPGRADED;
     }
     switch (kind) {
@@ -1364,7 +1395,7 @@ export class ResponseParser {
   #messageComplete(): number {
     // Connection options in a trailer section count too, as in llhttp.
     if (this.#flags & F_TRAILING) this.#keepAlive = this.#persistent();
-    this.#onMessageComplete(this.#keepAlive);
+    this.#onMessageComplete.call(this.#handler, this.#keepAlive);
     return this.#afterMessage();
   }
 

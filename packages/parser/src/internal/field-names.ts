@@ -1,4 +1,5 @@
 import { latin1 } from './latin1.js';
+import { FIELD_VALUE } from './tables.js';
 
 /** Field names llhttp treats specially (its `SPECIAL_HEADERS`), matched case-insensitively. */
 export const Special = {
@@ -34,21 +35,20 @@ function specialOf(lower: string): number {
 }
 
 /**
- * The hash the parser folds into its scanning loops: `h = imul(h, 31) + byte`, from 0.
- *
- * @param buf - the bytes.
- * @param start - first index.
- * @param end - one past the last index.
- * @returns the 32-bit hash.
+ * A cheap cache key: the length and three sampled bytes. Collisions only cost a miss (every hit
+ * is verified byte by byte), and sampling keeps the scanning loops free of hashing work.
  */
-export function byteHash(buf: Uint8Array, start: number, end: number): number {
-  let h = 0;
-  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
-  return h;
+function sampleKey(buf: Uint8Array, start: number, n: number): number {
+  return (
+    Math.imul(n, 0x9e3779b1) ^
+    (buf[start]! << 3) ^
+    (buf[start + (n >> 1)]! << 9) ^
+    (buf[start + n - 1]! << 15)
+  );
 }
 
 const VALUE_SLOTS = 2048;
-const MAX_CACHED_VALUE = 96;
+const MAX_CACHED_VALUE = 256;
 const values: string[] = new Array(VALUE_SLOTS).fill('');
 
 /**
@@ -59,22 +59,43 @@ const values: string[] = new Array(VALUE_SLOTS).fill('');
  * @param buf - the bytes.
  * @param start - first index.
  * @param end - one past the last index.
- * @param hash - {@link byteHash} of exactly these bytes.
  * @returns the string.
  */
-export function internValue(buf: Uint8Array, start: number, end: number, hash: number): string {
-  const n = end - start;
-  if (n > MAX_CACHED_VALUE || n === 0) return latin1(buf, start, end);
-  const slot = (hash ^ n ^ (hash >>> 13)) & (VALUE_SLOTS - 1);
-  const hit = values[slot]!;
-  if (hit.length === n) {
-    let i = 0;
-    while (i < n && hit.charCodeAt(i) === buf[start + i]) i++;
-    if (i === n) return hit;
-  }
+export function internValue(buf: Uint8Array, start: number, end: number): string {
+  const hit = cachedValue(buf, start, end);
+  if (hit !== undefined) return hit;
   const made = latin1(buf, start, end);
-  values[slot] = made;
+  const n = end - start;
+  if (n > MAX_CACHED_VALUE || n === 0) return made;
+  // Only strictly valid field values (RFC 9110 §5.5, no leading or trailing whitespace) enter
+  // the shared cache: a hit then proves the bytes valid for every parser, strict or lenient.
+  if (isSpaceOrTab(buf[start]!) || isSpaceOrTab(buf[end - 1]!)) return made;
+  for (let i = start; i < end; i++) if (FIELD_VALUE[buf[i]!] !== 1) return made;
+  values[(sampleKey(buf, start, n) >>> 0) % VALUE_SLOTS] = made;
   return made;
+}
+
+/**
+ * The cached string equal to `buf[start..end)`, if any. Cached strings are strictly valid field
+ * values, so a hit needs no further validation.
+ *
+ * @param buf - the bytes.
+ * @param start - first index.
+ * @param end - one past the last index.
+ * @returns the string, or undefined.
+ */
+export function cachedValue(buf: Uint8Array, start: number, end: number): string | undefined {
+  const n = end - start;
+  if (n > MAX_CACHED_VALUE || n === 0) return undefined;
+  const hit = values[(sampleKey(buf, start, n) >>> 0) % VALUE_SLOTS]!;
+  if (hit.length !== n) return undefined;
+  let i = 0;
+  while (i < n && hit.charCodeAt(i) === buf[start + i]) i++;
+  return i === n ? hit : undefined;
+}
+
+function isSpaceOrTab(b: number): boolean {
+  return b === 0x20 || b === 0x09;
 }
 
 const SLOTS = 1024;
@@ -89,13 +110,13 @@ const cache: (FieldName | undefined)[] = new Array(SLOTS).fill(undefined);
  * @param buf - bytes holding the name (already validated as a token).
  * @param start - first index.
  * @param end - one past the last index.
- * @param hash - {@link byteHash} of the bytes, computed while they were validated.
  * @returns the interned name.
  */
-export function fieldName(buf: Uint8Array, start: number, end: number, hash: number): FieldName {
+export function fieldName(buf: Uint8Array, start: number, end: number): FieldName {
   const n = end - start;
   if (n > MAX_CACHED) return make(latin1(buf, start, end));
-  const slot = (hash ^ n ^ (hash >>> 11)) & (SLOTS - 1);
+  const key = sampleKey(buf, start, n);
+  const slot = (key ^ (key >>> 11)) & (SLOTS - 1);
   const hit = cache[slot];
   if (hit !== undefined && hit.name.length === n) {
     const s = hit.name;
