@@ -180,6 +180,22 @@ describe('StreamPeerTCP', () => {
     expect(tcp.lastError).toBeNull();
   });
 
+  it('has news when the reader takes the last byte after EOF, so a waiter sees NONE', async () => {
+    const tcp = new StreamPeerTCP();
+    tcp.connectToHost('127.0.0.1', server.port);
+    await driveUntil(tcp, settled(tcp));
+    tcp.putData(bytesOf('GET /end HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await driveUntil(tcp, () => tcp.isEof());
+    // The FIN was already taken in by poll(); no socket event is left to come. Reading the
+    // rest must itself count as news, or a driver waiting here would hang.
+    tcp.getPartialData(5);
+    tcp.poll();
+    tcp.getPartialData(1 << 16);
+    await tcp.news();
+    tcp.poll();
+    expect(tcp.getStatus()).toBe(StreamPeerTCPStatus.NONE);
+  });
+
   it('reports a reset as ERROR with CONNECTION_ERROR, keeping bytes that arrived', async () => {
     const tcp = new StreamPeerTCP();
     tcp.connectToHost('127.0.0.1', server.port);

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import { ByteQueue } from './byte-queue.js';
 
-/** What a {@link SocketPipe} saw happen. */
-export type PipeEvent = 'data' | 'end' | 'error' | 'drain';
+/** What a {@link SocketPipe} saw happen (`drained`: the reader took the last byte after EOF). */
+export type PipeEvent = 'data' | 'end' | 'error' | 'drain' | 'drained';
 
 /**
  * The receive side shared by the TCP and TLS peers: it queues incoming chunks, pauses the socket
@@ -67,6 +67,9 @@ export class SocketPipe {
       this.#paused = false;
       this.socket.resume();
     }
+    // The last byte after a FIN was read: the next poll() changes the status (to NONE or
+    // DISCONNECTED), and no socket event will announce it, so the read itself is the news.
+    if (this.eof && bytes.byteLength > 0 && this.queue.length === 0) this.#onEvent('drained');
     return bytes;
   }
 
