@@ -244,6 +244,12 @@ const S_CLOSED = 36;
 const S_UPGRADED = 37;
 const S_DEAD = 38;
 
+/**
+ * `Uint8Array.prototype.indexOf` itself: a `Buffer` (Node's Uint8Array subclass) overrides
+ * `indexOf` with a slower generic search; the typed-array builtin is a plain byte scan.
+ */
+const indexOf = Uint8Array.prototype.indexOf;
+
 const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
 const U64_MAX = '18446744073709551615';
 
@@ -752,7 +758,7 @@ export class ResponseParser {
                 // replace validation (cached values are strictly valid). Not under bare-LF
                 // leniency, where a head may have no CR to find.
                 if (!(this.#lenient & L_CR_BEFORE_LF)) {
-                  const cr = buf.indexOf(CR, p);
+                  const cr = indexOf.call(buf, CR, p);
                   if (cr > p && cr + 2 < stop && buf[cr + 1] === LF) {
                     const next = buf[cr + 2]!;
                     const value = next !== SP && next !== HT ? cachedValue(buf, p, cr) : undefined;
