@@ -157,3 +157,28 @@ describe('ResponseParser', () => {
     expect(() => parser.execute(enc(input))).toThrow(/CHUNK_EXTENSIONS_OVERFLOW/);
   });
 });
+
+describe('ResponseParser queue', () => {
+  it('keeps the queued method for the final response when interim responses come first', () => {
+    const heads: ResponseHead[] = [];
+    const parser = new ResponseParser({ onHeadersComplete: (h) => void heads.push(h) });
+    parser.expect('HEAD');
+    parser.execute(
+      enc('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n'),
+    );
+    expect(heads[0]!.method).toBe('HEAD');
+    expect(heads[0]!.bodyKind).toBe(BodyKind.NONE);
+    expect(parser.idle).toBe(true);
+  });
+
+  it('gives the same value whether an obs-fold arrives whole or split, when lenient', () => {
+    const values: string[] = [];
+    const parser = new ResponseParser(
+      { onHeader: (_n, v) => void values.push(v) },
+      { lenient: { headers: true } },
+    );
+    const input = enc('HTTP/1.1 204 No Content\r\nX: a\r\n\tb\r\n\r\n');
+    for (let i = 0; i < input.length; i++) parser.execute(input.subarray(i, i + 1));
+    expect(values).toEqual(['a b']);
+  });
+});
