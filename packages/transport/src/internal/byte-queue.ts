@@ -31,6 +31,11 @@ export class ByteQueue {
   unshift(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;
     this.#compact();
+    // The read offset belongs to the current head chunk: fold it in before a new head arrives.
+    if (this.#offset > 0 && this.#chunks.length > 0) {
+      this.#chunks[0] = this.#chunks[0]!.subarray(this.#offset);
+      this.#offset = 0;
+    }
     this.#chunks.unshift(chunk);
     this.#length += chunk.byteLength;
   }
