@@ -42,8 +42,9 @@ export class ByteQueue {
 
   /** Removes and returns up to `max` bytes: a view when they lie in one chunk, else one copy. */
   read(max: number): Uint8Array {
-    const want = Math.min(max, this.#length);
-    if (want <= 0) return EMPTY;
+    // Floored: a fractional count must not reach `new Uint8Array()` (RangeError).
+    const want = Math.min(Math.floor(max), this.#length);
+    if (!(want > 0)) return EMPTY;
     const head = this.#chunks[this.#first]!;
     const inHead = head.byteLength - this.#offset;
     if (want <= inHead) {
