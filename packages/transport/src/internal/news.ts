@@ -20,7 +20,17 @@ export class News {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const resolve of waiters) resolve();
-    for (const listener of this.#listeners) listener();
+    for (const listener of this.#listeners) {
+      try {
+        listener();
+      } catch (error) {
+        // A throwing listener must not break the socket handler that is recording the event;
+        // the error still surfaces, as an uncaught exception on its own turn.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 
   /** Called by `poll()`: everything so far has been looked at. */
