@@ -254,6 +254,33 @@ describe('StreamPeerTCP', () => {
   });
 });
 
+describe('StreamPeerTCP writes', () => {
+  it('putPartialData takes only what the write buffer has room for', async () => {
+    // A server that never reads keeps the kernel buffers full, so Node's write buffer fills.
+    const sink = await startScriptedServer({ onConnection: [{ hang: true }] });
+    try {
+      const tcp = new StreamPeerTCP();
+      tcp.connectToHost('127.0.0.1', sink.port);
+      await driveUntil(tcp, settled(tcp));
+      const big = new Uint8Array(64 * 1024 * 1024);
+      let total = 0;
+      let last = { error: ErrorCode.OK as ErrorCode, sent: 1 };
+      // Bounded: each round either sends something or stops.
+      for (let i = 0; i < 10_000 && last.sent > 0; i++) {
+        last = tcp.putPartialData(big.subarray(total));
+        expect(last.error).toBe(ErrorCode.OK);
+        total += last.sent;
+      }
+      expect(last.sent).toBe(0);
+      expect(total).toBeGreaterThan(0);
+      expect(total).toBeLessThan(big.byteLength);
+      tcp.disconnectFromHost();
+    } finally {
+      await sink.close();
+    }
+  });
+});
+
 describe('StreamPeerTCP news', () => {
   it('settles at once after a change not yet polled, and waits otherwise', async () => {
     const echo = await startEchoServer();
