@@ -13,6 +13,16 @@ const suites: Record<string, Suite> = {
     description: 'response parser: gdhttp vs llhttp (Node binding) vs llhttp wasm (undici)',
     load: () => import('./parser.ts'),
   },
+  client: {
+    description:
+      'HTTPClient (news-driven) vs undici dispatch / Client request vs node:http, canned server',
+    load: () => import('./client.ts'),
+  },
+  request: {
+    description:
+      'HTTPRequest vs undici request / node:http / fetch; 1 GiB download vs curl, raw socket',
+    load: () => import('./request.ts'),
+  },
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -1,0 +1,117 @@
+/**
+ * Client suite (issue 5): requests/s of gdhttp's HTTPClient driven by its news promise beside
+ * undici's `dispatch`, undici's `Client`/`Pool` `request` and `node:http` with a keep-alive agent,
+ * in one run, against the canned raw-`net` server in its own process on core 0 while this process
+ * runs on core 1 (anchors §3.2 b, c). Scenarios: one connection strictly sequential (with p50 and
+ * p99 latency) and 50 connections, for a 13 B and a 64 KiB body. Adapters interleave, order
+ * rotating each repetition, after a warm-up; every figure is the median of the repetitions.
+ */
+import { createRequire } from 'node:module';
+import { LARGE_BODY_BYTES, SMALL_BODY } from './canned/server.ts';
+import { pinSelf, spawnCanned } from './canned/spawn.ts';
+import {
+  clientAdapters,
+  gdhttpClient,
+  nodeHttp,
+  undiciClientRequest,
+  undiciDispatch,
+} from './client/adapters.ts';
+import { fmt, type LoadAdapter, measure, type Row, type Scenario } from './load/harness.ts';
+
+const require = createRequire(import.meta.url);
+export const undiciVersion = (require('undici/package.json') as { version: string }).version;
+
+/** Connections and in-flight requests of the concurrent scenario (anchors §3.2 b). */
+export const CONNECTIONS = 50;
+export const IN_FLIGHT = 100;
+
+/** The scenarios for the canned server's ports. */
+export function scenarios(ports: { small: number; large: number }): Scenario[] {
+  const bodies = [
+    { label: '13 B', port: ports.small, bodyBytes: SMALL_BODY.length },
+    { label: '64 KiB', port: ports.large, bodyBytes: LARGE_BODY_BYTES },
+  ];
+  const out: Scenario[] = [];
+  for (const b of bodies) {
+    const target = { host: '127.0.0.1', port: b.port, bodyBytes: b.bodyBytes };
+    out.push({
+      name: `${b.label}, 1 connection, sequential`,
+      target,
+      connections: 1,
+      inFlight: () => 1,
+      latency: true,
+    });
+    out.push({
+      name: `${b.label}, ${CONNECTIONS} connections`,
+      target,
+      connections: CONNECTIONS,
+      // HTTPClient has no pipelining: one request per connection at a time.
+      inFlight: (a: LoadAdapter) => (a === gdhttpClient ? CONNECTIONS : IN_FLIGHT),
+      latency: false,
+    });
+  }
+  return out;
+}
+
+const ms = (x: number | undefined) => (x === undefined ? '' : `${(x * 1000).toFixed(0)} µs`);
+
+export async function run(flags: string[]): Promise<void> {
+  const quick = flags.includes('--quick');
+  const opts = quick
+    ? { reps: 3, warmup: 500, minRepSeconds: 0.1 }
+    : { reps: 7, warmup: 2000, minRepSeconds: 0.3 };
+  // the server first: once this process is pinned, its children would inherit one core
+  const server = await spawnCanned();
+  const restore = pinSelf();
+  try {
+    console.log(
+      `node ${process.version}, undici ${undiciVersion}; ${server.placement}; ` +
+        `client process ${process.pid} ${restore ? 'pinned to core 1 (taskset -a -p -c 1)' : 'not pinned'}; ` +
+        `median of ${opts.reps} interleaved repetitions (>= ${opts.minRepSeconds} s each) after ${opts.warmup * 2} warm-up requests\n`,
+    );
+    const list = clientAdapters();
+    const rows: Row[] = [];
+    for (const s of scenarios(server.ports)) rows.push(...(await measure(s, list, opts)));
+    report(rows, list);
+  } finally {
+    await server.close();
+    restore?.();
+  }
+}
+
+function report(rows: Row[], list: LoadAdapter[]): void {
+  console.log('| scenario | client | in flight | req/s | p50 | p99 | vs dispatch | vs node:http |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  const scenariosSeen = [...new Set(rows.map((r) => r.scenario))];
+  const find = (scenario: string, a: LoadAdapter) =>
+    rows.find((r) => r.scenario === scenario && r.adapter === a.name)!;
+  for (const s of scenariosSeen) {
+    const d = find(s, undiciDispatch);
+    const h = find(s, nodeHttp);
+    for (const r of rows.filter((x) => x.scenario === s)) {
+      console.log(
+        `| ${s} | ${r.adapter} | ${r.inFlight} | ${fmt(r.requestsPerSecond)} | ${ms(r.p50)} | ${ms(r.p99)} | ` +
+          `${(r.requestsPerSecond / d.requestsPerSecond).toFixed(2)}x | ${(r.requestsPerSecond / h.requestsPerSecond).toFixed(2)}x |`,
+      );
+    }
+  }
+  console.log('');
+  for (const a of list) console.log(`- ${a.name}: ${a.note}`);
+  console.log('\nratios HTTPClient / peer (target):');
+  const verdict = (x: number, target: number) => (x >= target ? 'met' : 'NOT met');
+  for (const s of scenariosSeen) {
+    const g = find(s, gdhttpClient);
+    const d = g.requestsPerSecond / find(s, undiciDispatch).requestsPerSecond;
+    const h = g.requestsPerSecond / find(s, nodeHttp).requestsPerSecond;
+    let line =
+      `  ${s.padEnd(32)} vs undici dispatch ${d.toFixed(2)}x (>= 1.0x ${verdict(d, 1)}), ` +
+      `vs node:http ${h.toFixed(2)}x (floor 1.2x ${verdict(h, 1.2)})`;
+    const c = find(s, undiciClientRequest);
+    if (g.p99 !== undefined && c.p99 !== undefined) {
+      const rc = g.requestsPerSecond / c.requestsPerSecond;
+      const p = g.p99 / c.p99;
+      line += `, vs undici Client ${rc.toFixed(2)}x (>= 1.0x ${verdict(rc, 1)}), p99 ${p.toFixed(2)}x (<= 1.2x ${p <= 1.2 ? 'met' : 'NOT met'})`;
+    }
+    console.log(line);
+  }
+}

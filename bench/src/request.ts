@@ -1,0 +1,171 @@
+/**
+ * Request suite (issue 6). (a) Requests/s of gdhttp's `HTTPRequest.request()` beside undici's
+ * `request()`, `node:http` with a keep-alive agent and undici's `fetch` — every one handing back
+ * the whole body in memory — against the canned raw-`net` server (own process, core 0; this
+ * process on core 1): one connection sequential, and 50 connections with one sequential loop each
+ * (HTTPRequest runs one request at a time per instance, so every client gets 50 in flight).
+ * (b) MB/s of one 1 GiB Content-Length download beside undici, curl and a raw `net.Socket`.
+ * Adapters interleave, order rotating each repetition, after a warm-up; figures are medians.
+ */
+import { availableParallelism } from 'node:os';
+import { LARGE_BODY_BYTES, SMALL_BODY } from './canned/server.ts';
+import { canPin, pinSelf, spawnCanned } from './canned/spawn.ts';
+import { undiciVersion } from './client.ts';
+import { fmt, type LoadAdapter, measure, median, type Row, type Scenario } from './load/harness.ts';
+import { gdhttpRequest, requestAdapters, undiciRequest } from './request/adapters.ts';
+import { type DownloadAdapter, downloadAdapters, rawSocket } from './request/download.ts';
+
+export const CONNECTIONS = 50;
+
+export function scenarios(ports: { small: number; large: number }): Scenario[] {
+  const out: Scenario[] = [];
+  for (const b of [
+    { label: '13 B', port: ports.small, bodyBytes: SMALL_BODY.length },
+    { label: '64 KiB', port: ports.large, bodyBytes: LARGE_BODY_BYTES },
+  ]) {
+    const target = { host: '127.0.0.1', port: b.port, bodyBytes: b.bodyBytes };
+    out.push({
+      name: `${b.label}, 1 connection, sequential`,
+      target,
+      connections: 1,
+      inFlight: () => 1,
+      latency: true,
+    });
+    out.push({
+      name: `${b.label}, ${CONNECTIONS} connections`,
+      target,
+      connections: CONNECTIONS,
+      inFlight: () => CONNECTIONS,
+      latency: false,
+    });
+  }
+  return out;
+}
+
+export interface DownloadRow {
+  adapter: string;
+  megabytesPerSecond: number;
+  samples: number[];
+}
+
+/** Downloads `bytes` with every adapter: one warm-up each, then `reps` interleaved rounds. */
+export async function measureDownloads(
+  ports: { download: number; warm: number },
+  bytes: number,
+  warmBytes: number,
+  list: readonly DownloadAdapter[],
+  reps: number,
+  pinCore: boolean,
+): Promise<DownloadRow[]> {
+  const target = { host: '127.0.0.1', port: ports.download, bodyBytes: bytes };
+  const warm = { host: '127.0.0.1', port: ports.warm, bodyBytes: warmBytes };
+  const check = (a: DownloadAdapter, got: number, want: number) => {
+    if (got !== want) throw new Error(`${a.name}: ${got} body bytes, expected ${want}`);
+  };
+  for (const a of list) check(a, (await a.download(warm, pinCore)).bytes, warmBytes);
+  const samples = new Map<DownloadAdapter, number[]>(list.map((a) => [a, []]));
+  for (let rep = 0; rep < reps; rep++) {
+    for (let k = 0; k < list.length; k++) {
+      const a = list[(k + rep) % list.length]!;
+      const d = await a.download(target, pinCore);
+      check(a, d.bytes, bytes);
+      samples.get(a)!.push(bytes / d.seconds / 1e6);
+    }
+  }
+  return list.map((a) => ({
+    adapter: a.name,
+    megabytesPerSecond: median(samples.get(a)!),
+    samples: samples.get(a)!,
+  }));
+}
+
+const ms = (x: number | undefined) => (x === undefined ? '' : `${(x * 1000).toFixed(0)} µs`);
+
+export async function run(flags: string[]): Promise<void> {
+  const quick = flags.includes('--quick');
+  const opts = quick
+    ? { reps: 3, warmup: 500, minRepSeconds: 0.1 }
+    : { reps: 5, warmup: 2000, minRepSeconds: 0.3 };
+  const downloadBytes = quick ? 256 << 20 : 1 << 30;
+  const downloadReps = 3;
+  const pinCore = canPin();
+  // the server first: once this process is pinned, its children would inherit one core
+  const server = await spawnCanned(downloadBytes);
+  const restore = pinSelf();
+  try {
+    console.log(
+      `node ${process.version}, undici ${undiciVersion}, ${availableParallelism()} core(s) visible; ${server.placement}; ` +
+        `client process ${process.pid} ${restore ? 'pinned to core 1 (taskset -a -p -c 1)' : 'not pinned'}; ` +
+        `median of ${opts.reps} interleaved repetitions (>= ${opts.minRepSeconds} s each) after ${opts.warmup * 2} warm-up requests\n`,
+    );
+    const list = requestAdapters();
+    const rows: Row[] = [];
+    for (const s of scenarios(server.ports)) rows.push(...(await measure(s, list, opts)));
+    reportRequests(rows, list);
+
+    const gib = downloadBytes / (1 << 30);
+    console.log(
+      `\n### download: one ${gib >= 1 ? `${gib} GiB` : `${downloadBytes >> 20} MiB`} body (Content-Length), ` +
+        `MB/s = 10^6 bytes/s, median of ${downloadReps} interleaved downloads after one of ${Math.min(downloadBytes, 64 << 20) >> 20} MiB each\n`,
+    );
+    const dl = downloadAdapters();
+    const drows = await measureDownloads(
+      server.ports,
+      downloadBytes,
+      Math.min(downloadBytes, 64 << 20),
+      dl,
+      downloadReps,
+      pinCore,
+    );
+    reportDownloads(drows, dl);
+  } finally {
+    await server.close();
+    restore?.();
+  }
+}
+
+function reportRequests(rows: Row[], list: LoadAdapter[]): void {
+  console.log('| scenario | client | in flight | req/s | p50 | p99 | vs undici request |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  const names = [...new Set(rows.map((r) => r.scenario))];
+  const find = (s: string, a: LoadAdapter) =>
+    rows.find((r) => r.scenario === s && r.adapter === a.name)!;
+  for (const s of names) {
+    const u = find(s, undiciRequest);
+    for (const r of rows.filter((x) => x.scenario === s)) {
+      console.log(
+        `| ${s} | ${r.adapter} | ${r.inFlight} | ${fmt(r.requestsPerSecond)} | ${ms(r.p50)} | ${ms(r.p99)} | ` +
+          `${(r.requestsPerSecond / u.requestsPerSecond).toFixed(2)}x |`,
+      );
+    }
+  }
+  console.log('');
+  for (const a of list) console.log(`- ${a.name}: ${a.note}`);
+  console.log('\nratios HTTPRequest / undici request (target >= 1.0x):');
+  for (const s of names) {
+    const x = find(s, gdhttpRequest).requestsPerSecond / find(s, undiciRequest).requestsPerSecond;
+    console.log(`  ${s.padEnd(32)} ${x.toFixed(2)}x ${x >= 1 ? 'met' : 'NOT met'}`);
+  }
+}
+
+function reportDownloads(rows: DownloadRow[], list: DownloadAdapter[]): void {
+  const raw = rows.find((r) => r.adapter === rawSocket.name)!;
+  console.log('| client | MB/s | runs (MB/s) | vs raw socket |');
+  console.log('|---|---:|---|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.adapter} | ${fmt(r.megabytesPerSecond)} | ${r.samples.map((x) => fmt(x)).join(', ')} | ` +
+        `${(r.megabytesPerSecond / raw.megabytesPerSecond).toFixed(2)}x |`,
+    );
+  }
+  console.log('');
+  for (const a of list) console.log(`- ${a.name}: ${a.note}`);
+  const ours = rows[0]!;
+  const x = ours.megabytesPerSecond / raw.megabytesPerSecond;
+  console.log(
+    `\nratio ${ours.adapter} / raw socket: ${x.toFixed(2)}x (target >= 0.9x) ${x >= 0.9 ? 'met' : 'NOT met'}`,
+  );
+  const client = rows[1]!;
+  const y = client.megabytesPerSecond / raw.megabytesPerSecond;
+  console.log(`ratio ${client.adapter} / raw socket: ${y.toFixed(2)}x (the client layer alone)`);
+}
