@@ -61,6 +61,22 @@ function hasControl(value: string): boolean {
 }
 
 /**
+ * RFC 6761 §6.4: names under `.invalid` never resolve, and "name resolution APIs and libraries
+ * SHOULD recognize them as special and SHOULD always return immediate negative responses" —
+ * without asking a DNS server.
+ */
+function isInvalidName(host: string): boolean {
+  const name = (host.endsWith('.') ? host.slice(0, -1) : host).toLowerCase();
+  return name === 'invalid' || name.endsWith('.invalid');
+}
+
+function invalidNameError(host: string): Error {
+  return Object.assign(new Error(`${host} is under .invalid (RFC 6761): it never resolves`), {
+    code: 'ENOTFOUND',
+  });
+}
+
+/**
  * A TCP connection shaped like Godot's `StreamPeerTCP`, with the host-name lookup Godot's
  * HTTPClient does around it, optional CONNECT tunnelling through a proxy, bounded buffering and
  * a news signal.
@@ -384,7 +400,9 @@ export class StreamPeerTCP implements StreamPeer {
     const generation = this.#generation;
     const host = this.#host;
     Promise.resolve()
-      .then(() => this.#lookup(host))
+      .then(() =>
+        isInvalidName(host) ? Promise.reject(invalidNameError(host)) : this.#lookup(host),
+      )
       .then(
         (addresses) => {
           if (generation !== this.#generation) return;

@@ -99,9 +99,24 @@ describe('StreamPeerTCP', () => {
     expect(tcp.poll()).toBe(ErrorCode.CANT_RESOLVE);
     expect(tcp.lastError).toBeInstanceOf(TransportError);
     expect(tcp.lastError?.code).toBe(ErrorCode.CANT_RESOLVE);
-    // ENOTFOUND from a resolver that answers; EAI_AGAIN where no resolver is reachable.
-    expect(['ENOTFOUND', 'EAI_AGAIN']).toContain(tcp.lastError?.nodeCode);
+    // Answered at once without a DNS query (RFC 6761 §6.4), even with an injected lookup.
+    expect(tcp.lastError?.nodeCode).toBe('ENOTFOUND');
     expect(tcp.getCloseReason()).toBe(CloseReason.ERROR);
+  });
+
+  it('never asks the resolver about .invalid names, whatever their case or trailing dot', async () => {
+    const asked: string[] = [];
+    const lookup = async (name: string) => {
+      asked.push(name);
+      return ['127.0.0.1'];
+    };
+    for (const name of ['x.INVALID', 'invalid', 'a.b.invalid.']) {
+      const tcp = new StreamPeerTCP({ lookup });
+      tcp.connectToHost(name, 80);
+      await driveUntil(tcp, settled(tcp));
+      expect(tcp.poll()).toBe(ErrorCode.CANT_RESOLVE);
+    }
+    expect(asked).toEqual([]);
   });
 
   it('fails with CANT_CONNECT when the port is refused, keeping the Node error', async () => {
