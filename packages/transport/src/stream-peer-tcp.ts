@@ -12,7 +12,7 @@ import type { PartialWrite, StreamPeer } from './stream-peer.js';
 import { nodeCodeOf, TransportError } from './transport-error.js';
 
 /** Default bytes a peer buffers before it pauses the socket (see {@link StreamPeerTCPOptions}). */
-export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+export const DEFAULT_HIGH_WATER_MARK = 256 * 1024;
 
 /**
  * Resolves a host name to addresses, in the order they should be tried. The default uses the
@@ -27,7 +27,7 @@ export interface StreamPeerTCPOptions {
    * (Godot's `network/limits/tcp/connect_timeout_seconds`, default 30).
    */
   readonly connectTimeout?: number;
-  /** Unread bytes above which the socket is paused until the reader drains half (default 1 MiB). */
+  /** Unread bytes above which the socket is paused until the reader drains half (default 256 KiB). */
   readonly highWaterMark?: number;
   /** Replaces the system resolver (tests, custom DNS). */
   readonly lookup?: HostLookup;

