@@ -620,33 +620,41 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     const result: HTTPRequestResult =
       'redirect' in outcome ? failure(Result.CONNECTION_ERROR) : outcome;
     const keep = result.result === Result.SUCCESS && this.#client.getStatus() === Status.CONNECTED;
-    this.#release(job, !keep);
-    job.resolve(result);
-    this.emit('request_completed', result);
+    // Settle only once a partial download is gone, so no caller ever sees its temporary file.
+    void this.#release(job, !keep).then(() => {
+      job.resolve(result);
+      this.emit('request_completed', result);
+    });
   }
 
   /** Ends a job without a Result (cancel, abort, could not start): rejects its promise. */
   #abort(job: Job, reason: unknown, emitCantConnect = false): void {
     if (job.settled) return;
-    this.#release(job, true);
-    job.reject(reason);
-    // Godot both returns ERR_CANT_CONNECT and emits RESULT_CANT_CONNECT when connecting is refused.
-    if (emitCantConnect) this.emit('request_completed', failure(Result.CANT_CONNECT));
+    void this.#release(job, true).then(() => {
+      job.reject(reason);
+      // Godot both returns ERR_CANT_CONNECT and emits RESULT_CANT_CONNECT when connecting is refused.
+      if (emitCantConnect) this.emit('request_completed', failure(Result.CANT_CONNECT));
+    });
   }
 
-  #release(job: Job, closeClient: boolean): void {
+  /**
+   * Frees a job's socket, timer, decoder and file at once (so a new request may start); resolves
+   * once a partial download's temporary file is deleted.
+   */
+  #release(job: Job, closeClient: boolean): Promise<void> {
     job.settled = true;
     job.stop();
     clearTimeout(job.timer);
     if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort);
     job.decoder?.destroy();
-    void job.file?.abort();
+    const file = job.file;
     job.file = null;
     if (closeClient) {
       this.#client.close();
       this.#connectionKey = '';
     }
     if (this.#job === job) this.#job = null;
+    return file === null ? Promise.resolve() : file.abort();
   }
 }
 

@@ -1,5 +1,13 @@
 /**
  * @packageDocumentation
- * @gdhttp/request — see README.md. This entry point is filled in by its issue; it exports nothing yet.
+ * `@gdhttp/request`: Godot's HTTPRequest as a promise API — redirects, gzip/deflate/br,
+ * downloads to file, size limits, timeouts, cancel and progress. See README.md.
  */
-export {};
+
+export type {
+  HTTPRequestEvents,
+  HTTPRequestOptions,
+  HTTPRequestProgress,
+  HTTPRequestResult,
+} from './http-request.js';
+export { HTTPRequest, HTTPRequestError } from './http-request.js';

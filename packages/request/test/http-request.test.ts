@@ -1,0 +1,485 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync, gzipSync } from 'node:zlib';
+import { ErrorCode, Method, Result, Status } from '@gdhttp/constants';
+import {
+  type Action,
+  type RecordedRequest,
+  type ScriptedServer,
+  startBlackholeListener,
+  startNpmProxy,
+  startScriptedServer,
+  testCertificates,
+} from '@gdhttp/testkit';
+import { TLSOptions } from '@gdhttp/transport';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { HTTPRequest, type HTTPRequestResult } from '../src/index.js';
+
+const servers: ScriptedServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+const dir = mkdtempSync(join(tmpdir(), 'gdhttp-request-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function serve(
+  replies: readonly Action[][] | ((request: RecordedRequest) => Action[]),
+): Promise<ScriptedServer> {
+  const s = await startScriptedServer({ replies });
+  servers.push(s);
+  return s;
+}
+const text = (r: HTTPRequestResult) => Buffer.from(r.body).toString();
+const ok = (body: string | Uint8Array, extra = '') => {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
+  return [`HTTP/1.1 200 OK\r\nContent-Length: ${bytes.length}\r\n${extra}\r\n`, bytes];
+};
+const header = (r: RecordedRequest, name: string) =>
+  r.headers.find(([n]) => n.toLowerCase() === name)?.[1];
+
+describe('HTTPRequest results', () => {
+  it('resolves SUCCESS with code, headers and body, and emits request_completed', async () => {
+    const s = await serve([ok('hello', 'X-A: 1\r\n')]);
+    const http = new HTTPRequest();
+    const events: HTTPRequestResult[] = [];
+    http.on('request_completed', (r) => events.push(r));
+    const r = await http.request(`http://${s.host}:${s.port}/x`);
+    expect(r).toMatchObject({ result: Result.SUCCESS, responseCode: 200 });
+    expect(r.headers).toContain('X-A: 1');
+    expect(text(r)).toBe('hello');
+    expect(events).toEqual([r]);
+    http.close();
+  });
+
+  it('rejects what cannot start: bad URL (INVALID_PARAMETER) and busy (BUSY)', async () => {
+    const s = await serve([[{ delay: 50 }, ...ok('late')]]);
+    const http = new HTTPRequest();
+    await expect(http.request('ftp://example.com/')).rejects.toMatchObject({
+      code: ErrorCode.INVALID_PARAMETER,
+    });
+    await expect(http.request('example.com')).rejects.toMatchObject({
+      code: ErrorCode.INVALID_PARAMETER,
+    });
+    const first = http.request(`http://${s.host}:${s.port}/`);
+    await expect(http.request(`http://${s.host}:${s.port}/`)).rejects.toMatchObject({
+      code: ErrorCode.BUSY,
+    });
+    expect((await first).result).toBe(Result.SUCCESS);
+    http.close();
+  });
+
+  it('resolves CANT_RESOLVE, CANT_CONNECT and TLS_HANDSHAKE_ERROR', async () => {
+    const http = new HTTPRequest();
+    expect((await http.request('http://no-such-host.invalid/')).result).toBe(Result.CANT_RESOLVE);
+    const refused = await serve([ok('x')]);
+    const port = refused.port;
+    await refused.close();
+    servers.pop();
+    expect((await http.request(`http://127.0.0.1:${port}/`)).result).toBe(Result.CANT_CONNECT);
+    const certs = await testCertificates();
+    const tls = await startScriptedServer({
+      tls: { key: certs.selfSigned.key, cert: certs.selfSigned.cert },
+      replies: [ok('x')],
+    });
+    servers.push(tls);
+    expect((await http.request(`https://127.0.0.1:${tls.port}/`)).result).toBe(
+      Result.TLS_HANDSHAKE_ERROR,
+    );
+  });
+
+  it('resolves CONNECTION_ERROR for a truncated body and a malformed response', async () => {
+    const http = new HTTPRequest();
+    const cut = await serve([
+      ['HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort', { end: true }],
+    ]);
+    expect((await http.request(`http://${cut.host}:${cut.port}/`)).result).toBe(
+      Result.CONNECTION_ERROR,
+    );
+    const bad = await serve([
+      ['HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'],
+    ]);
+    expect((await http.request(`http://${bad.host}:${bad.port}/`)).result).toBe(
+      Result.CONNECTION_ERROR,
+    );
+  });
+
+  it('resolves NO_RESPONSE for a status line without header fields', async () => {
+    const s = await serve([['HTTP/1.1 200 OK\r\n\r\n', { end: true }]]);
+    expect((await new HTTPRequest().request(`http://${s.host}:${s.port}/`)).result).toBe(
+      Result.NO_RESPONSE,
+    );
+  });
+
+  it('resolves CONNECTION_ERROR when the client refuses the request (CR/LF in a header)', async () => {
+    const s = await serve([ok('x')]);
+    const r = await new HTTPRequest().request(`http://${s.host}:${s.port}/`, ['X-A: a\r\nX-B: b']);
+    expect(r.result).toBe(Result.CONNECTION_ERROR);
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('resolves BODY_SIZE_LIMIT_EXCEEDED from Content-Length and from a chunked body', async () => {
+    const s = await serve([
+      ok('x'.repeat(100)),
+      [
+        'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n',
+        'y'.repeat(64),
+        '\r\n40\r\n',
+        'y'.repeat(64),
+        '\r\n0\r\n\r\n',
+      ],
+    ]);
+    const http = new HTTPRequest();
+    http.bodySizeLimit = 99;
+    expect((await http.request(`http://${s.host}:${s.port}/`)).result).toBe(
+      Result.BODY_SIZE_LIMIT_EXCEEDED,
+    );
+    http.bodySizeLimit = 100;
+    const chunked = await http.request(`http://${s.host}:${s.port}/`);
+    expect(chunked).toMatchObject({
+      result: Result.BODY_SIZE_LIMIT_EXCEEDED,
+      responseCode: 200,
+      body: new Uint8Array(0),
+    });
+  });
+
+  it('resolves TIMEOUT when a slow drip outlasts timeout, leaving no socket behind', async () => {
+    const s = await serve([
+      ['HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n', { drip: 'x'.repeat(1000), every: 20 }],
+    ]);
+    const http = new HTTPRequest();
+    http.timeout = 0.2;
+    const started = Date.now();
+    expect((await http.request(`http://${s.host}:${s.port}/`)).result).toBe(Result.TIMEOUT);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(http.getHttpClientStatus()).toBe(Status.DISCONNECTED);
+  });
+
+  it('resolves TIMEOUT when connecting hangs', async () => {
+    const hole = await startBlackholeListener();
+    const http = new HTTPRequest();
+    http.timeout = 0.2;
+    expect((await http.request(`http://${hole.host}:${hole.port}/`)).result).toBe(Result.TIMEOUT);
+    await hole.close();
+  });
+});
+
+describe('HTTPRequest redirects', () => {
+  it.each([301, 302, 303, 307, 308])('follows %i to a relative Location', async (code) => {
+    const s = await serve((req) =>
+      req.requestLine.startsWith('GET /final') || req.requestLine.startsWith('POST /final')
+        ? ok('arrived')
+        : [`HTTP/1.1 ${code} Moved\r\nLocation: /final\r\nContent-Length: 0\r\n\r\n`],
+    );
+    const r = await new HTTPRequest().request(`http://${s.host}:${s.port}/start`);
+    expect(r).toMatchObject({ result: Result.SUCCESS, responseCode: 200 });
+    expect(text(r)).toBe('arrived');
+  });
+
+  it('turns POST into GET without body on 303, 301 and 302, and keeps it on 307 and 308', async () => {
+    for (const [code, method, keepsBody] of [
+      [303, 'GET', false],
+      [301, 'GET', false],
+      [302, 'GET', false],
+      [307, 'POST', true],
+      [308, 'POST', true],
+    ] as const) {
+      const s = await serve((req) =>
+        req.requestLine.includes('/next')
+          ? ok('done')
+          : [`HTTP/1.1 ${code} R\r\nLocation: /next\r\nContent-Length: 0\r\n\r\n`],
+      );
+      await new HTTPRequest().request(
+        `http://${s.host}:${s.port}/`,
+        ['Content-Type: text/plain'],
+        Method.POST,
+        'payload',
+      );
+      const second = s.requests[1]!;
+      expect(second.requestLine).toBe(`${method} /next HTTP/1.1`);
+      expect(second.body.toString()).toBe(keepsBody ? 'payload' : '');
+      expect(header(second, 'content-type')).toBe(keepsBody ? 'text/plain' : undefined);
+    }
+  });
+
+  it('drops Authorization, Cookie and Proxy-Authorization when the origin changes', async () => {
+    const other = await serve([ok('other origin')]);
+    const s = await serve([
+      [
+        `HTTP/1.1 302 Found\r\nLocation: http://localhost:${other.port}/x\r\nContent-Length: 0\r\n\r\n`,
+      ],
+    ]);
+    const secrets = [
+      'Authorization: Bearer t',
+      'Cookie: sid=1',
+      'Proxy-Authorization: Basic eA==',
+      'X-Keep: 1',
+    ];
+    const r = await new HTTPRequest().request(`http://127.0.0.1:${s.port}/`, secrets);
+    expect(text(r)).toBe('other origin');
+    const seen = other.requests[0]!;
+    expect(header(seen, 'authorization')).toBeUndefined();
+    expect(header(seen, 'cookie')).toBeUndefined();
+    expect(header(seen, 'proxy-authorization')).toBeUndefined();
+    expect(header(seen, 'x-keep')).toBe('1');
+    expect(header(s.requests[0]!, 'authorization')).toBe('Bearer t');
+  });
+
+  it('keeps credentials on a same-origin redirect', async () => {
+    const s = await serve((req) =>
+      req.requestLine.includes('/b')
+        ? ok('b')
+        : ['HTTP/1.1 307 T\r\nLocation: /b\r\nContent-Length: 0\r\n\r\n'],
+    );
+    await new HTTPRequest().request(`http://${s.host}:${s.port}/a`, ['Authorization: Bearer t']);
+    expect(header(s.requests[1]!, 'authorization')).toBe('Bearer t');
+  });
+
+  it('stops at maxRedirects with REDIRECT_LIMIT_REACHED, code and headers; 0 allows none', async () => {
+    const loop = await serve([
+      ['HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n'],
+    ]);
+    const http = new HTTPRequest();
+    const r = await http.request(`http://${loop.host}:${loop.port}/`);
+    expect(r).toMatchObject({ result: Result.REDIRECT_LIMIT_REACHED, responseCode: 302 });
+    expect(r.headers).toContain('Location: /again');
+    expect(loop.requests).toHaveLength(9);
+    http.maxRedirects = 0;
+    expect((await http.request(`http://${loop.host}:${loop.port}/`)).result).toBe(
+      Result.REDIRECT_LIMIT_REACHED,
+    );
+    expect(loop.requests).toHaveLength(10);
+  });
+
+  it('delivers a redirect without Location as the final response', async () => {
+    const s = await serve([['HTTP/1.1 301 Moved\r\nContent-Length: 2\r\n\r\nno']]);
+    const r = await new HTTPRequest().request(`http://${s.host}:${s.port}/`);
+    expect(r).toMatchObject({ result: Result.SUCCESS, responseCode: 301 });
+    expect(text(r)).toBe('no');
+  });
+});
+
+describe('HTTPRequest decompression', () => {
+  const body = 'compress me '.repeat(2000);
+  it.each([
+    ['gzip', gzipSync(body)],
+    ['deflate', deflateSync(body)],
+  ])('decodes %s and asks for it', async (coding, wire) => {
+    const s = await serve([ok(wire, `Content-Encoding: ${coding}\r\n`)]);
+    const http = new HTTPRequest();
+    const r = await http.request(`http://${s.host}:${s.port}/`);
+    expect(text(r)).toBe(body);
+    expect(http.getDownloadedBytes()).toBe(wire.length);
+    expect(header(s.requests[0]!, 'accept-encoding')).toBe('gzip, deflate, br');
+  });
+
+  it('neither asks nor decodes when acceptGzip is false', async () => {
+    const wire = gzipSync(body);
+    const s = await serve([ok(wire, 'Content-Encoding: gzip\r\n')]);
+    const http = new HTTPRequest();
+    http.acceptGzip = false;
+    const r = await http.request(`http://${s.host}:${s.port}/`);
+    expect(Buffer.from(r.body).equals(wire)).toBe(true);
+    expect(header(s.requests[0]!, 'accept-encoding')).toBeUndefined();
+  });
+
+  it('stops a gzip bomb at bodySizeLimit while decoding', async () => {
+    const bomb = gzipSync(new Uint8Array(256 * 1024 * 1024));
+    const s = await serve([ok(bomb, 'Content-Encoding: gzip\r\n')]);
+    const http = new HTTPRequest();
+    http.bodySizeLimit = 1024 * 1024;
+    const before = process.memoryUsage().rss;
+    const r = await http.request(`http://${s.host}:${s.port}/`);
+    expect(r.result).toBe(Result.BODY_SIZE_LIMIT_EXCEEDED);
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('resolves BODY_DECOMPRESS_FAILED for a corrupt stream', async () => {
+    const s = await serve([ok('definitely not gzip', 'Content-Encoding: gzip\r\n')]);
+    expect((await new HTTPRequest().request(`http://${s.host}:${s.port}/`)).result).toBe(
+      Result.BODY_DECOMPRESS_FAILED,
+    );
+  });
+});
+
+describe('HTTPRequest downloadFile', () => {
+  it('streams the body to the file and resolves with an empty body', async () => {
+    const s = await serve([ok('file contents')]);
+    const http = new HTTPRequest();
+    http.downloadFile = join(dir, 'ok.txt');
+    const r = await http.request(`http://${s.host}:${s.port}/`);
+    expect(r).toMatchObject({ result: Result.SUCCESS, body: new Uint8Array(0) });
+    expect(readFileSync(join(dir, 'ok.txt'), 'utf8')).toBe('file contents');
+  });
+
+  it('leaves no file behind a failed download', async () => {
+    const s = await serve([
+      ['HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial', { end: true }],
+    ]);
+    const http = new HTTPRequest();
+    http.downloadFile = join(dir, 'cut.txt');
+    expect((await http.request(`http://${s.host}:${s.port}/`)).result).toBe(
+      Result.CONNECTION_ERROR,
+    );
+    expect(existsSync(join(dir, 'cut.txt'))).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.includes('cut.txt'))).toEqual([]);
+  });
+
+  it('resolves DOWNLOAD_FILE_CANT_OPEN for an unwritable path', async () => {
+    const s = await serve([ok('x')]);
+    const http = new HTTPRequest();
+    http.downloadFile = join(dir, 'no', 'such', 'dir', 'f.txt');
+    expect((await http.request(`http://${s.host}:${s.port}/`)).result).toBe(
+      Result.DOWNLOAD_FILE_CANT_OPEN,
+    );
+  });
+});
+
+describe('HTTPRequest control', () => {
+  it('cancels mid-body: rejects, emits nothing, leaves no file and no socket', async () => {
+    const s = await serve([
+      [
+        'HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n',
+        { drip: 'x'.repeat(1000), every: 5 },
+        { hang: true },
+      ],
+    ]);
+    const http = new HTTPRequest();
+    http.downloadFile = join(dir, 'cancelled.bin');
+    let completed = 0;
+    http.on('request_completed', () => completed++);
+    const pending = http.request(`http://${s.host}:${s.port}/`);
+    await new Promise<void>((resolve) => http.once('progress', () => resolve()));
+    http.cancelRequest();
+    await expect(pending).rejects.toMatchObject({ name: 'HTTPRequestError' });
+    expect(completed).toBe(0);
+    expect(http.getHttpClientStatus()).toBe(Status.DISCONNECTED);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(readdirSync(dir).filter((n) => n.includes('cancelled'))).toEqual([]);
+  });
+
+  it('cancels mid-connect', async () => {
+    const hole = await startBlackholeListener();
+    const http = new HTTPRequest();
+    const pending = http.request(`http://${hole.host}:${hole.port}/`);
+    http.cancelRequest();
+    await expect(pending).rejects.toBeDefined();
+    expect(http.getHttpClientStatus()).toBe(Status.DISCONNECTED);
+    await hole.close();
+  });
+
+  it('aborts with an AbortSignal', async () => {
+    const hole = await startBlackholeListener();
+    const controller = new AbortController();
+    const pending = new HTTPRequest().request(
+      `http://${hole.host}:${hole.port}/`,
+      [],
+      Method.GET,
+      '',
+      {
+        signal: controller.signal,
+      },
+    );
+    controller.abort(new Error('stop'));
+    await expect(pending).rejects.toThrow('stop');
+    await hole.close();
+  });
+
+  it('refuses guarded settings while a request runs, and useThreads always', async () => {
+    const s = await serve([[{ delay: 30 }, ...ok('x')]]);
+    const http = new HTTPRequest();
+    const pending = http.request(`http://${s.host}:${s.port}/`);
+    http.bodySizeLimit = 5;
+    http.downloadFile = '/tmp/x';
+    http.downloadChunkSize = 1024;
+    expect([http.bodySizeLimit, http.downloadFile, http.downloadChunkSize]).toEqual([
+      -1,
+      '',
+      65536,
+    ]);
+    expect(http.lastError?.code).toBe(ErrorCode.BUSY);
+    http.maxRedirects = 3; // no guard, as in Godot
+    expect(http.maxRedirects).toBe(3);
+    await pending;
+    http.bodySizeLimit = 5;
+    expect(http.bodySizeLimit).toBe(5);
+    http.useThreads = true;
+    expect(http.useThreads).toBe(false);
+    expect(http.lastError?.code).toBe(ErrorCode.UNAVAILABLE);
+  });
+
+  it('reports progress and Godot defaults', async () => {
+    const s = await serve([ok('z'.repeat(5000))]);
+    const http = new HTTPRequest();
+    expect([
+      http.acceptGzip,
+      http.bodySizeLimit,
+      http.downloadChunkSize,
+      http.downloadFile,
+      http.maxRedirects,
+      http.timeout,
+      http.useThreads,
+    ]).toEqual([true, -1, 65536, '', 8, 0, false]);
+    const progress: number[] = [];
+    http.on('progress', (p) => progress.push(p.downloadedBytes));
+    await http.request(`http://${s.host}:${s.port}/`);
+    expect(progress.at(-1)).toBe(5000);
+    expect(http.getDownloadedBytes()).toBe(5000);
+    expect(http.getBodySize()).toBe(5000);
+  });
+
+  it('keeps the connection for the next request to the same origin, and recovers when the server closed it', async () => {
+    const s = await serve([
+      ok('one'),
+      [...ok('two'), { delay: 5 }, { destroy: true }],
+      ok('three'),
+    ]);
+    const http = new HTTPRequest();
+    const url = `http://${s.host}:${s.port}/`;
+    expect(text(await http.request(url))).toBe('one');
+    expect(http.getHttpClientStatus()).toBe(Status.CONNECTED);
+    expect(text(await http.request(url))).toBe('two');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(text(await http.request(url))).toBe('three');
+    expect(s.requests.map((r) => r.connection)).toEqual([0, 0, 1]);
+    http.close();
+  });
+
+  it('turns URL userinfo into Basic authorization for that origin', async () => {
+    const s = await serve([ok('x')]);
+    await new HTTPRequest().request(`http://al%40ice:secret@${s.host}:${s.port}/`);
+    expect(header(s.requests[0]!, 'authorization')).toBe(
+      `Basic ${Buffer.from('al@ice:secret').toString('base64')}`,
+    );
+  });
+});
+
+describe('HTTPRequest over TLS and proxies', () => {
+  it('uses setTlsOptions for https URLs, and refuses server options', async () => {
+    const certs = await testCertificates();
+    const tls = await startScriptedServer({
+      tls: { key: certs.valid.key, cert: certs.valid.cert },
+      replies: [ok('secure')],
+    });
+    servers.push(tls);
+    const http = new HTTPRequest();
+    http.setTlsOptions(TLSOptions.client(certs.ca.cert));
+    http.setTlsOptions(TLSOptions.server(certs.valid.key, certs.valid.cert));
+    expect(http.lastError?.code).toBe(ErrorCode.INVALID_PARAMETER);
+    expect(text(await http.request(`https://localhost:${tls.port}/`))).toBe('secure');
+    http.close();
+  });
+
+  it('passes proxies through to the client', async () => {
+    const proxy = await startNpmProxy();
+    const s = await serve([ok('proxied')]);
+    const http = new HTTPRequest();
+    http.setHttpProxy(proxy.host, proxy.port);
+    expect(text(await http.request(`http://${s.host}:${s.port}/p`))).toBe('proxied');
+    expect(
+      header(s.requests[0]!, 'via') ?? header(s.requests[0]!, 'x-forwarded-for'),
+    ).toBeDefined();
+    http.close();
+    await proxy.close();
+  });
+});
