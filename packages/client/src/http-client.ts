@@ -438,7 +438,18 @@ export class HTTPClient {
    */
   news(): Promise<void> {
     const peer = this.#tlsPeer ?? this.#tcp;
-    return peer === null ? Promise.resolve() : peer.news();
+    if (peer === null) return Promise.resolve();
+    // The transport announces changes, not unread bytes: when bytes the current state consumes are
+    // already waiting (a full buffer pauses the socket, so no event would follow), that is news now.
+    const status = this.#status;
+    if (
+      (status === Status.BODY &&
+        ((this.#reader?.queued ?? 0) > 0 || peer.getAvailableBytes() > 0)) ||
+      (status === Status.REQUESTING && this.#pending === null && peer.getAvailableBytes() > 0)
+    ) {
+      return Promise.resolve();
+    }
+    return peer.news();
   }
 
   /** The failure behind the last error status or refused call, for the detail Godot only prints. */

@@ -162,6 +162,30 @@ describe('HTTPClient framing', () => {
     }
   });
 
+  it('settles news() at once while body bytes wait, so a driver that waits first never hangs', async () => {
+    // 2 MiB arrive while nobody reads: the transport fills its buffer and pauses the socket, so
+    // no further transport event comes. A driver that awaits news() before reading must still wake.
+    const size = 2 * 1024 * 1024;
+    const { client } = await exchange([
+      `HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`,
+      { pattern: size },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    let total = 0;
+    while (client.getStatus() === Status.BODY) {
+      await Promise.race([
+        client.news(),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('news() never settled')), 2000),
+        ),
+      ]);
+      client.poll();
+      total += client.readResponseBodyChunk().length;
+    }
+    expect(total).toBe(size);
+    expect(client.getStatus()).toBe(Status.CONNECTED);
+  });
+
   it('refuses readChunkSize outside 256..16777216 and keeps the old value', () => {
     const client = new HTTPClient();
     expect(client.readChunkSize).toBe(65536);
