@@ -89,12 +89,13 @@ export async function run(flags: string[]): Promise<void> {
   const downloadBytes = quick ? 256 << 20 : 1 << 30;
   const downloadReps = 3;
   const pinCore = canPin();
+  const cores = availableParallelism();
   // the server first: once this process is pinned, its children would inherit one core
   const server = await spawnCanned(downloadBytes);
   const restore = pinSelf();
   try {
     console.log(
-      `node ${process.version}, undici ${undiciVersion}, ${availableParallelism()} core(s) visible; ${server.placement}; ` +
+      `node ${process.version}, undici ${undiciVersion}, ${cores} cores; ${server.placement}; ` +
         `client process ${process.pid} ${restore ? 'pinned to core 1 (taskset -a -p -c 1)' : 'not pinned'}; ` +
         `median of ${opts.reps} interleaved repetitions (>= ${opts.minRepSeconds} s each) after ${opts.warmup * 2} warm-up requests\n`,
     );
