@@ -1,4 +1,5 @@
 import {
+  CONNECT_TIMEOUT_SECONDS,
   ErrorCode,
   GdhttpError,
   type Method,
@@ -84,6 +85,7 @@ interface ProxyAddress {
 export class HTTPClient {
   #status: Status = Status.DISCONNECTED;
   #readChunkSize: number = ReadChunkSize.DEFAULT;
+  #connectTimeout: number = CONNECT_TIMEOUT_SECONDS;
   #lastError: GdhttpError | null = null;
 
   // Connection parameters, kept across close() as Godot keeps them.
@@ -146,7 +148,7 @@ export class HTTPClient {
     const proxy = tls ? this.#httpsProxy : this.#httpProxy;
     this.#viaHttpProxy = !tls && proxy !== null;
     const server = proxy ?? { host: bare, port: this.#port };
-    const tcp = new StreamPeerTCP();
+    const tcp = new StreamPeerTCP({ connectTimeout: this.#connectTimeout });
     this.#tcp = tcp;
     this.#stream = tcp;
     // Through an HTTPS proxy the TCP peer opens a CONNECT tunnel (with a correct `Host: host:port`,
@@ -476,6 +478,25 @@ export class HTTPClient {
   }
 
   /**
+   * Seconds allowed for each resolved address's TCP connect (and a proxy's CONNECT answer):
+   * Godot's project setting `network/limits/tcp/connect_timeout_seconds`, default 30. Applies from
+   * the next {@link HTTPClient.connectToHost}; values of 0 or below are refused.
+   */
+  get connectTimeout(): number {
+    return this.#connectTimeout;
+  }
+  set connectTimeout(seconds: number) {
+    if (!(seconds > 0)) {
+      this.#lastError = new GdhttpError(
+        `connectTimeout must be above 0, got ${seconds}`,
+        ErrorCode.PARAMETER_RANGE_ERROR,
+      );
+      return;
+    }
+    this.#connectTimeout = seconds;
+  }
+
+  /**
    * Always false. Godot's native build blocks reads in this mode; a Node event loop cannot block
    * on a socket without freezing the process, so enabling it is refused — the value stays false and
    * {@link HTTPClient.lastError} says why — exactly as Godot's Web build refuses it.
@@ -546,7 +567,9 @@ export class HTTPClient {
       if (error?.code === ErrorCode.CANT_RESOLVE) {
         return this.#fail(Status.CANT_RESOLVE, error, ErrorCode.CANT_RESOLVE);
       }
-      return this.#fail(Status.CANT_CONNECT, error, error?.code ?? ErrorCode.CANT_CONNECT);
+      // Godot returns ERR_CANT_CONNECT once no address is left, whatever failed (refused, timed
+      // out, the proxy's answer); the detail stays in lastError.
+      return this.#fail(Status.CANT_CONNECT, error, ErrorCode.CANT_CONNECT);
     }
     if (tcpStatus === StreamPeerTCPStatus.CONNECTING) {
       // The resolver answered: Godot shows CONNECTING from then on.

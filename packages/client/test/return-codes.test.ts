@@ -2,7 +2,12 @@
 // driven against real sockets on 127.0.0.1.
 import { createServer, type Server } from 'node:net';
 import { ErrorCode, Method, Status } from '@gdhttp/constants';
-import { type ScriptedServer, startScriptedServer, testCertificates } from '@gdhttp/testkit';
+import {
+  type ScriptedServer,
+  startBlackholeListener,
+  startScriptedServer,
+  testCertificates,
+} from '@gdhttp/testkit';
 import { TLSOptions } from '@gdhttp/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTPClient } from '../src/index.js';
@@ -125,6 +130,18 @@ describe('HTTPClient.poll (spec §2.4)', () => {
     expect(client.getStatus()).toBe(Status.CANT_CONNECT);
     expect(client.poll()).toBe(ErrorCode.CANT_CONNECT);
     expect(client.getStatus()).toBe(Status.CANT_CONNECT);
+  });
+
+  it('returns CANT_CONNECT when connecting times out, with TIMEOUT kept in lastError', async () => {
+    const hole = await startBlackholeListener();
+    const client = new HTTPClient();
+    client.connectTimeout = 0.2;
+    client.connectToHost(hole.host, hole.port);
+    await drive(client, (st) => st !== Status.CONNECTING);
+    expect(client.getStatus()).toBe(Status.CANT_CONNECT);
+    expect(client.poll()).toBe(ErrorCode.CANT_CONNECT);
+    expect(client.lastError?.code).toBe(ErrorCode.TIMEOUT);
+    await hole.close();
   });
 
   it('returns CONNECTION_ERROR in TLS_HANDSHAKE_ERROR', async () => {
