@@ -360,17 +360,26 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     this.#connectionKey = '';
   }
 
-  /** HTTP proxy for http URLs; `''` or port -1 clears it. Takes effect at the next connection. */
-  setHttpProxy(host: string, port: number): void {
+  /**
+   * HTTP proxy for http URLs; `''` or port -1 clears it. Takes effect at the next connection.
+   *
+   * @param username - optional Basic credentials for the proxy, forwarded to
+   *   {@link HTTPClient.setHttpProxy} (sent as `Proxy-Authorization`, never to the origin).
+   */
+  setHttpProxy(host: string, port: number, username?: string, password?: string): void {
     this.#httpProxy = host === '' || port === -1 ? null : [host, port];
-    this.#client.setHttpProxy(host, port);
+    this.#client.setHttpProxy(host, port, username, password);
     this.#connectionKey = '';
   }
 
-  /** HTTPS proxy (CONNECT tunnel) for https URLs; `''` or port -1 clears it. */
-  setHttpsProxy(host: string, port: number): void {
+  /**
+   * HTTPS proxy (CONNECT tunnel) for https URLs; `''` or port -1 clears it.
+   *
+   * @param username - optional Basic credentials, sent on the CONNECT request only.
+   */
+  setHttpsProxy(host: string, port: number, username?: string, password?: string): void {
     this.#httpsProxy = host === '' || port === -1 ? null : [host, port];
-    this.#client.setHttpsProxy(host, port);
+    this.#client.setHttpsProxy(host, port, username, password);
     this.#connectionKey = '';
   }
 

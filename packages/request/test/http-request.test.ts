@@ -482,4 +482,30 @@ describe('HTTPRequest over TLS and proxies', () => {
     http.close();
     await proxy.close();
   });
+  it('sends proxy credentials to the proxy only, for http and https proxies', async () => {
+    const proxy = await startNpmProxy({ auth: { user: 'gd', pass: 's3cret' } });
+    const s = await serve([ok('behind auth')]);
+    const http = new HTTPRequest();
+    http.setHttpProxy(proxy.host, proxy.port);
+    const refused = await http.request(`http://${s.host}:${s.port}/a`);
+    expect(refused.responseCode).toBe(407);
+    http.setHttpProxy(proxy.host, proxy.port, 'gd', 's3cret');
+    expect(text(await http.request(`http://${s.host}:${s.port}/a`))).toBe('behind auth');
+    expect(header(s.requests[0]!, 'proxy-authorization')).toBeUndefined();
+
+    const certs = await testCertificates();
+    const tls = await startScriptedServer({
+      tls: { key: certs.valid.key, cert: certs.valid.cert },
+      replies: [ok('tunnelled')],
+    });
+    servers.push(tls);
+    http.setTlsOptions(TLSOptions.client(certs.ca.cert));
+    http.setHttpsProxy(proxy.host, proxy.port);
+    expect((await http.request(`https://localhost:${tls.port}/`)).result).toBe(Result.CANT_CONNECT);
+    http.setHttpsProxy(proxy.host, proxy.port, 'gd', 's3cret');
+    expect(text(await http.request(`https://localhost:${tls.port}/`))).toBe('tunnelled');
+    expect(header(tls.requests[0]!, 'proxy-authorization')).toBeUndefined();
+    http.close();
+    await proxy.close();
+  });
 });
