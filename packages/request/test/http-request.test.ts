@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
@@ -323,6 +323,20 @@ describe('HTTPRequest downloadFile', () => {
     );
     expect(existsSync(join(dir, 'cut.txt'))).toBe(false);
     expect(readdirSync(dir).filter((n) => n.includes('cut.txt'))).toEqual([]);
+  });
+
+  it('resolves DOWNLOAD_FILE_WRITE_ERROR when the finished file cannot be put in place', async () => {
+    // The target is a directory: the body downloads, the final rename fails (EISDIR).
+    const s = await serve([ok('never lands')]);
+    const target = join(dir, 'a-directory');
+    mkdirSync(target);
+    const http = new HTTPRequest();
+    http.downloadFile = target;
+    const r = await http.request(`http://${s.host}:${s.port}/`);
+    expect(r).toMatchObject({ result: Result.DOWNLOAD_FILE_WRITE_ERROR, responseCode: 200 });
+    expect(
+      readdirSync(dir).filter((n) => n.includes('a-directory') && n.endsWith('.part')),
+    ).toEqual([]);
   });
 
   it('resolves DOWNLOAD_FILE_CANT_OPEN for an unwritable path', async () => {
