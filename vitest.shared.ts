@@ -18,6 +18,8 @@ export function gdhttpProject(name: string, testTimeout = 20_000) {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts', '*.test.ts'],
       testTimeout,
       hookTimeout: testTimeout,
+      // Memory-bound tests call gc() before measuring, so garbage does not count as growth.
+      execArgv: ['--expose-gc'],
     },
   });
 }

@@ -629,6 +629,18 @@ export class HTTPClient {
   #pollRequesting(): ErrorCode {
     const stream = this.#stream!;
     const reader = this.#reader!;
+    if (this.#pending !== null && this.#pendingAt === 0 && stream.getAvailableBytes() > 0) {
+      // Bytes that arrived before the request left answer nothing we sent (a stray 408 before an
+      // idle close, an extra response): parsing them as this request's response would desync.
+      return this.#fail(
+        Status.CONNECTION_ERROR,
+        new GdhttpError(
+          'the server sent data before the request was sent',
+          ErrorCode.CONNECTION_ERROR,
+        ),
+        ErrorCode.CONNECTION_ERROR,
+      );
+    }
     if (this.#pending !== null) {
       const written = stream.putPartialData(
         this.#pendingAt === 0 ? this.#pending : this.#pending.subarray(this.#pendingAt),

@@ -255,6 +255,20 @@ describe('HTTPClient truncation and malformed responses', () => {
     expect(client.getStatus()).toBe(Status.CONNECTION_ERROR);
   });
 
+  it('refuses bytes the server sent while idle instead of taking them as the next response', async () => {
+    const { client } = await exchange([
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      { delay: 10 },
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray',
+    ]);
+    expect(text(await readBody(client))).toBe('ok');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(client.request(Method.GET, '/', [])).toBe(ErrorCode.OK);
+    await drive(client, (st) => st !== Status.REQUESTING);
+    expect(client.getStatus()).toBe(Status.CONNECTION_ERROR);
+    expect(client.getResponseCode()).toBe(0);
+  });
+
   it('ends in CONNECTION_ERROR when the server closes before answering', async () => {
     const { client } = await exchange([{ end: true }]);
     expect(client.getStatus()).toBe(Status.CONNECTION_ERROR);
