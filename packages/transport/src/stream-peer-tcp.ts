@@ -361,6 +361,8 @@ export class StreamPeerTCP implements StreamPeer {
     this.#resolverStatus = ResolverStatus.NONE;
     this.#closeReason = CloseReason.LOCAL;
     this.#lastError = null;
+    // A local close is news too: a driver waiting on news() wakes and sees the closed state.
+    this.#news.bump();
   }
 
   /**

@@ -293,6 +293,8 @@ export class StreamPeerTLS implements StreamPeer {
     this.#status = StreamPeerTLSStatus.DISCONNECTED;
     this.#closeReason = CloseReason.LOCAL;
     this.#lastError = null;
+    // A local close is news too: a driver waiting on news() wakes and sees the closed state.
+    this.#news.bump();
   }
 
   /** {@inheritDoc StreamPeer.news} */

@@ -104,6 +104,21 @@ describe('StreamPeerTCP', () => {
     expect(tcp.getCloseReason()).toBe(CloseReason.ERROR);
   });
 
+  it('wakes a pending news() waiter when the peer is closed locally', async () => {
+    const hole = await startBlackholeListener();
+    try {
+      const tcp = new StreamPeerTCP();
+      tcp.connectToHost(hole.host, hole.port);
+      tcp.poll();
+      const news = tcp.news();
+      tcp.disconnectFromHost();
+      await expect(news).resolves.toBeUndefined();
+      expect(tcp.getCloseReason()).toBe(CloseReason.LOCAL);
+    } finally {
+      await hole.close();
+    }
+  });
+
   it('never asks the resolver about .invalid names, whatever their case or trailing dot', async () => {
     const asked: string[] = [];
     const lookup = async (name: string) => {
