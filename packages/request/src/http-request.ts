@@ -65,8 +65,6 @@ interface Job {
   request: NextRequest;
   redirects: number;
   settled: boolean;
-  stopped: Promise<void>;
-  stop: () => void;
   resolve: (result: HTTPRequestResult) => void;
   reject: (error: unknown) => void;
   timer: NodeJS.Timeout | undefined;
@@ -108,6 +106,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   #downloaded = 0;
   #bodySize = -1;
   #lastError: GdhttpError | null = null;
+  #lastUrl: [string, RequestUrl] | null = null;
 
   #acceptGzip: boolean = HTTPRequestDefaults.acceptGzip;
   #bodySizeLimit: number = HTTPRequestDefaults.bodySizeLimit;
@@ -256,7 +255,9 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         ),
       );
     }
-    const parsed = parseRequestUrl(url);
+    // Most programs request the same URL again and again: parse each string once.
+    const parsed = this.#lastUrl?.[0] === url ? this.#lastUrl[1] : parseRequestUrl(url);
+    if (parsed !== null) this.#lastUrl = [url, parsed];
     if (parsed === null) {
       return Promise.reject(
         new HTTPRequestError(
@@ -281,17 +282,11 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       userHeaders.push(`Accept-Encoding: ${ACCEPT_ENCODING}`);
     }
     return new Promise<HTTPRequestResult>((resolve, reject) => {
-      let stop!: () => void;
-      const stopped = new Promise<void>((r) => {
-        stop = r;
-      });
       const job: Job = {
         url: parsed,
         request: { method, headers: userHeaders, body },
         redirects: 0,
         settled: false,
-        stopped,
-        stop,
         resolve,
         reject,
         timer: undefined,
@@ -564,7 +559,9 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       const chunk = client.readResponseBodyChunk();
       if (chunk.length > 0) {
         this.#downloaded += chunk.length;
-        this.emit('progress', { downloadedBytes: this.#downloaded, bodySize: this.#bodySize });
+        if (this.listenerCount('progress') > 0) {
+          this.emit('progress', { downloadedBytes: this.#downloaded, bodySize: this.#bodySize });
+        }
         if (decoder !== null) {
           await decoder.write(chunk);
           if (decoder.failure === 'limit') return withHead(Result.BODY_SIZE_LIMIT_EXCEEDED);
@@ -580,7 +577,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       }
       const status = client.getStatus();
       if (status === Status.BODY) {
-        if (chunk.length === 0) await this.#news(job);
+        if (chunk.length === 0) await client.news();
         if (job.settled) return withHead(Result.CONNECTION_ERROR);
         client.poll();
         continue;
@@ -607,20 +604,19 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     };
   }
 
-  /** Polls the client while `keep(status)` holds, awaiting its news between polls. */
+  /**
+   * Polls the client while `keep(status)` holds, awaiting its news between polls. Asking for news
+   * after the poll loses nothing: `news()` settles at once for anything that changed since the last
+   * poll, and closing the client (cancel, timeout) is news too, so no wait outlives its job.
+   */
   async #driveWhile(job: Job, keep: (status: Status) => boolean): Promise<void> {
     const client = this.#client;
     for (;;) {
-      const news = client.news();
       client.poll();
       if (job.settled || !keep(client.getStatus())) return;
-      await Promise.race([news, job.stopped]);
+      await client.news();
       if (job.settled) return;
     }
-  }
-
-  #news(job: Job): Promise<void> {
-    return Promise.race([this.#client.news(), job.stopped]);
   }
 
   /** Ends a job with a Result: frees everything, resolves, then emits `request_completed`. */
@@ -629,30 +625,35 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     const result: HTTPRequestResult =
       'redirect' in outcome ? failure(Result.CONNECTION_ERROR) : outcome;
     const keep = result.result === Result.SUCCESS && this.#client.getStatus() === Status.CONNECTED;
-    // Settle only once a partial download is gone, so no caller ever sees its temporary file.
-    void this.#release(job, !keep).then(() => {
+    const settle = (): void => {
       job.resolve(result);
       this.emit('request_completed', result);
-    });
+    };
+    // Settle only once a partial download is gone, so no caller ever sees its temporary file.
+    const released = this.#release(job, !keep);
+    if (released === null) settle();
+    else void released.then(settle);
   }
 
   /** Ends a job without a Result (cancel, abort, could not start): rejects its promise. */
   #abort(job: Job, reason: unknown, emitCantConnect = false): void {
     if (job.settled) return;
-    void this.#release(job, true).then(() => {
+    const settle = (): void => {
       job.reject(reason);
       // Godot both returns ERR_CANT_CONNECT and emits RESULT_CANT_CONNECT when connecting is refused.
       if (emitCantConnect) this.emit('request_completed', failure(Result.CANT_CONNECT));
-    });
+    };
+    const released = this.#release(job, true);
+    if (released === null) settle();
+    else void released.then(settle);
   }
 
   /**
-   * Frees a job's socket, timer, decoder and file at once (so a new request may start); resolves
-   * once a partial download's temporary file is deleted.
+   * Frees a job's socket, timer, decoder and file at once (so a new request may start). Returns
+   * `null`, or a promise that settles once a partial download's temporary file is deleted.
    */
-  #release(job: Job, closeClient: boolean): Promise<void> {
+  #release(job: Job, closeClient: boolean): Promise<void> | null {
     job.settled = true;
-    job.stop();
     clearTimeout(job.timer);
     if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort);
     job.decoder?.destroy();
@@ -663,7 +664,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       this.#connectionKey = '';
     }
     if (this.#job === job) this.#job = null;
-    return file === null ? Promise.resolve() : file.abort();
+    return file === null ? null : file.abort();
   }
 }
 
