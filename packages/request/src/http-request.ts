@@ -27,7 +27,10 @@ export interface HTTPRequestResult {
   responseCode: number;
   /** The final response's header lines, `"Name: value"`, in order, duplicates kept. */
   headers: string[];
-  /** The decoded body; empty when `downloadFile` is set or the response had none. */
+  /**
+   * The decoded body; empty when `downloadFile` or the `onBody` option is set, or the response had
+   * none.
+   */
   body: Uint8Array;
 }
 
@@ -43,6 +46,18 @@ export interface HTTPRequestProgress {
 export interface HTTPRequestOptions {
   /** Aborts the request; the promise then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Streams the final response's body: each piece (decoded, when `acceptGzip` applies) is handed
+   * to this callback as it arrives instead of being collected, and the result's `body` is empty,
+   * as with `downloadFile` (which cannot be combined with it). A returned promise is awaited
+   * before more is read, so a slow consumer slows the download instead of filling memory.
+   * `bodySizeLimit` still applies. If the callback throws or its promise rejects, the connection
+   * is closed and the request's promise rejects with that error (no `request_completed`, as for
+   * a cancel). Godot has no such option.
+   *
+   * A piece is a view that is only valid during the call (copy it to keep it).
+   */
+  onBody?: (chunk: Uint8Array) => void | Promise<void>;
 }
 
 /** Events of an {@link HTTPRequest}. */
@@ -72,6 +87,7 @@ interface Job {
   decoder: ContentDecoder | null;
   onAbort: (() => void) | undefined;
   signal: AbortSignal | undefined;
+  onBody: ((chunk: Uint8Array) => void | Promise<void>) | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -271,8 +287,16 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         new HTTPRequestError(`invalid method ${method}`, ErrorCode.INVALID_PARAMETER),
       );
     }
-    const { signal } = options;
+    const { signal, onBody } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (onBody !== undefined && this.#downloadFile !== '') {
+      return Promise.reject(
+        new HTTPRequestError(
+          'onBody and downloadFile cannot be combined: the body goes to one of them',
+          ErrorCode.INVALID_PARAMETER,
+        ),
+      );
+    }
 
     const userHeaders = headers.slice();
     if (
@@ -294,6 +318,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         decoder: null,
         onAbort: undefined,
         signal,
+        onBody,
       };
       this.#job = job;
       this.#downloaded = 0;
@@ -521,33 +546,43 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       return { result, responseCode: code, headers, body: EMPTY };
     };
 
+    const decoderFailure = (decoder: ContentDecoder): HTTPRequestResult => {
+      // onBody's own error rejects the request (after closing), as a throw from it would.
+      if (decoder.failure === 'output') throw decoder.outputError;
+      return withHead(
+        decoder.failure === 'limit'
+          ? Result.BODY_SIZE_LIMIT_EXCEEDED
+          : Result.BODY_DECOMPRESS_FAILED,
+      );
+    };
     const codings = this.#acceptGzip
       ? parseContentEncoding(lastHeader(headers, 'content-encoding'))
       : [];
     if (codings === 'too-many') return withHead(Result.BODY_DECOMPRESS_FAILED);
 
     const parts: Uint8Array[] = [];
-    let stored = 0;
+    let delivered = 0;
     let writeError: Error | null = null;
-    let writes: Promise<void> = Promise.resolve();
     if (this.#downloadFile !== '') {
       const file = await DownloadFile.open(this.#downloadFile);
       if (file instanceof Error) return withHead(Result.DOWNLOAD_FILE_CANT_OPEN);
       job.file = file;
     }
     const file = job.file;
-    // Decoded (or raw) bytes go to the file or to memory; a file write is awaited before the next
-    // read, so a slow disk slows the download instead of filling memory.
-    const sink = (chunk: Uint8Array): Promise<void> | undefined => {
-      if (file === null) {
-        parts.push(chunk);
-        stored += chunk.length;
-        return undefined;
+    const onBody = job.onBody;
+    // Decoded (or raw) bytes go to the file, the onBody callback or memory. A write, or the
+    // callback's promise, is awaited before the next read, so a slow consumer slows the download
+    // instead of filling memory; collecting in memory awaits nothing.
+    const sink = (chunk: Uint8Array): PromiseLike<void> | undefined => {
+      delivered += chunk.length;
+      if (file !== null) {
+        return file.write(chunk).then((error) => {
+          writeError ??= error;
+        });
       }
-      writes = writes.then(async () => {
-        writeError ??= await file.write(chunk);
-      });
-      return writes;
+      if (onBody !== undefined) return onBody(chunk) ?? undefined;
+      parts.push(chunk);
+      return undefined;
     };
     const decoder =
       Array.isArray(codings) && codings.length > 0
@@ -564,14 +599,14 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         }
         if (decoder !== null) {
           await decoder.write(chunk);
-          if (decoder.failure === 'limit') return withHead(Result.BODY_SIZE_LIMIT_EXCEEDED);
-          if (decoder.failure === 'corrupt') return withHead(Result.BODY_DECOMPRESS_FAILED);
+          if (decoder.failure !== null) return decoderFailure(decoder);
         } else {
-          if (limit >= 0 && stored + chunk.length > limit)
+          // Chunked and read-until-close bodies announce no length: the limit is checked here.
+          if (limit >= 0 && delivered + chunk.length > limit)
             return withHead(Result.BODY_SIZE_LIMIT_EXCEEDED);
-          await sink(chunk);
+          const pending = sink(chunk);
+          if (pending !== undefined) await pending;
         }
-        await writes;
         if (writeError !== null) return withHead(Result.DOWNLOAD_FILE_WRITE_ERROR);
         if (job.settled) return withHead(Result.CONNECTION_ERROR);
       }
@@ -587,9 +622,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     }
     if (decoder !== null) {
       await decoder.end();
-      if (decoder.failure === 'limit') return withHead(Result.BODY_SIZE_LIMIT_EXCEEDED);
-      if (decoder.failure === 'corrupt') return withHead(Result.BODY_DECOMPRESS_FAILED);
-      await writes;
+      if (decoder.failure !== null) return decoderFailure(decoder);
       if (writeError !== null) return withHead(Result.DOWNLOAD_FILE_WRITE_ERROR);
     }
     if (file !== null) {
@@ -600,7 +633,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       result: Result.SUCCESS,
       responseCode: code,
       headers,
-      body: file === null ? join(parts, stored) : EMPTY,
+      body: parts.length > 0 ? join(parts, delivered) : EMPTY,
     };
   }
 

@@ -339,6 +339,19 @@ describe('HTTPRequest downloadFile', () => {
     ).toEqual([]);
   });
 
+  it('enforces bodySizeLimit on a chunked body going to the file, and leaves no file', async () => {
+    const chunk = `400\r\n${'z'.repeat(0x400)}\r\n`;
+    const s = await serve([
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', chunk.repeat(8), '0\r\n\r\n'],
+    ]);
+    const http = new HTTPRequest();
+    http.downloadFile = join(dir, 'limited.bin');
+    http.bodySizeLimit = 4096;
+    const r = await http.request(`http://${s.host}:${s.port}/`);
+    expect(r).toMatchObject({ result: Result.BODY_SIZE_LIMIT_EXCEEDED, responseCode: 200 });
+    expect(readdirSync(dir).filter((n) => n.includes('limited.bin'))).toEqual([]);
+  });
+
   it('resolves DOWNLOAD_FILE_CANT_OPEN for an unwritable path', async () => {
     const s = await serve([ok('x')]);
     const http = new HTTPRequest();
@@ -346,6 +359,98 @@ describe('HTTPRequest downloadFile', () => {
     expect((await http.request(`http://${s.host}:${s.port}/`)).result).toBe(
       Result.DOWNLOAD_FILE_CANT_OPEN,
     );
+  });
+});
+
+describe('HTTPRequest onBody', () => {
+  it('streams the body to the callback in order and resolves with an empty body', async () => {
+    const body = Buffer.alloc(300_000);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff;
+    const s = await serve([ok(body)]);
+    const http = new HTTPRequest();
+    const pieces: Buffer[] = [];
+    const r = await http.request(`http://${s.host}:${s.port}/`, [], Method.GET, '', {
+      onBody: (chunk) => {
+        pieces.push(Buffer.from(chunk));
+      },
+    });
+    expect(r).toMatchObject({ result: Result.SUCCESS, responseCode: 200, body: new Uint8Array(0) });
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(Buffer.concat(pieces).equals(body)).toBe(true);
+    http.close();
+  });
+
+  it('hands over decoded bytes, and waits for a returned promise before reading on', async () => {
+    const plain = 'stream me '.repeat(50_000);
+    const s = await serve([ok(gzipSync(plain), 'Content-Encoding: gzip\r\n')]);
+    const http = new HTTPRequest();
+    let out = '';
+    let busy = false;
+    let overlapped = false;
+    const r = await http.request(`http://${s.host}:${s.port}/`, [], Method.GET, '', {
+      onBody: async (chunk) => {
+        overlapped ||= busy;
+        busy = true;
+        out += Buffer.from(chunk).toString();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        busy = false;
+      },
+    });
+    expect(r.result).toBe(Result.SUCCESS);
+    expect(out).toBe(plain);
+    expect(overlapped).toBe(false);
+  });
+
+  it('still enforces bodySizeLimit', async () => {
+    const s = await serve([
+      ok('x'.repeat(10)),
+      ok(gzipSync('y'.repeat(100_000)), 'Content-Encoding: gzip\r\n'),
+    ]);
+    const http = new HTTPRequest();
+    http.bodySizeLimit = 5_000;
+    const onBody = () => {};
+    const url = `http://${s.host}:${s.port}/`;
+    expect((await http.request(url, [], Method.GET, '', { onBody })).result).toBe(Result.SUCCESS);
+    expect((await http.request(url, [], Method.GET, '', { onBody })).result).toBe(
+      Result.BODY_SIZE_LIMIT_EXCEEDED,
+    );
+  });
+
+  it.each([
+    ['plain', '', Buffer.from('x'.repeat(1000))],
+    ['gzip', 'Content-Encoding: gzip\r\n', gzipSync('x'.repeat(1000))],
+  ])(
+    'rejects with what the callback throws or rejects with (%s body), closing the connection',
+    async (_, extra, wire) => {
+      const s = await serve([ok(wire, extra), ok(wire, extra)]);
+      const http = new HTTPRequest();
+      let completed = 0;
+      http.on('request_completed', () => completed++);
+      const url = `http://${s.host}:${s.port}/`;
+      const thrown = new Error('consumer is full');
+      await expect(
+        http.request(url, [], Method.GET, '', {
+          onBody: () => {
+            throw thrown;
+          },
+        }),
+      ).rejects.toBe(thrown);
+      expect(http.getHttpClientStatus()).toBe(Status.DISCONNECTED);
+      const rejected = new Error('async consumer failed');
+      await expect(
+        http.request(url, [], Method.GET, '', { onBody: () => Promise.reject(rejected) }),
+      ).rejects.toBe(rejected);
+      expect(completed).toBe(0);
+      expect(http.getHttpClientStatus()).toBe(Status.DISCONNECTED);
+    },
+  );
+
+  it('cannot be combined with downloadFile', async () => {
+    const http = new HTTPRequest();
+    http.downloadFile = join(dir, 'both.bin');
+    await expect(
+      http.request('http://127.0.0.1:9/', [], Method.GET, '', { onBody: () => {} }),
+    ).rejects.toMatchObject({ code: ErrorCode.INVALID_PARAMETER });
   });
 });
 

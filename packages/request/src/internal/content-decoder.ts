@@ -13,7 +13,7 @@ export const ACCEPT_ENCODING = 'gzip, deflate, br';
 type Coding = 'gzip' | 'deflate' | 'br';
 
 /** Why decoding stopped early. */
-export type DecodeFailure = 'limit' | 'corrupt';
+export type DecodeFailure = 'limit' | 'corrupt' | 'output';
 
 /**
  * Reads a Content-Encoding field value into the codings to undo, outermost first.
@@ -65,6 +65,7 @@ export class ContentDecoder {
   #pending: Uint8Array[] = [];
   #decoded = 0;
   #failure: DecodeFailure | null = null;
+  #outputError: unknown = undefined;
   #failed: Promise<void>;
   #fail!: () => void;
 
@@ -91,6 +92,11 @@ export class ContentDecoder {
   /** Why decoding stopped, or `null` while it is healthy. */
   get failure(): DecodeFailure | null {
     return this.#failure;
+  }
+
+  /** What `onOutput` threw or rejected with, when {@link ContentDecoder.failure} is `'output'`. */
+  get outputError(): unknown {
+    return this.#outputError;
   }
 
   /** Feeds wire bytes; resolves when they are consumed and their output delivered, or on failure. */
@@ -156,14 +162,27 @@ export class ContentDecoder {
       this.#stop('limit');
       return;
     }
-    const consumed = this.#onOutput(out);
-    if (consumed instanceof Promise) {
+    // The consumer's failure is its own, not a corrupt stream: keep it for the caller, and never
+    // let it escape into zlib's event emitter, where it would be an uncaught exception.
+    let consumed: unknown;
+    try {
+      consumed = this.#onOutput(out);
+    } catch (error) {
+      this.#outputFailed(error);
+      return;
+    }
+    if (isThenable(consumed)) {
       stage.pause();
       consumed.then(
         () => stage.resume(),
-        () => this.#stop('corrupt'),
+        (error: unknown) => this.#outputFailed(error),
       );
     }
+  }
+
+  #outputFailed(error: unknown): void {
+    if (this.#failure === null) this.#outputError = error;
+    this.#stop('output');
   }
 
   #stop(failure: DecodeFailure): void {
@@ -172,6 +191,10 @@ export class ContentDecoder {
     this.destroy();
     this.#fail();
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

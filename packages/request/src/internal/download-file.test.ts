@@ -52,6 +52,15 @@ describe('DownloadFile', () => {
     }
   });
 
+  it('keeps overlapping writes in call order', async () => {
+    const target = join(dir, 'order.bin');
+    const file = (await DownloadFile.open(target)) as DownloadFile;
+    const pieces = Array.from({ length: 50 }, (_, i) => bytes(`${i},`));
+    expect(await Promise.all(pieces.map((p) => file.write(p)))).toEqual(pieces.map(() => null));
+    expect(await file.commit()).toBeNull();
+    expect(readFileSync(target, 'utf8')).toBe(pieces.map((_, i) => `${i},`).join(''));
+  });
+
   it('reports write errors after the file is closed', async () => {
     const file = (await DownloadFile.open(join(dir, 'closed.bin'))) as DownloadFile;
     await file.abort();

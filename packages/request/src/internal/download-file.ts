@@ -12,6 +12,7 @@ export class DownloadFile {
   readonly #temp: string;
   #handle: FileHandle | null;
   #written = 0;
+  #tail: Promise<unknown> = Promise.resolve();
 
   private constructor(target: string, temp: string, handle: FileHandle) {
     this.#target = target;
@@ -48,8 +49,17 @@ export class DownloadFile {
     return this.#temp;
   }
 
-  /** Appends `chunk`; returns the error instead of throwing (`RESULT_DOWNLOAD_FILE_WRITE_ERROR`). */
-  async write(chunk: Uint8Array): Promise<Error | null> {
+  /**
+   * Appends `chunk` after every earlier write (calls may overlap; the bytes land in call order).
+   * Resolves with the error instead of throwing (`RESULT_DOWNLOAD_FILE_WRITE_ERROR`).
+   */
+  write(chunk: Uint8Array): Promise<Error | null> {
+    const done = this.#tail.then(() => this.#writeNow(chunk));
+    this.#tail = done;
+    return done;
+  }
+
+  async #writeNow(chunk: Uint8Array): Promise<Error | null> {
     if (this.#handle === null) return new Error('download file is closed');
     try {
       let at = 0;
