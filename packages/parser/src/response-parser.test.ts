@@ -181,4 +181,26 @@ describe('ResponseParser queue', () => {
     for (let i = 0; i < input.length; i++) parser.execute(input.subarray(i, i + 1));
     expect(values).toEqual(['a b']);
   });
+
+  it('reads a repeated value exactly, whatever follows the bytes it repeats', () => {
+    const values = (head: string, lenient = false): string[] => {
+      const got: string[] = [];
+      const parser = new ResponseParser(
+        { onHeader: (name, value) => void (name === 'X-Repeat' && got.push(value)) },
+        { lenient: lenient ? { headers: true } : undefined },
+      );
+      parser.execute(enc(`HTTP/1.1 204 No Content\r\n${head}\r\n`));
+      return got;
+    };
+    // Warm the caches: the name then remembers `abc def` as its last value.
+    for (let i = 0; i < 3; i++) expect(values('X-Repeat: abc def\r\n')).toEqual(['abc def']);
+    expect(values('X-Repeat: abc def\r\n')).toEqual(['abc def']);
+    expect(values('X-Repeat: abc def \t\r\n')).toEqual(['abc def']);
+    expect(values('X-Repeat: abc defg\r\n')).toEqual(['abc defg']);
+    expect(values('X-Repeat: abc de\r\n')).toEqual(['abc de']);
+    expect(values('X-Repeat: abc def\r\n\tg\r\n', true)).toEqual(['abc def g']);
+    expect(() => values('X-Repeat: abc def\r\n\tg\r\n')).toThrow(ParseError);
+    expect(() => values('X-Repeat: abc def\rX\r\n')).toThrow(ParseError);
+    expect(() => values('X-Repeat: abc def\r\n')).not.toThrow();
+  });
 });

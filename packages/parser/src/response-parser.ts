@@ -743,7 +743,8 @@ export class ResponseParser {
           if (i === stop) break;
           const b = buf[i]!;
           if (b === 0x3a) {
-            this.#name = this.#spanName(buf, i);
+            const name = this.#spanName(buf, i);
+            this.#name = name;
             p++;
             this.#nameComplete(p);
             // Inline the usual `: value`: skip OWS and open the value without a state round trip.
@@ -754,6 +755,29 @@ export class ResponseParser {
                 this.#segmentStart(p, false);
                 this.#spanStart = p;
                 s = S_VALUE;
+                // The value this name had last time, if the bytes repeat it up to a CRLF that no
+                // fold follows: one comparison replaces search and validation (it holds no CR or
+                // LF and is strictly valid, so that CR is the first one).
+                const last = name.last;
+                const e = p + last.length;
+                if (
+                  last.length !== 0 &&
+                  e + 2 < stop &&
+                  buf[e] === CR &&
+                  buf[e + 1] === LF &&
+                  buf[e + 2] !== SP &&
+                  buf[e + 2] !== HT
+                ) {
+                  let k = p;
+                  while (k < e && buf[k] === last.charCodeAt(k - p)) k++;
+                  if (k === e) {
+                    this.#segmentEnd(last);
+                    this.#emitField();
+                    p = e + 2;
+                    s = S_FIELD_START;
+                    break;
+                  }
+                }
                 // A value seen before ends at the next CR: one native search and one comparison
                 // replace validation (cached values are strictly valid). Not under bare-LF
                 // leniency, where a head may have no CR to find.
@@ -763,6 +787,7 @@ export class ResponseParser {
                     const next = buf[cr + 2]!;
                     const value = next !== SP && next !== HT ? cachedValue(buf, p, cr) : undefined;
                     if (value !== undefined) {
+                      name.last = value;
                       this.#segmentEnd(value);
                       this.#emitField();
                       p = cr + 2;

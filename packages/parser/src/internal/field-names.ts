@@ -16,6 +16,12 @@ export interface FieldName {
   readonly name: string;
   readonly lower: string;
   readonly special: number;
+  /**
+   * The last value seen under this name that was found in the value cache, so strictly valid
+   * (RFC 9110 §5.5, no CR/LF, no leading or trailing whitespace); '' for none. A server repeats
+   * most values, so the parser compares the bytes after the colon with it before searching.
+   */
+  last: string;
 }
 
 function specialOf(lower: string): number {
@@ -131,5 +137,5 @@ export function fieldName(buf: Uint8Array, start: number, end: number): FieldNam
 
 function make(name: string): FieldName {
   const lower = name.toLowerCase();
-  return { name, lower, special: specialOf(lower) };
+  return { name, lower, special: specialOf(lower), last: '' };
 }
