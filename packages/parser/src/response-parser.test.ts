@@ -187,7 +187,7 @@ describe('ResponseParser queue', () => {
       const got: string[] = [];
       const parser = new ResponseParser(
         { onHeader: (name, value) => void (name === 'X-Repeat' && got.push(value)) },
-        { lenient: lenient ? { headers: true } : undefined },
+        lenient ? { lenient: { headers: true } } : {},
       );
       parser.execute(enc(`HTTP/1.1 204 No Content\r\n${head}\r\n`));
       return got;
@@ -202,5 +202,28 @@ describe('ResponseParser queue', () => {
     expect(() => values('X-Repeat: abc def\r\n\tg\r\n')).toThrow(ParseError);
     expect(() => values('X-Repeat: abc def\rX\r\n')).toThrow(ParseError);
     expect(() => values('X-Repeat: abc def\r\n')).not.toThrow();
+  });
+
+  it('reads every field name exactly when the order of names changes between heads', () => {
+    const { parser, events } = collect({ lenient: { headers: true } });
+    const head = (lines: string) => `HTTP/1.1 204 No Content\r\n${lines}\r\n`;
+    parser.execute(enc(head('X-One: 1\r\nX-Two: 2\r\nContent-Length: 0\r\n').repeat(3)));
+    events.length = 0;
+    parser.execute(
+      enc(
+        head('X-On: 1\r\nX-One2: 2\r\nx-one: 3\r\nX-Two: 4\r\nX-One: 5\r\n') +
+          head('X-One: 6\r\nContent-Length : 0\r\nX-Two: 7\r\n'),
+      ),
+    );
+    expect(events.filter((e) => e.startsWith('header'))).toEqual([
+      'header X-On=1 (x-on)',
+      'header X-One2=2 (x-one2)',
+      'header x-one=3 (x-one)',
+      'header X-Two=4 (x-two)',
+      'header X-One=5 (x-one)',
+      'header X-One=6 (x-one)',
+      'header Content-Length=0 (content-length)',
+      'header X-Two=7 (x-two)',
+    ]);
   });
 });

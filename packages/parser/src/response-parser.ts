@@ -353,6 +353,10 @@ export class ResponseParser {
   #scratch: Uint8Array = new Uint8Array(256);
   #carry = 0;
   #name: FieldName | null = null;
+  /** The previous field name of this section (null at its first line). */
+  #prevName: FieldName | null = null;
+  /** The first field name of the last head: the guess for the next head's first line. */
+  #firstName: FieldName | null = null;
   #value = '';
   #segmentAbs = 0;
   #fold = false;
@@ -546,6 +550,7 @@ export class ResponseParser {
     this.#reason = '';
     this.#contentLength = -1;
     this.#headerCount = 0;
+    this.#prevName = null;
     this.#match = 0;
     this.#headLimit = this.#offset + p + this.#maxHeaderSize;
     this.#onMessageBegin.call(this.#handler);
@@ -738,14 +743,39 @@ export class ResponseParser {
         case S_FIELD: {
           const stop = Math.min(len, this.#headLimit - this.#offset);
           let i = p;
-          while (i < stop && TOKEN[buf[i]!] === 1) i++;
-          p = i;
-          if (i === stop) break;
+          // Servers send their fields in the same order: the name that followed the previous one
+          // last time, if the bytes repeat it up to a colon, needs no scan and no lookup (it is a
+          // valid token).
+          const prev = this.#prevName;
+          const guess = prev === null ? this.#firstName : prev.next;
+          let name: FieldName | null = null;
+          if (guess !== null && this.#carry === 0) {
+            const g = guess.name;
+            const e = p + g.length;
+            if (e < stop && buf[e] === 0x3a) {
+              let k = p;
+              while (k < e && buf[k] === g.charCodeAt(k - p)) k++;
+              if (k === e) {
+                name = guess;
+                i = e;
+              }
+            }
+          }
+          if (name === null) {
+            while (i < stop && TOKEN[buf[i]!] === 1) i++;
+            p = i;
+            if (i === stop) break;
+          }
           const b = buf[i]!;
           if (b === 0x3a) {
-            const name = this.#spanName(buf, i);
+            if (name === null) {
+              name = this.#spanName(buf, i);
+              if (prev === null) this.#firstName = name;
+              else if (prev.next !== name) prev.next = name;
+            }
+            this.#prevName = name;
             this.#name = name;
-            p++;
+            p = i + 1;
             this.#nameComplete(p);
             // Inline the usual `: value`: skip OWS and open the value without a state round trip.
             while (p < stop && (buf[p] === SP || buf[p] === HT)) p++;
@@ -1130,6 +1160,7 @@ export class ResponseParser {
     // Last chunk: the trailer section follows, under the same size and count limits as a head.
     this.#flags |= F_TRAILING;
     this.#headerCount = 0;
+    this.#prevName = null;
     this.#headLimit = this.#offset + p + this.#maxHeaderSize;
     return S_FIELD_START;
   }

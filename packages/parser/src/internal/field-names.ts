@@ -22,6 +22,8 @@ export interface FieldName {
    * most values, so the parser compares the bytes after the colon with it before searching.
    */
   last: string;
+  /** The name that followed this one in the last head parsed (a guess for the next line). */
+  next: FieldName | null;
 }
 
 function specialOf(lower: string): number {
@@ -137,5 +139,5 @@ export function fieldName(buf: Uint8Array, start: number, end: number): FieldNam
 
 function make(name: string): FieldName {
   const lower = name.toLowerCase();
-  return { name, lower, special: specialOf(lower), last: '' };
+  return { name, lower, special: specialOf(lower), last: '', next: null };
 }
