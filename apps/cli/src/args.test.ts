@@ -1,0 +1,110 @@
+import { Method } from '@gdhttp/constants';
+import { describe, expect, it } from 'vitest';
+import { parseArgs, parseProxy, UsageError } from './args.js';
+
+describe('parseArgs', () => {
+  it('reads options and the URL in any order, with curl defaults', () => {
+    const o = parseArgs(['-v', 'example.test/x', '-H', 'A: 1', '--header=B: 2', '-o', 'out']);
+    expect(o).toMatchObject({
+      url: 'http://example.test/x', // no scheme means http://, as in curl
+      method: undefined,
+      headers: ['A: 1', 'B: 2'],
+      output: 'out',
+      verbose: true,
+      follow: false,
+      maxRedirects: undefined,
+      timeout: 0,
+      maxFilesize: -1,
+      progress: undefined,
+    });
+  });
+
+  it('reads bundled short options and attached values as curl does', () => {
+    expect(parseArgs(['-XPOST', 'http://h/'])).toMatchObject({ method: Method.POST });
+    expect(parseArgs(['-vXput', 'http://h/'])).toMatchObject({ verbose: true, method: Method.PUT });
+    expect(parseArgs(['-kLo', 'f', 'http://h/'])).toMatchObject({
+      insecure: true,
+      follow: true,
+      output: 'f',
+    });
+    expect(parseArgs(['-ofile', 'http://h/']).output).toBe('file');
+    expect(parseArgs(['-o', '-', 'http://h/']).output).toBeNull(); // `-o -` is stdout
+  });
+
+  it('reads numbers: seconds, redirect limits (implying -L) and sizes with suffixes', () => {
+    expect(parseArgs(['--timeout', '0.5', 'h']).timeout).toBe(0.5);
+    expect(parseArgs(['--max-redirects', '3', 'h'])).toMatchObject({
+      maxRedirects: 3,
+      follow: true,
+    });
+    expect(parseArgs(['--max-redirects=-1', 'h']).maxRedirects).toBe(-1);
+    expect(parseArgs(['--max-filesize', '2M', 'h']).maxFilesize).toBe(2 * 1024 * 1024);
+    expect(parseArgs(['--max-filesize', '100', 'h']).maxFilesize).toBe(100);
+  });
+
+  it('keeps -d parts in order and treats everything after -- as the URL', () => {
+    expect(parseArgs(['-d', 'a=1', '--data', '@f', 'h']).data).toEqual([
+      { kind: 'text', value: 'a=1' },
+      { kind: 'text', value: '@f' },
+    ]);
+    expect(parseArgs(['--', '-weird.test']).url).toBe('http://-weird.test');
+  });
+
+  it('returns help without needing a URL', () => {
+    expect(parseArgs(['--help']).help).toBe(true);
+  });
+
+  it.each([
+    [[], 'no URL given (see gdhttp --help)'],
+    [['a', 'b'], 'one URL at a time, got 2'],
+    [['--bogus', 'h'], 'unknown option --bogus (see gdhttp --help)'],
+    [['-Lz', 'h'], 'unknown option -z in -Lz'],
+    [['h', '-H'], '-H needs a value'],
+    [['-vo'], '-o needs a value'],
+    [['-k=1', 'h'], 'unknown option -= in -k=1'],
+    [['--insecure=yes', 'h'], '--insecure takes no value'],
+    [['-X', 'FETCH', 'h'], /^-X: unsupported method 'FETCH' \(GET, HEAD, POST/],
+    [['-H', 'no colon', 'h'], "-H: a header is 'Name: value', got 'no colon'"],
+    [['-H', 'Bad Name: x', 'h'], "-H: a header is 'Name: value', got 'Bad Name: x'"],
+    [['-H', 'X: a\r\nInjected: 1', 'h'], /^-H: a header is 'Name: value'/],
+    [['--timeout', 'soon', 'h'], "--timeout: expected seconds ≥ 0, got 'soon'"],
+    [['--timeout', '-1', 'h'], "--timeout: expected seconds ≥ 0, got '-1'"],
+    [['--max-redirects', '1.5', 'h'], "--max-redirects: expected a whole number ≥ -1, got '1.5'"],
+    [['--max-filesize', '1T', 'h'], /^--max-filesize: expected bytes/],
+    [['-o', '', 'h'], '-o needs a file name'],
+    [['ftp://h/'], "unsupported protocol 'ftp' (http and https only)"],
+    [['http://exa mple/'], "malformed URL 'http://exa mple/'"],
+    [['-I', '-d', 'x', 'h'], '-I and -d cannot be used together'],
+    [['--data-binary', 'x', '-d', 'y', 'h'], /^--data-binary cannot be combined/],
+  ] as const)('refuses %j with a UsageError', (argv, message) => {
+    const run = () => parseArgs(argv);
+    expect(run).toThrow(UsageError);
+    expect(run).toThrow(message);
+  });
+});
+
+describe('parseProxy', () => {
+  it('reads host, port and decoded credentials', () => {
+    expect(parseProxy('http://u%40x:p%3Aw@proxy.test:3128')).toEqual({
+      host: 'proxy.test',
+      port: 3128,
+      username: 'u@x',
+      password: 'p:w',
+    });
+    expect(parseProxy('[::1]:8080')).toMatchObject({ host: '::1', port: 8080 });
+  });
+
+  it("defaults to curl's port 1080, but keeps an explicit :80", () => {
+    expect(parseProxy('proxy.test').port).toBe(1080);
+    // WHATWG URL drops :80 for http:, which must not become 1080.
+    expect(parseProxy('http://proxy.test:80').port).toBe(80);
+  });
+
+  it.each([
+    ['socks5://p:1080', "unsupported proxy scheme 'socks5' (http only)"],
+    ['http://p:0', "no usable port in proxy URL 'http://p:0'"],
+    ['http://p:99999', "malformed proxy URL 'http://p:99999'"],
+  ])('refuses %s', (raw, message) => {
+    expect(() => parseProxy(raw)).toThrow(message);
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * `gdhttp URL [options]`: the process around {@link run}. bin/gdhttp.mjs starts this file with
+ * tsx and the `@gdhttp/source` condition; see README.md.
+ */
+import { run } from './run.js';
+
+const controller = new AbortController();
+// The first Ctrl-C or `kill` stops the request cleanly (a partial -o download is deleted); the
+// reason picks the exit code. A second one gets Node's default: exit at once.
+for (const name of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(name, () => controller.abort(name));
+}
+// A closed pipe (`gdhttp URL | head -c 10`) is an 'error' event on stdout; without a listener
+// Node would die with a stack trace. Stop the request instead and report it in one line.
+process.stdout.on('error', (error) => controller.abort(error));
+
+// `pnpm start -- ARGS` passes the `--` on (npm drops it); as the first argument it can only be
+// that separator, and kept it would turn every option after it into a URL.
+const args = process.argv.slice(2);
+if (process.env.npm_lifecycle_event === 'start' && args[0] === '--') args.shift();
+
+process.exitCode = await run(args, {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  // `pnpm --filter @gdhttp/cli start` runs in apps/cli; relative paths are the caller's.
+  cwd:
+    process.env.npm_lifecycle_event === 'start' && process.env.INIT_CWD
+      ? process.env.INIT_CWD
+      : process.cwd(),
+  signal: controller.signal,
+});
