@@ -1,5 +1,5 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { USER_AGENT } from '@gdhttp/client';
 import { ErrorCode, Method, methodToken, Result, reasonPhrase } from '@gdhttp/constants';
 import {
@@ -141,7 +141,13 @@ async function transfer(o: Options, io: Io): Promise<number> {
   http.timeout = o.timeout;
   http.bodySizeLimit = o.maxFilesize;
   const output = o.output !== null && !o.head ? resolve(io.cwd, o.output) : null;
-  if (output !== null) http.downloadFile = output;
+  // With -f the download lands beside the target first and replaces it only for a status below
+  // 400: HTTPRequest would otherwise put the error page in place of a good older file.
+  const landing =
+    output !== null && o.fail
+      ? join(dirname(output), `.${basename(output)}.${process.pid}.gdhttp`)
+      : output;
+  if (landing !== null) http.downloadFile = landing;
 
   // curl's -k turns verification off entirely, even with --cacert; Godot's clientUnsafe(chain)
   // would still check the chain, which is not what a curl user asks for.
@@ -213,10 +219,14 @@ async function transfer(o: Options, io: Io): Promise<number> {
   const failed = o.fail && code >= 400;
   if (o.head) {
     await writeOut(responseHead(response, ''), o.output, io);
-  } else if (failed && output !== null) {
-    // HTTPRequest saved the error page under the download's name; curl -f would have written
-    // nothing, and a file that looks like the download but is not is worse than none.
-    await rm(output, { force: true });
+  } else if (landing !== output && landing !== null && output !== null) {
+    if (failed) {
+      await rm(landing, { force: true });
+    } else {
+      await rename(landing, output).catch((error: NodeJS.ErrnoException) => {
+        throw new Failure(`cannot write '${output}' (${error.code})`, Exit.WRITE_ERROR);
+      });
+    }
   } else if (output === null && !stream && !failed) {
     io.stdout.write(response.body);
   }

@@ -240,6 +240,12 @@ describe('run: exit codes', () => {
     const saved = await gdhttp(['-f', '-o', 'error-page.html', urlOf(s)]);
     expect(saved.code).toBe(Exit.HTTP_ERROR);
     expect(existsSync(join(dir, 'error-page.html'))).toBe(false);
+    // A good older file under that name survives the error page.
+    await mkdir(join(dir, 'fail'));
+    await writeFile(join(dir, 'fail', 'keep.txt'), 'older');
+    expect((await gdhttp(['-f', '-o', 'fail/keep.txt', urlOf(s)])).code).toBe(Exit.HTTP_ERROR);
+    expect(readdirSync(join(dir, 'fail'))).toEqual(['keep.txt']);
+    expect(readFileSync(join(dir, 'fail', 'keep.txt'), 'utf8')).toBe('older');
   });
 
   it('exits 63 when the body is larger than --max-filesize', async () => {
@@ -406,6 +412,19 @@ describe('run: requests', () => {
     const raw = await gdhttp([urlOf(s)]);
     expect(raw.stdoutBytes).toEqual(gz);
     expect(s.requests[1]!.headers.map(([name]) => name)).not.toContain('Accept-Encoding');
+  });
+
+  it('saves a successful download over an older file with -f -o', async () => {
+    const s = await serve([[ok('newer')]]);
+    await mkdir(join(dir, 'fail-ok'));
+    await writeFile(join(dir, 'fail-ok', 'file.txt'), 'older');
+    expect(await gdhttp(['-f', '-o', 'fail-ok/file.txt', urlOf(s)])).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
+    expect(readdirSync(join(dir, 'fail-ok'))).toEqual(['file.txt']);
+    expect(readFileSync(join(dir, 'fail-ok', 'file.txt'), 'utf8')).toBe('newer');
   });
 
   it('follows redirects with -L', async () => {
