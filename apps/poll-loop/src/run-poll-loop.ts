@@ -4,6 +4,7 @@ import { startChunkedServer } from './chunked-server.js';
 
 /** Where the loop writes its lines: `process.stdout`, or anything with a `write(text)`. */
 export interface PollLoopOutput {
+  /** Writes one line, ending in `\n`. */
   write(text: string): unknown;
 }
 

@@ -2,6 +2,7 @@ import { formatBytes } from './internal/format.js';
 
 /** Where the tour writes: `process.stdout`, or anything with `write(text)` and maybe `isTTY`. */
 export interface TourOutput {
+  /** Writes text as given; the tour ends its lines with `\n` itself. */
   write(text: string): unknown;
   /** True for a terminal: progress is then a bar redrawn in place. */
   readonly isTTY?: boolean;

@@ -22,8 +22,11 @@ export interface TourServerOptions {
 
 /** A request the tour server received. */
 export interface LoggedRequest {
+  /** The request method, e.g. `GET`. */
   readonly method: string;
+  /** The request target as received, e.g. `/redirect/3`. */
   readonly url: string;
+  /** The request's headers, names lower-cased by `node:http`. */
   readonly headers: IncomingHttpHeaders;
 }
 

@@ -98,7 +98,8 @@ describe('pnpm demo', () => {
       ['--conditions=@gdhttp/source', '--import', import.meta.resolve('tsx'), main],
       { encoding: 'utf8', timeout: 50_000 },
     );
-    expect(run.stderr).toBe('');
+    // A runtime warning may appear on other Node versions; an error may not.
+    expect(run.stderr).not.toMatch(/error/i);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/\n9 of 9 steps passed in [\d.]+ m?s\n$/);
   });
