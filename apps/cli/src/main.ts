@@ -2,6 +2,7 @@
  * `gdhttp URL [options]`: the process around {@link run}. bin/gdhttp.mjs starts this file with
  * tsx and the `@gdhttp/source` condition; see README.md.
  */
+import { Exit } from './exit-codes.js';
 import { run } from './run.js';
 
 const controller = new AbortController();
@@ -11,8 +12,16 @@ for (const name of ['SIGINT', 'SIGTERM'] as const) {
   process.once(name, () => controller.abort(name));
 }
 // A closed pipe (`gdhttp URL | head -c 10`) is an 'error' event on stdout; without a listener
-// Node would die with a stack trace. Stop the request instead and report it in one line.
-process.stdout.on('error', (error) => controller.abort(error));
+// Node would die with a stack trace. Stop the request instead and report it in one line; after
+// the request (the last write's error comes a tick later) only the line and the exit code are left.
+let finished = false;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (!finished) controller.abort(error);
+  else if (process.exitCode === Exit.OK) {
+    process.stderr.write(`gdhttp: cannot write to stdout (${error.code})\n`);
+    process.exitCode = Exit.WRITE_ERROR;
+  }
+});
 
 // `pnpm start -- ARGS` passes the `--` on (npm drops it); as the first argument it can only be
 // that separator, and kept it would turn every option after it into a URL.
@@ -30,3 +39,4 @@ process.exitCode = await run(args, {
       : process.cwd(),
   signal: controller.signal,
 });
+finished = true;

@@ -224,6 +224,9 @@ async function transfer(o: Options, io: Io): Promise<number> {
       await rm(landing, { force: true });
     } else {
       await rename(landing, output).catch((error: NodeJS.ErrnoException) => {
+        // No file landed: HTTPRequest creates none for a response without a body (a HEAD, a 204,
+        // a 3xx not followed).
+        if (error.code === 'ENOENT') return;
         throw new Failure(`cannot write '${output}' (${error.code})`, Exit.WRITE_ERROR);
       });
     }

@@ -425,6 +425,13 @@ describe('run: requests', () => {
     });
     expect(readdirSync(join(dir, 'fail-ok'))).toEqual(['file.txt']);
     expect(readFileSync(join(dir, 'fail-ok', 'file.txt'), 'utf8')).toBe('newer');
+    // A response without a body lands no file, which is not a failure.
+    const empty = await serve([['HTTP/1.1 204 No Content\r\nServer: t\r\n\r\n']]);
+    expect(await gdhttp(['-f', '-o', 'fail-ok/empty.txt', urlOf(empty)])).toMatchObject({
+      code: 0,
+      stderr: '',
+    });
+    expect(readdirSync(join(dir, 'fail-ok'))).toEqual(['file.txt']);
   });
 
   it('follows redirects with -L', async () => {
