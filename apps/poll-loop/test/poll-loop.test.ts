@@ -20,10 +20,9 @@ describe('runPollLoop', () => {
 
     expect(result.error).toBeNull();
     expect(result.ok).toBe(true);
-    // Godot shows CONNECTING for at least one poll; gdhttp's transport may finish the connect
-    // between two frames, so the poll after RESOLVING can already find it CONNECTED.
+    // One step per poll, as Godot: CONNECTING always shows between RESOLVING and CONNECTED.
     expect(names(result)).toMatch(
-      /^RESOLVING (CONNECTING )?CONNECTED REQUESTING BODY CONNECTED DISCONNECTED$/,
+      /^RESOLVING CONNECTING CONNECTED REQUESTING BODY CONNECTED DISCONNECTED$/,
     );
     expect(result.responseCode).toBe(200);
     expect(result.chunked).toBe(true);

@@ -443,11 +443,15 @@ export class HTTPClient {
     if (peer === null) return Promise.resolve();
     // The transport announces changes, not unread bytes: when bytes the current state consumes are
     // already waiting (a full buffer pauses the socket, so no event would follow), that is news now.
+    // So is a connect the last poll saw finish while it only took the step to CONNECTING.
     const status = this.#status;
     if (
       (status === Status.BODY &&
         ((this.#reader?.queued ?? 0) > 0 || peer.getAvailableBytes() > 0)) ||
-      (status === Status.REQUESTING && this.#pending === null && peer.getAvailableBytes() > 0)
+      (status === Status.REQUESTING && this.#pending === null && peer.getAvailableBytes() > 0) ||
+      (status === Status.CONNECTING &&
+        this.#tlsPeer === null &&
+        this.#tcp?.getStatus() !== StreamPeerTCPStatus.CONNECTING)
     ) {
       return Promise.resolve();
     }
@@ -562,23 +566,23 @@ export class HTTPClient {
     const tcp = this.#tcp!;
     tcp.poll();
     const tcpStatus = tcp.getStatus();
-    if (tcpStatus === StreamPeerTCPStatus.ERROR || tcpStatus === StreamPeerTCPStatus.NONE) {
-      const error = tcp.lastError;
-      if (error?.code === ErrorCode.CANT_RESOLVE) {
-        return this.#fail(Status.CANT_RESOLVE, error, ErrorCode.CANT_RESOLVE);
-      }
-      // Godot returns ERR_CANT_CONNECT once no address is left, whatever failed (refused, timed
-      // out, the proxy's answer); the detail stays in lastError.
-      return this.#fail(Status.CANT_CONNECT, error, ErrorCode.CANT_CONNECT);
+    const failed =
+      tcpStatus === StreamPeerTCPStatus.ERROR || tcpStatus === StreamPeerTCPStatus.NONE;
+    if (failed && tcp.lastError?.code === ErrorCode.CANT_RESOLVE) {
+      return this.#fail(Status.CANT_RESOLVE, tcp.lastError, ErrorCode.CANT_RESOLVE);
     }
-    if (tcpStatus === StreamPeerTCPStatus.CONNECTING) {
-      // The resolver answered: Godot shows CONNECTING from then on.
-      if (this.#status === Status.RESOLVING && tcp.getResolverStatus() === ResolverStatus.DONE) {
-        this.#status = Status.CONNECTING;
-      }
+    if (this.#status === Status.RESOLVING && tcp.getResolverStatus() === ResolverStatus.DONE) {
+      // Godot moves one step per poll: the poll that takes the addresses only starts connecting,
+      // even when the socket has connected (or failed) meanwhile; news() settles at once for that.
+      this.#status = Status.CONNECTING;
       return ErrorCode.OK;
     }
-    this.#status = Status.CONNECTING;
+    if (failed) {
+      // Godot returns ERR_CANT_CONNECT once no address is left, whatever failed (refused, timed
+      // out, the proxy's answer); the detail stays in lastError.
+      return this.#fail(Status.CANT_CONNECT, tcp.lastError, ErrorCode.CANT_CONNECT);
+    }
+    if (tcpStatus === StreamPeerTCPStatus.CONNECTING) return ErrorCode.OK;
     if (this.#tls) {
       // TLS over the TCP stream (or the proxy tunnel), named after the host given to
       // connectToHost(): SNI and verification name, as in Godot.

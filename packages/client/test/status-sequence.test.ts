@@ -43,6 +43,37 @@ describe('HTTPClient status sequence', () => {
     client.close();
   });
 
+  it('moves one step per poll, as Godot: the poll that sees the address only starts connecting', async () => {
+    const s = await server(ok('hi'));
+    const client = new HTTPClient();
+    client.connectToHost('localhost', s.port);
+    // Let the lookup and the connect both finish before the first poll.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(client.poll()).toBe(ErrorCode.OK);
+    expect(client.getStatus()).toBe(Status.CONNECTING);
+    // Nothing new will arrive from the socket: news() must still settle, since a poll has work.
+    await client.news();
+    expect(await drive(client, (st) => st !== Status.CONNECTING)).toEqual([
+      Status.CONNECTING,
+      Status.CONNECTED,
+    ]);
+    client.close();
+  });
+
+  it('shows CONNECTING before CANT_CONNECT when a resolved name refuses', async () => {
+    const s = await server(ok('hi'));
+    const port = s.port;
+    await s.close();
+    servers.pop();
+    const client = new HTTPClient();
+    client.connectToHost('localhost', port);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(client.poll()).toBe(ErrorCode.OK);
+    expect(client.getStatus()).toBe(Status.CONNECTING);
+    const seen = await drive(client, (st) => st !== Status.CONNECTING);
+    expect(seen.at(-1)).toBe(Status.CANT_CONNECT);
+  });
+
   it('goes REQUESTING → BODY → CONNECTED for a Content-Length body, and reuses the socket', async () => {
     const s = await server(ok('hello'), ok('world!'));
     const client = new HTTPClient();
