@@ -9,6 +9,7 @@ import {
   type HTTPRequestResult,
 } from '@gdhttp/request';
 import { TLSOptions } from '@gdhttp/transport';
+import { Exit, exitCodeOf, failureMessage } from './exit-codes.js';
 import {
   type Options,
   type ProxySetting,
@@ -16,8 +17,7 @@ import {
   parseProxy,
   USAGE,
   UsageError,
-} from './args.js';
-import { Exit, exitCodeOf, failureMessage } from './exit-codes.js';
+} from './parse-args.js';
 import { ProgressBar } from './progress-bar.js';
 
 /** A stream `gdhttp` writes to: `process.stdout` / `process.stderr`, or a test double. */

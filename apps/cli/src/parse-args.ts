@@ -2,29 +2,41 @@ import { Method } from '@gdhttp/constants';
 
 /** What the command line asks for, before any file is read or socket opened. */
 export interface Options {
+  /** The URL, with `http://` added when it had no scheme. */
   url: string;
   /** `-X`; `undefined` means GET, HEAD with `-I`, POST with `-d`. */
   method: Method | undefined;
+  /** `-H` lines, `Name: value`, in order. */
   headers: string[];
   /** `-d` parts (joined with `&`, as curl does) or `--data-binary`; `@file` is read later. */
   data: { kind: 'text' | 'binary'; value: string }[];
   /** `-o`; `null` (also for `-o -`) writes the body to stdout. */
   output: string | null;
+  /** `-I`. */
   head: boolean;
+  /** `-L`, or implied by `--max-redirects`. */
   follow: boolean;
   /** `--max-redirects`; `undefined` keeps HTTPRequest's default (8) when following. */
   maxRedirects: number | undefined;
+  /** `--timeout` in seconds; 0 for none. */
   timeout: number;
   /** `--max-filesize` in bytes; -1 for no limit. */
   maxFilesize: number;
+  /** `--proxy` as typed; {@link parseProxy} reads it. */
   proxy: string | null;
+  /** `--cacert` path. */
   cacert: string | null;
+  /** `-k`. */
   insecure: boolean;
+  /** `--compressed`. */
   compressed: boolean;
+  /** `-v`. */
   verbose: boolean;
+  /** `-f`. */
   fail: boolean;
   /** `true` forces the progress bar on, `false` off, `undefined` decides by TTY. */
   progress: boolean | undefined;
+  /** `-h`; the other fields are then unchecked. */
   help: boolean;
 }
 
@@ -321,7 +333,9 @@ export interface ProxySetting {
  * Parses `--proxy`: `http://[user:pass@]host[:port]` (port 1080 when absent, as curl), or
  * `host:port`. Only HTTP proxies exist in HTTPClient, so other schemes are refused.
  *
- * @throws {@link UsageError}.
+ * @param raw - the option's value.
+ * @returns host, port and the percent-decoded credentials, if any.
+ * @throws {@link UsageError} for another scheme, no host, or port 0.
  */
 export function parseProxy(raw: string): ProxySetting {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;

@@ -1,6 +1,6 @@
 import { Method } from '@gdhttp/constants';
 import { describe, expect, it } from 'vitest';
-import { parseArgs, parseProxy, UsageError } from './args.js';
+import { parseArgs, parseProxy, UsageError } from './parse-args.js';
 
 describe('parseArgs', () => {
   it('reads options and the URL in any order, with curl defaults', () => {
