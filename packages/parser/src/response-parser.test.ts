@@ -181,7 +181,9 @@ describe('ResponseParser queue', () => {
     for (let i = 0; i < input.length; i++) parser.execute(input.subarray(i, i + 1));
     expect(values).toEqual(['a b']);
   });
+});
 
+describe('ResponseParser strings and caches', () => {
   it('reads a repeated value exactly, whatever follows the bytes it repeats', () => {
     const values = (head: string, lenient = false): string[] => {
       const got: string[] = [];
@@ -225,5 +227,44 @@ describe('ResponseParser queue', () => {
       'header Content-Length=0 (content-length)',
       'header X-Two=7 (x-two)',
     ]);
+  });
+
+  it('builds the same latin-1 strings from a Node Buffer as from a Uint8Array, whole or split', () => {
+    // Every byte value a reason phrase or a lenient field value may hold, in long and short spans.
+    const high = String.fromCharCode(...Array.from({ length: 128 }, (_, i) => 0x80 + i));
+    const head =
+      `HTTP/1.1 200 OK \x80\x9f\xff reason phrase\r\nX-High: ${high}\r\nX-Short: \x85\xa0!\r\n` +
+      `X-Mixed: a\x9fb ${high.slice(0, 20)} \r\nX-Ctl: a\x01b${high.slice(30, 60)}\r\nContent-Length: 0\r\n\r\n`;
+    const bytes = enc(head);
+    const run = (feed: (parser: ResponseParser) => void): string[] => {
+      const events: string[] = [];
+      const parser = new ResponseParser(
+        {
+          onStatus: (_s, reason) => void events.push(reason),
+          onHeader: (name, value) => void events.push(`${name}=${value}`),
+        },
+        { lenient: { headerValueRelaxed: true } },
+      );
+      feed(parser);
+      return events;
+    };
+    const expected = run((parser) => parser.execute(bytes));
+    expect(expected).toEqual([
+      'OK \x80\x9f\xff reason phrase',
+      `X-High=${high}`,
+      'X-Short=\x85\xa0!',
+      `X-Mixed=a\x9fb ${high.slice(0, 20)}`,
+      `X-Ctl=a\x01b${high.slice(30, 60)}`,
+      'Content-Length=0',
+    ]);
+    const buffer = Buffer.from(bytes);
+    for (let round = 0; round < 3; round++) {
+      expect(run((parser) => parser.execute(buffer))).toEqual(expected);
+      expect(
+        run((parser) => {
+          for (let i = 0; i < buffer.length; i += 7) parser.execute(buffer.subarray(i, i + 7));
+        }),
+      ).toEqual(expected);
+    }
   });
 });

@@ -4,6 +4,14 @@
  * and is not in ES2022, so the parser builds strings itself.
  */
 
+/** Node's `Buffer#latin1Slice`: native latin-1 decoding (undici builds its header strings so). */
+interface Latin1Sliceable {
+  latin1Slice(start: number, end: number): string;
+}
+
+/** Spans longer than this go to `latin1Slice` when the input has it. */
+const NATIVE_MIN = 12;
+
 /**
  * The latin-1 string of `buf[start..end)`.
  *
@@ -15,6 +23,12 @@
 export function latin1(buf: Uint8Array, start: number, end: number): string {
   const n = end - start;
   if (n <= 0) return '';
+  if (n > NATIVE_MIN) {
+    // A Node `Buffer` decodes natively (duck-typed: the package imports no `node:` module and
+    // runs in browsers, where inputs are plain Uint8Arrays and take the paths below).
+    const native = (buf as Partial<Latin1Sliceable>).latin1Slice;
+    if (native !== undefined) return native.call(buf, start, end);
+  }
   if (n > 48) {
     // Long spans: one native call per 4 KiB slice beats per-byte concatenation.
     let out = '';
