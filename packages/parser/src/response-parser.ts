@@ -1,9 +1,9 @@
 import {
-  cachedValue,
   type FieldName,
   fieldName,
   internValue,
   Special,
+  strictValue,
 } from './internal/field-names.js';
 import { appendBytes, latin1 } from './internal/latin1.js';
 import {
@@ -243,12 +243,6 @@ const S_CHUNK_DATA_LF = 35;
 const S_CLOSED = 36;
 const S_UPGRADED = 37;
 const S_DEAD = 38;
-
-/**
- * `Uint8Array.prototype.indexOf` itself: a `Buffer` (Node's Uint8Array subclass) overrides
- * `indexOf` with a slower generic search; the typed-array builtin is a plain byte scan.
- */
-const indexOf = Uint8Array.prototype.indexOf;
 
 const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
 const U64_MAX = '18446744073709551615';
@@ -525,7 +519,7 @@ export class ResponseParser {
    * here (RFC 9110 §5.5) so repeated values hit the intern cache; framing fields keep it, their
    * grammar decides about it (llhttp: HTAB after `chunked` is not OWS).
    */
-  #spanValue(buf: Uint8Array, end: number, trim: boolean): string {
+  #spanValue(buf: Uint8Array, end: number, trim: boolean, scanned: boolean): string {
     let b = buf;
     let s = this.#spanStart;
     let e = end;
@@ -541,7 +535,7 @@ export class ResponseParser {
       while (e > s && (b[e - 1] === SP || b[e - 1] === HT)) e--;
       if (e !== rawEnd) return latin1(b, s, e);
     }
-    return internValue(b, s, e);
+    return internValue(b, s, e, scanned);
   }
 
   #beginMessage(p: number): void {
@@ -679,7 +673,7 @@ export class ResponseParser {
           p = i;
           if (i === stop) break;
           this.#reason =
-            this.#carry === 0 ? this.#spanValue(buf, i, false) : this.#spanString(buf, i);
+            this.#carry === 0 ? this.#spanValue(buf, i, false, false) : this.#spanString(buf, i);
           if (buf[i] === CR) {
             p++;
             s = S_LINE_CR;
@@ -808,23 +802,6 @@ export class ResponseParser {
                     break;
                   }
                 }
-                // A value seen before ends at the next CR: one native search and one comparison
-                // replace validation (cached values are strictly valid). Not under bare-LF
-                // leniency, where a head may have no CR to find.
-                if (!(this.#lenient & L_CR_BEFORE_LF)) {
-                  const cr = indexOf.call(buf, CR, p);
-                  if (cr > p && cr + 2 < stop && buf[cr + 1] === LF) {
-                    const next = buf[cr + 2]!;
-                    const value = next !== SP && next !== HT ? cachedValue(buf, p, cr) : undefined;
-                    if (value !== undefined) {
-                      name.last = value;
-                      this.#segmentEnd(value);
-                      this.#emitField();
-                      p = cr + 2;
-                      s = S_FIELD_START;
-                    }
-                  }
-                }
                 break;
               }
             }
@@ -906,7 +883,8 @@ export class ResponseParser {
           const stop = Math.min(len, this.#headLimit - this.#offset);
           // Framing fields are scanned raw and checked by their own grammar, so a bad byte in
           // them reports what llhttp reports (INVALID_CONTENT_LENGTH before INVALID_HEADER_TOKEN).
-          const sp = this.#name!.special;
+          const name = this.#name!;
+          const sp = name.special;
           const table = sp === Special.NONE || sp === Special.UPGRADE ? this.#valueTable : NOT_CRLF;
           let i = p;
           while (i < stop && table[buf[i]!] === 1) i++;
@@ -916,12 +894,20 @@ export class ResponseParser {
           if (b !== CR && b !== LF) {
             this.#fail('INVALID_HEADER_TOKEN', 'Invalid header value char', p);
           }
-          this.#segmentEnd(this.#spanValue(buf, i, table === this.#valueTable && !this.#fold));
+          const start = this.#spanStart;
+          const whole = this.#carry === 0 && !this.#fold;
+          const scanned = table === FIELD_VALUE;
+          const value = this.#spanValue(buf, i, table === this.#valueTable && !this.#fold, scanned);
+          this.#segmentEnd(value);
           p++;
           // Inline the usual CRLF followed by the next field line (not a fold): emit at once.
           if (b === CR && p + 1 < stop && buf[p] === LF) {
             const next = buf[p + 1]!;
             if (next !== SP && next !== HT) {
+              // The name's next line compares with this value first if it is strictly valid.
+              if (whole && value.length === i - start && strictValue(buf, start, i, scanned)) {
+                name.last = value;
+              }
               p++;
               this.#emitField();
               s = S_FIELD_START;

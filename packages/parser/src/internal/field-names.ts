@@ -60,6 +60,27 @@ const MAX_CACHED_VALUE = 256;
 const values: string[] = new Array(VALUE_SLOTS).fill('');
 
 /**
+ * Whether `buf[start..end)` is a strictly valid field value (RFC 9110 §5.5): field-value bytes
+ * only, no leading or trailing whitespace, not empty.
+ *
+ * @param buf - the bytes.
+ * @param start - first index.
+ * @param end - one past the last index.
+ * @param scanned - the bytes are already known to be field-value bytes.
+ * @returns true when valid.
+ */
+export function strictValue(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  scanned: boolean,
+): boolean {
+  if (end <= start || isSpaceOrTab(buf[start]!) || isSpaceOrTab(buf[end - 1]!)) return false;
+  if (!scanned) for (let i = start; i < end; i++) if (FIELD_VALUE[buf[i]!] !== 1) return false;
+  return true;
+}
+
+/**
  * The latin-1 string of `buf[start..end)`, from a direct-mapped cache when the same bytes were
  * seen recently. Field values repeat across responses (server, content type, cache policy), so a
  * byte comparison usually replaces an allocation, and the strings handed out are already flat.
@@ -67,19 +88,19 @@ const values: string[] = new Array(VALUE_SLOTS).fill('');
  * @param buf - the bytes.
  * @param start - first index.
  * @param end - one past the last index.
+ * @param scanned - the bytes are already known to be field-value bytes (RFC 9110 §5.5).
  * @returns the string.
  */
-export function internValue(buf: Uint8Array, start: number, end: number): string {
+export function internValue(buf: Uint8Array, start: number, end: number, scanned: boolean): string {
   const hit = cachedValue(buf, start, end);
   if (hit !== undefined) return hit;
   const made = latin1(buf, start, end);
   const n = end - start;
-  if (n > MAX_CACHED_VALUE || n === 0) return made;
-  // Only strictly valid field values (RFC 9110 §5.5, no leading or trailing whitespace) enter
-  // the shared cache: a hit then proves the bytes valid for every parser, strict or lenient.
-  if (isSpaceOrTab(buf[start]!) || isSpaceOrTab(buf[end - 1]!)) return made;
-  for (let i = start; i < end; i++) if (FIELD_VALUE[buf[i]!] !== 1) return made;
-  values[(sampleKey(buf, start, n) >>> 0) % VALUE_SLOTS] = made;
+  if (n > MAX_CACHED_VALUE) return made;
+  // Only strictly valid field values enter the shared cache: a hit then proves the bytes valid
+  // for every parser, strict or lenient.
+  if (strictValue(buf, start, end, scanned))
+    values[(sampleKey(buf, start, n) >>> 0) % VALUE_SLOTS] = made;
   return made;
 }
 
