@@ -203,7 +203,10 @@ const LENIENT_BITS: [keyof LenientFlags, number][] = [
 ];
 
 // Parser states. Head states are contiguous (S_PROTO..S_HEADERS_CR) so one range test applies the
-// head-size limit; the field states also serve the trailer section.
+// head-size limit; the field states also serve the trailer section. The hot switches label their
+// cases with the numbers (`case 33 satisfies typeof S_CHUNK_DATA`, checked by the compiler): V8
+// compiles a switch over literal labels to a jump table, but compares a module constant (a
+// context load) case by case, and each comparison never reached deopts the first time it is.
 const S_START = 0;
 const S_PROTO = 1;
 const S_MAJOR = 2;
@@ -563,7 +566,7 @@ export class ResponseParser {
       }
       const c = buf[p]!;
       switch (s) {
-        case S_START: {
+        case 0 satisfies typeof S_START: {
           // llhttp skips CR/LF between messages (RFC 9112 §2.2 allows it before a start line).
           if (c === CR || c === LF) {
             p++;
@@ -599,26 +602,26 @@ export class ResponseParser {
           s = S_PROTO;
           break;
         }
-        case S_PROTO: {
+        case 1 satisfies typeof S_PROTO: {
           if (c !== HTTP_SLASH[this.#match]) this.#fail('INVALID_CONSTANT', 'Expected HTTP/', p);
           p++;
           if (++this.#match === 5) s = S_MAJOR;
           break;
         }
-        case S_MAJOR: {
+        case 2 satisfies typeof S_MAJOR: {
           if (c < 0x30 || c > 0x39) this.#fail('INVALID_VERSION', 'Invalid major version', p);
           this.#major = c - 0x30;
           p++;
           s = S_DOT;
           break;
         }
-        case S_DOT: {
+        case 3 satisfies typeof S_DOT: {
           if (c !== 0x2e) this.#fail('INVALID_VERSION', 'Expected dot', p);
           p++;
           s = S_MINOR;
           break;
         }
-        case S_MINOR: {
+        case 4 satisfies typeof S_MINOR: {
           if (c < 0x30 || c > 0x39) this.#fail('INVALID_VERSION', 'Invalid minor version', p);
           this.#minor = c - 0x30;
           // RFC 9112 §2.3: a response on an HTTP/1.1 connection is HTTP/1.x. llhttp also takes
@@ -630,21 +633,21 @@ export class ResponseParser {
           s = S_AFTER_VERSION;
           break;
         }
-        case S_AFTER_VERSION: {
+        case 5 satisfies typeof S_AFTER_VERSION: {
           if (c !== SP) this.#fail('INVALID_VERSION', 'Expected space after version', p);
           p++;
           this.#match = 0;
           s = S_CODE;
           break;
         }
-        case S_CODE: {
+        case 6 satisfies typeof S_CODE: {
           if (c < 0x30 || c > 0x39) this.#fail('INVALID_STATUS', 'Invalid status code', p);
           this.#status = this.#status * 10 + (c - 0x30);
           p++;
           if (++this.#match === 3) s = S_AFTER_CODE;
           break;
         }
-        case S_AFTER_CODE: {
+        case 7 satisfies typeof S_AFTER_CODE: {
           if (c === SP) {
             p++;
             this.#spanStart = p;
@@ -661,7 +664,7 @@ export class ResponseParser {
           }
           break;
         }
-        case S_REASON: {
+        case 8 satisfies typeof S_REASON: {
           // The reason phrase is never interpreted (RFC 9112 §4); like llhttp, any byte but CR/LF.
           const stop = Math.min(len, this.#headLimit - this.#offset);
           let i = p;
@@ -692,7 +695,7 @@ export class ResponseParser {
           }
           break;
         }
-        case S_LINE_CR: {
+        case 9 satisfies typeof S_LINE_CR: {
           // llhttp 9.4.2 (commit 0df72aa): the status line needs CRLF, a lone CR is an error.
           if (c === LF) p++;
           else if (!(this.#lenient & L_LF_AFTER_CR))
@@ -701,7 +704,7 @@ export class ResponseParser {
           s = S_HEADERS_START;
           break;
         }
-        case S_HEADERS_START: {
+        case 10 satisfies typeof S_HEADERS_START: {
           // RFC 9112 §2.2: whitespace before the first field line must be rejected.
           if (c === SP) {
             if (!(this.#lenient & L_HEADERS)) {
@@ -712,7 +715,7 @@ export class ResponseParser {
           s = S_FIELD_START;
           break;
         }
-        case S_FIELD_START: {
+        case 11 satisfies typeof S_FIELD_START: {
           if (c === CR) {
             p++;
             s = S_HEADERS_CR;
@@ -734,7 +737,7 @@ export class ResponseParser {
           }
           break;
         }
-        case S_FIELD: {
+        case 12 satisfies typeof S_FIELD: {
           const stop = Math.min(len, this.#headLimit - this.#offset);
           let i = p;
           // Servers send their fields in the same order: the name that followed the previous one
@@ -821,7 +824,7 @@ export class ResponseParser {
           }
           break;
         }
-        case S_COLON_WS: {
+        case 13 satisfies typeof S_COLON_WS: {
           if (c === SP) {
             p++;
           } else if (c === 0x3a) {
@@ -833,7 +836,7 @@ export class ResponseParser {
           }
           break;
         }
-        case S_VALUE_WS: {
+        case 14 satisfies typeof S_VALUE_WS: {
           if (c === SP || c === HT) {
             p++;
           } else if (c === CR) {
@@ -852,13 +855,13 @@ export class ResponseParser {
           }
           break;
         }
-        case S_VALUE_WS_CR: {
+        case 15 satisfies typeof S_VALUE_WS_CR: {
           if (c === LF) p++;
           else if (!(this.#lenient & L_HEADERS)) this.#fail('STRICT', 'Expected LF after CR', p);
           s = S_VALUE_WS_LWS;
           break;
         }
-        case S_VALUE_WS_LWS: {
+        case 16 satisfies typeof S_VALUE_WS_LWS: {
           if (c === SP || c === HT) {
             if (!(this.#lenient & L_HEADERS)) {
               this.#fail('INVALID_HEADER_TOKEN', 'Invalid header value char', p);
@@ -879,7 +882,7 @@ export class ResponseParser {
           s = S_FIELD_START;
           break;
         }
-        case S_VALUE: {
+        case 17 satisfies typeof S_VALUE: {
           const stop = Math.min(len, this.#headLimit - this.#offset);
           // Framing fields are scanned raw and checked by their own grammar, so a bad byte in
           // them reports what llhttp reports (INVALID_CONTENT_LENGTH before INVALID_HEADER_TOKEN).
@@ -924,14 +927,14 @@ export class ResponseParser {
           }
           break;
         }
-        case S_VALUE_CR: {
+        case 18 satisfies typeof S_VALUE_CR: {
           // RFC 9112 §2.2: a bare CR inside a field line is invalid (CVE-2023-30589).
           if (c !== LF) this.#fail('LF_EXPECTED', 'Missing expected LF after header value', p);
           p++;
           s = S_VALUE_LWS;
           break;
         }
-        case S_VALUE_LWS: {
+        case 19 satisfies typeof S_VALUE_LWS: {
           if (c === SP || c === HT) {
             // obs-fold (RFC 9112 §5.2): rejected unless lenient, then unfolded to SP.
             if (!(this.#lenient & L_HEADERS)) {
@@ -946,7 +949,7 @@ export class ResponseParser {
           s = S_FIELD_START;
           break;
         }
-        case S_HEADERS_CR: {
+        case 20 satisfies typeof S_HEADERS_CR: {
           if (c === LF) p++;
           else if (!(this.#lenient & L_LF_AFTER_CR)) {
             this.#fail('STRICT', 'Expected LF after headers', p);
@@ -955,7 +958,7 @@ export class ResponseParser {
           if (s === S_UPGRADED) return p;
           break;
         }
-        case S_BODY_CL: {
+        case 21 satisfies typeof S_BODY_CL: {
           const n = Math.min(this.#remaining, len - p);
           this.#onBody.call(this.#handler, buf.subarray(p, p + n));
           p += n;
@@ -963,12 +966,12 @@ export class ResponseParser {
           if (this.#remaining === 0) s = this.#messageComplete();
           break;
         }
-        case S_BODY_EOF: {
+        case 22 satisfies typeof S_BODY_EOF: {
           this.#onBody.call(this.#handler, buf.subarray(p, len));
           p = len;
           break;
         }
-        case S_CHUNK_SIZE_START: {
+        case 23 satisfies typeof S_CHUNK_SIZE_START: {
           const v = HEX[c]!;
           if (v === 0) this.#fail('INVALID_CHUNK_SIZE', 'Invalid character in chunk size', p);
           this.#remaining = v - 1;
@@ -977,7 +980,7 @@ export class ResponseParser {
           s = S_CHUNK_SIZE;
           break;
         }
-        case S_CHUNK_SIZE: {
+        case 24 satisfies typeof S_CHUNK_SIZE: {
           const v = HEX[c]!;
           if (v === 0) {
             s = S_CHUNK_SIZE_OWS;
@@ -993,7 +996,7 @@ export class ResponseParser {
           p++;
           break;
         }
-        case S_CHUNK_SIZE_OWS: {
+        case 25 satisfies typeof S_CHUNK_SIZE_OWS: {
           if (c === SP || c === HT) {
             // RFC 9112 §7.1 has no whitespace after chunk-size (Funky Chunks, CVE-2025-22871).
             if (!(this.#lenient & L_SPACES_AFTER_CHUNK_SIZE)) {
@@ -1018,18 +1021,18 @@ export class ResponseParser {
           }
           break;
         }
-        case S_CHUNK_EXT_START: {
+        case 26 satisfies typeof S_CHUNK_EXT_START: {
           // llhttp: no whitespace and no empty extension right after `;`.
           if (c === SP || c === CR)
             this.#fail('STRICT', 'Invalid character in chunk extensions', p);
           s = S_CHUNK_EXT_NAME;
           break;
         }
-        case S_CHUNK_EXT_NAME:
-        case S_CHUNK_EXT_VALUE:
-        case S_CHUNK_EXT_QUOTED:
-        case S_CHUNK_EXT_QPAIR:
-        case S_CHUNK_EXT_QDONE: {
+        case 27 satisfies typeof S_CHUNK_EXT_NAME:
+        case 28 satisfies typeof S_CHUNK_EXT_VALUE:
+        case 29 satisfies typeof S_CHUNK_EXT_QUOTED:
+        case 30 satisfies typeof S_CHUNK_EXT_QPAIR:
+        case 31 satisfies typeof S_CHUNK_EXT_QDONE: {
           // Extensions are parsed to llhttp's grammar (RFC 9112 §7.1.1) and dropped, within a cap
           // (CVE-2024-22019: unbounded extensions are a resource exhaustion).
           if (this.#offset + p - this.#extStart >= this.#maxExt) {
@@ -1041,7 +1044,7 @@ export class ResponseParser {
           if (s === S_CHUNK_SIZE_START) s = this.#chunkHeaderDone(p);
           break;
         }
-        case S_CHUNK_SIZE_CR: {
+        case 32 satisfies typeof S_CHUNK_SIZE_CR: {
           if (c === LF) p++;
           else if (!(this.#lenient & L_LF_AFTER_CR)) {
             this.#fail('STRICT', 'Expected LF after chunk size', p);
@@ -1049,7 +1052,7 @@ export class ResponseParser {
           s = this.#chunkHeaderDone(p);
           break;
         }
-        case S_CHUNK_DATA: {
+        case 33 satisfies typeof S_CHUNK_DATA: {
           const n = Math.min(this.#remaining, len - p);
           this.#onBody.call(this.#handler, buf.subarray(p, p + n));
           p += n;
@@ -1057,7 +1060,7 @@ export class ResponseParser {
           if (this.#remaining === 0) s = S_CHUNK_DATA_CR;
           break;
         }
-        case S_CHUNK_DATA_CR: {
+        case 34 satisfies typeof S_CHUNK_DATA_CR: {
           if (c === CR) {
             p++;
             s = S_CHUNK_DATA_LF;
@@ -1074,7 +1077,7 @@ export class ResponseParser {
           }
           break;
         }
-        case S_CHUNK_DATA_LF: {
+        case 35 satisfies typeof S_CHUNK_DATA_LF: {
           if (c === LF) p++;
           else if (!(this.#lenient & L_CRLF_AFTER_CHUNK)) {
             this.#fail('STRICT', 'Expected LF after chunk data', p);
@@ -1082,7 +1085,7 @@ export class ResponseParser {
           s = S_CHUNK_SIZE_START;
           break;
         }
-        case S_CLOSED: {
+        case 36 satisfies typeof S_CLOSED: {
           if (c === CR || c === LF) {
             p++;
           } else if (this.#lenient & L_DATA_AFTER_CLOSE) {
@@ -1114,24 +1117,24 @@ export class ResponseParser {
       return S_CHUNK_SIZE_START;
     };
     switch (s) {
-      case S_CHUNK_EXT_NAME:
+      case 27 satisfies typeof S_CHUNK_EXT_NAME:
         if (TOKEN[c] === 1) return S_CHUNK_EXT_NAME;
         if (c === 0x3d) return S_CHUNK_EXT_VALUE;
         if (c === 0x3b) return S_CHUNK_EXT_START;
         if (c === CR || c === LF) return crlfEnd('name');
         return this.#fail('STRICT', 'Invalid character in chunk extensions name', p);
-      case S_CHUNK_EXT_VALUE:
+      case 28 satisfies typeof S_CHUNK_EXT_VALUE:
         if (c === 0x22) return S_CHUNK_EXT_QUOTED;
         if (TOKEN[c] === 1) return S_CHUNK_EXT_VALUE;
         if (c === 0x3b) return S_CHUNK_EXT_START;
         if (c === CR || c === LF) return crlfEnd('value');
         return this.#fail('STRICT', 'Invalid character in chunk extensions value', p);
-      case S_CHUNK_EXT_QUOTED:
+      case 29 satisfies typeof S_CHUNK_EXT_QUOTED:
         if (QDTEXT[c] === 1) return S_CHUNK_EXT_QUOTED;
         if (c === 0x22) return S_CHUNK_EXT_QDONE;
         if (c === 0x5c) return S_CHUNK_EXT_QPAIR;
         return this.#fail('STRICT', 'Invalid character in chunk extensions quoted value', p);
-      case S_CHUNK_EXT_QPAIR:
+      case 30 satisfies typeof S_CHUNK_EXT_QPAIR:
         if (QUOTED_PAIR[c] === 1) return S_CHUNK_EXT_QUOTED;
         return this.#fail('STRICT', 'Invalid quoted-pair in chunk extensions quoted value', p);
       default:
