@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { corpora } from './parser/corpora.ts';
+import { corpora, varyingCorpora } from './parser/corpora.ts';
 import { adapters, SLICE } from './parser.ts';
 
 describe('parser benchmark adapters', () => {
   const list = adapters();
-  const small = corpora(64 << 10);
+  const small = [...corpora(64 << 10), ...varyingCorpora(64 << 10)];
 
   it('includes gdhttp and the two llhttp builds', () => {
     expect(list.map((a) => a.name)).toEqual(

@@ -91,6 +91,62 @@ export function chunkedResponse(): Uint8Array {
   return enc(`${s}0\r\n\r\n`);
 }
 
+/**
+ * Overwrites, in every copy of the response, the bytes after each `needle` (`length` of them) with
+ * pseudo-random characters of `alphabet` (same length, so the framing is unchanged): values a
+ * server changes per response (date, request id, cookie), which no parser cache can hold.
+ */
+function vary(corpus: Corpus, spans: [needle: string, length: number, alphabet: string][]): Corpus {
+  const text = Buffer.from(corpus.response).toString('latin1');
+  const at = spans.map(([needle, length, alphabet]) => {
+    const i = text.indexOf(needle);
+    if (i < 0) throw new Error(`${corpus.name}: no ${needle}`);
+    return { start: i + needle.length, length, alphabet };
+  });
+  const buffer = Buffer.from(corpus.buffer);
+  let seed = 0x2545f491;
+  const L = corpus.response.length;
+  for (let r = 0; r < corpus.count; r++) {
+    for (const { start, length, alphabet } of at) {
+      for (let k = 0; k < length; k++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        buffer[r * L + start + k] = alphabet.charCodeAt((seed >>> 8) % alphabet.length);
+      }
+    }
+  }
+  return {
+    ...corpus,
+    name: `${corpus.name}-vary`,
+    description: `${corpus.description}, varying`,
+    buffer,
+  };
+}
+
+const DIGITS = '0123456789';
+const HEX = '0123456789abcdef';
+
+/**
+ * The small and cdn corpora with per-response values (`--varying`): Date's time, X-Request-Id;
+ * for cdn also CF-RAY, Age, the ETag and the Set-Cookie token. The plain corpora repeat one
+ * response, so every name and value hits the parser's caches; these measure the miss path.
+ */
+export function varyingCorpora(targetBytes = 8 << 20): Corpus[] {
+  const [small, cdn] = corpora(targetBytes);
+  return [
+    vary(small!, [
+      ['Date: Tue, 04 Aug 2026 ', 8, DIGITS],
+      ['X-Request-Id: ', 36, HEX],
+    ]),
+    vary(cdn!, [
+      ['Date: Tue, 04 Aug 2026 ', 8, DIGITS],
+      ['CF-RAY: ', 16, HEX],
+      ['Age: ', 4, DIGITS],
+      ['ETag: W/"', 8, HEX],
+      ['__cf_bm=', 32, `${HEX}ABCDEFXYZ`],
+    ]),
+  ];
+}
+
 /** Builds the four corpora at about `targetBytes` each. */
 export function corpora(targetBytes = 8 << 20): Corpus[] {
   const make = (name: string, description: string, response: Uint8Array, bodyBytes: number) => ({
