@@ -19,11 +19,11 @@ const refAcceptsSubRejects = (d: Divergence) =>
 const refRejectsSubAccepts = (d: Divergence) =>
   d.reference.error !== null && d.subject.error === null;
 
-/** A field line `name: value` whose value ends in HTAB (before CRLF). */
-function fieldEndsInTab(input: string, name: RegExp): boolean {
+/** A field named `name` with a token followed by HTAB before a comma or the end of the value. */
+function fieldHasTokenThenTab(input: string, name: RegExp): boolean {
   for (const line of input.split('\r\n')) {
     const m = /^([^:\r\n]*):(.*)$/.exec(line);
-    if (m && name.test(m[1]!) && /\t[ \t]*$/.test(m[2]!)) return true;
+    if (m && name.test(m[1]!) && /[^ \t,]\t[ \t]*(,|$)/.test(m[2]!)) return true;
   }
   return false;
 }
@@ -54,10 +54,10 @@ export const divergenceClasses: DivergenceClass[] = [
     name: 'connection-token-htab',
     kind: 'version-skew',
     reason:
-      'A Connection (or Proxy-Connection) value ending in HTAB ("close\\t", "keep-alive\\t"): ' +
+      'A Connection (or Proxy-Connection) token followed by HTAB ("close\\t", "close\\t, upgrade"): ' +
       'llhttp 9.3.1 does not recognise the token, llhttp 9.4.2 (commit ac55259) and gdhttp do.',
     matches: (d) =>
-      fieldEndsInTab(d.input, /^(proxy-)?connection$/i) &&
+      fieldHasTokenThenTab(d.input, /^(proxy-)?connection$/i) &&
       (d.diff.includes('keepAlive') ||
         d.diff.startsWith('verdict') ||
         d.diff.includes('message count')),
