@@ -1034,8 +1034,10 @@ export class ResponseParser {
         case 30 satisfies typeof S_CHUNK_EXT_QPAIR:
         case 31 satisfies typeof S_CHUNK_EXT_QDONE: {
           // Extensions are parsed to llhttp's grammar (RFC 9112 §7.1.1) and dropped, within a cap
-          // (CVE-2024-22019: unbounded extensions are a resource exhaustion).
-          if (this.#offset + p - this.#extStart >= this.#maxExt) {
+          // (CVE-2024-22019: unbounded extensions are a resource exhaustion). The cap counts from
+          // `;` and fails at the first extension byte past it; the CR (or a lenient bare LF) that
+          // ends the line is not an extension byte, so exactly `maxExt` bytes pass.
+          if (c !== CR && c !== LF && this.#offset + p - this.#extStart >= this.#maxExt) {
             this.#fail('CHUNK_EXTENSIONS_OVERFLOW', 'Chunk extensions overflow', p);
           }
           s = this.#chunkExtension(s, c, p);
