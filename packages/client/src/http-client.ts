@@ -38,7 +38,7 @@ import {
   stripSchemePrefix,
   withAutomaticHeaders,
 } from './internal/godot-rules.js';
-import { ResponseReader } from './internal/response-reader.js';
+import { godotHeaderLines, ResponseReader } from './internal/response-reader.js';
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -106,6 +106,15 @@ export class HTTPClient {
   // The request being sent.
   #pending: Uint8Array | null = null;
   #pendingAt = 0;
+
+  // The last response's head, as Godot's accessors report it: set when a head arrives, kept until
+  // the next head arrives (a new request does not clear it, as in Godot), cleared by close().
+  #code = 0;
+  #rawHead: Uint8Array | null = null;
+  /** The parser's fields, `"Name: value"`: used only if the raw head could not be kept. */
+  #parsedHeaders: string[] = [];
+  #headerLines: string[] | null = null;
+  #chunked = false;
   #bodyLength = -1;
 
   /**
@@ -274,7 +283,6 @@ export class HTTPClient {
     this.#pendingAt = 0;
     this.#reader.clearBody();
     this.#reader.begin(token);
-    this.#bodyLength = -1;
     this.#lastError = null;
     this.#status = Status.REQUESTING;
     return ErrorCode.OK;
@@ -288,19 +296,26 @@ export class HTTPClient {
    */
   readResponseBodyChunk(): Uint8Array {
     const reader = this.#reader;
-    if (this.#status !== Status.BODY || reader === null || this.#stream === null) return EMPTY;
-    if (reader.queued === 0 && !reader.messageComplete) {
-      const stream = this.#stream;
+    const stream = this.#stream;
+    if (this.#status !== Status.BODY || reader === null || stream === null) return EMPTY;
+    const max = this.#readChunkSize;
+    if (reader.queued < max && !reader.messageComplete) {
+      // As Godot: read what has arrived, up to readChunkSize (and the end of the body).
       stream.poll();
-      const data = stream.getPartialData(this.#readChunkSize);
-      if (data.length > 0) {
-        if (!this.#feed(data)) return EMPTY;
-      } else if (!this.#checkClosed()) {
-        return EMPTY;
+      while (reader.queued < max && !reader.messageComplete) {
+        const data = stream.getPartialData(max - reader.queued);
+        if (data.length === 0) {
+          this.#checkClosed();
+          break;
+        }
+        if (!this.#feed(data)) break;
       }
     }
-    const chunk = reader.take(this.#readChunkSize);
-    if (reader.queued === 0 && reader.messageComplete) this.#endOfResponse();
+    // After a failure the bytes that did arrive are still handed out, as Godot does.
+    const chunk = reader.take(max);
+    if (this.#status === Status.BODY && reader.queued === 0 && reader.messageComplete) {
+      this.#endOfResponse();
+    }
     return chunk;
   }
 
@@ -311,15 +326,28 @@ export class HTTPClient {
 
   /** The final response's status code; 0 before one arrived. */
   getResponseCode(): number {
-    return this.#reader?.code ?? 0;
+    return this.#code;
   }
 
   /**
-   * The final response's header lines, `"Name: value"`, in order, duplicates kept. Unlike Godot,
-   * reading them does not consume them: they stay until the next request.
+   * The final response's header lines exactly as Godot stores them: each line as sent, decoded as
+   * UTF-8 and trimmed (`"Name:value"` stays without a space), in order, duplicates kept. Unlike
+   * Godot, reading them does not consume them: they stay until the next response's head arrives
+   * or {@link HTTPClient.close}.
    */
   getResponseHeaders(): string[] {
-    return this.#reader?.headComplete ? this.#reader.headers.slice() : [];
+    return this.#lines().slice();
+  }
+
+  /** The header lines, made from the raw head on first use. */
+  #lines(): string[] {
+    if (this.#headerLines === null) {
+      this.#headerLines =
+        this.#rawHead === null ? this.#parsedHeaders : godotHeaderLines(this.#rawHead);
+      // Only the lines are needed from now on.
+      this.#rawHead = null;
+    }
+    return this.#headerLines;
   }
 
   /**
@@ -330,7 +358,7 @@ export class HTTPClient {
   getResponseHeadersAsDictionary(): Record<string, string> {
     const out: Record<string, string> = {};
     const spelling = new Map<string, string>();
-    for (const line of this.getResponseHeaders()) {
+    for (const line of this.#lines()) {
       const colon = line.indexOf(':');
       if (colon < 0) continue;
       const name = line.slice(0, colon).trim();
@@ -360,14 +388,17 @@ export class HTTPClient {
     return this.#bodyLength;
   }
 
-  /** True when the final response's head has at least one header line (Godot's rule). */
+  /** True when the last response's head has at least one header line (Godot's rule). */
   hasResponse(): boolean {
-    return this.getResponseHeaders().length > 0;
+    return this.#lines().length > 0;
   }
 
-  /** True when the response body uses chunked transfer coding. */
+  /**
+   * True when the last response says `Transfer-Encoding: chunked` (its final coding), also for
+   * HEAD, 204 and 304 responses whose body is empty anyway, as Godot reports it.
+   */
   isResponseChunked(): boolean {
-    return this.#reader?.head?.bodyKind === BodyKind.CHUNKED;
+    return this.#chunked;
   }
 
   /**
@@ -429,6 +460,11 @@ export class HTTPClient {
     this.#stream = null;
     this.#reader = null;
     this.#pending = null;
+    this.#code = 0;
+    this.#rawHead = null;
+    this.#parsedHeaders = [];
+    this.#headerLines = null;
+    this.#chunked = false;
     this.#bodyLength = -1;
     this.#status = Status.DISCONNECTED;
   }
@@ -447,7 +483,7 @@ export class HTTPClient {
     const status = this.#status;
     if (
       (status === Status.BODY &&
-        ((this.#reader?.queued ?? 0) > 0 || peer.getAvailableBytes() > 0)) ||
+        ((this.#reader?.readable(this.#readChunkSize) ?? 0) > 0 || peer.getAvailableBytes() > 0)) ||
       (status === Status.REQUESTING && this.#pending === null && peer.getAvailableBytes() > 0) ||
       (status === Status.CONNECTING &&
         this.#tlsPeer === null &&
@@ -676,10 +712,16 @@ export class HTTPClient {
       head.method === 'HEAD' ||
       head.bodyKind !== BodyKind.NONE ||
       reader.upgraded;
+    // The accessors now report this response (Godot resets them when a head is parsed).
+    this.#code = reader.code;
+    this.#rawHead = reader.rawHead;
+    this.#parsedHeaders = reader.headers;
+    this.#headerLines = null;
+    this.#chunked = head.bodyKind === BodyKind.CHUNKED || reader.teChunked;
     this.#bodyLength =
       head.bodyKind === BodyKind.CONTENT_LENGTH
         ? head.contentLength
-        : head.bodyKind === BodyKind.NONE && hasBodyPhase
+        : head.bodyKind === BodyKind.NONE && hasBodyPhase && !reader.upgraded
           ? 0
           : -1;
     if (hasBodyPhase) {
