@@ -23,6 +23,8 @@ import {
   type StreamPeer,
   StreamPeerTCP,
   StreamPeerTLS,
+  TLSError,
+  TLSFailureReason,
   TLSOptions,
   TransportError,
 } from '@gdhttp/transport';
@@ -639,7 +641,13 @@ export class HTTPClient {
     const tlsStatus = peer.getStatus();
     if (tlsStatus === StreamPeerTLSStatus.HANDSHAKING) return ErrorCode.OK;
     if (tlsStatus !== StreamPeerTLSStatus.CONNECTED) {
-      return this.#fail(Status.TLS_HANDSHAKE_ERROR, peer.lastError, ErrorCode.CANT_CONNECT);
+      const error = peer.lastError;
+      if (error instanceof TLSError && error.reason === TLSFailureReason.CONNECTION_CLOSED) {
+        // The server closed or reset the socket mid-handshake: Godot's poll() checks the TCP
+        // socket before the TLS peer, finds it gone and reports CANT_CONNECT, not a TLS failure.
+        return this.#fail(Status.CANT_CONNECT, error, ErrorCode.CANT_CONNECT);
+      }
+      return this.#fail(Status.TLS_HANDSHAKE_ERROR, error, ErrorCode.CANT_CONNECT);
     }
     return this.#connected();
   }

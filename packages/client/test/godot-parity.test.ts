@@ -3,6 +3,7 @@
 // report between responses.
 import { ErrorCode, Method, Status } from '@gdhttp/constants';
 import { type Action, type ScriptedServer, startScriptedServer } from '@gdhttp/testkit';
+import { TLSError, TLSFailureReason, TLSOptions } from '@gdhttp/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTPClient } from '../src/index.js';
 import { connect, drive, readBody } from './drive.js';
@@ -198,5 +199,42 @@ describe('response accessors between responses (spec §2.6, §2.9, §2.14)', () 
     expect(client.getResponseBodyLength()).toBe(-1);
     expect(text(await readBody(client))).toBe('raw bytes');
     expect(client.getStatus()).toBe(Status.DISCONNECTED);
+  });
+});
+
+describe('poll() while the TLS handshake runs (spec §2.4)', () => {
+  /** Connects with TLS to a plain server running `script` on accept; returns the end state. */
+  async function handshakeWith(script: Action[]) {
+    const s = await startScriptedServer({ onConnection: script });
+    servers.push(s);
+    const client = new HTTPClient();
+    expect(client.connectToHost('127.0.0.1', s.port, TLSOptions.clientUnsafe())).toBe(ErrorCode.OK);
+    let last: ErrorCode = ErrorCode.OK;
+    const deadline = Date.now() + 5000;
+    while (client.getStatus() === Status.CONNECTING && Date.now() < deadline) {
+      const news = client.news();
+      last = client.poll();
+      if (client.getStatus() === Status.CONNECTING) await news;
+    }
+    return { client, last };
+  }
+
+  it('ends in CANT_CONNECT when the server closes the socket mid-handshake (Godot sees the TCP close first)', async () => {
+    const { client, last } = await handshakeWith([{ delay: 20 }, { destroy: true }]);
+    expect(client.getStatus()).toBe(Status.CANT_CONNECT);
+    expect(last).toBe(ErrorCode.CANT_CONNECT);
+    expect(client.poll()).toBe(ErrorCode.CANT_CONNECT);
+    expect(client.lastError).toBeInstanceOf(TLSError);
+    expect((client.lastError as TLSError).reason).toBe(TLSFailureReason.CONNECTION_CLOSED);
+  });
+
+  it('ends in TLS_HANDSHAKE_ERROR (poll returns CANT_CONNECT) when the server answers garbage', async () => {
+    const { client, last } = await handshakeWith([
+      'HTTP/1.1 400 Bad Request\r\n\r\n',
+      { end: true },
+    ]);
+    expect(client.getStatus()).toBe(Status.TLS_HANDSHAKE_ERROR);
+    expect(last).toBe(ErrorCode.CANT_CONNECT);
+    expect(client.poll()).toBe(ErrorCode.CONNECTION_ERROR);
   });
 });
