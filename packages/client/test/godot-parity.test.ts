@@ -3,7 +3,7 @@
 // report between responses.
 import { ErrorCode, Method, Status } from '@gdhttp/constants';
 import { type Action, type ScriptedServer, startScriptedServer } from '@gdhttp/testkit';
-import { TLSError, TLSFailureReason, TLSOptions } from '@gdhttp/transport';
+import { StreamPeerTCP, TLSError, TLSFailureReason, TLSOptions } from '@gdhttp/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTPClient } from '../src/index.js';
 import { connect, drive, readBody } from './drive.js';
@@ -236,5 +236,44 @@ describe('poll() while the TLS handshake runs (spec §2.4)', () => {
     expect(client.getStatus()).toBe(Status.TLS_HANDSHAKE_ERROR);
     expect(last).toBe(ErrorCode.CANT_CONNECT);
     expect(client.poll()).toBe(ErrorCode.CONNECTION_ERROR);
+  });
+});
+
+describe('documented differences (README "Differences from Godot")', () => {
+  it('closes after a framed response that says Connection: close, keeping code and headers', async () => {
+    const { client } = await exchange([
+      ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'],
+    ]);
+    expect(text(await readBody(client))).toBe('ok');
+    expect(client.getStatus()).toBe(Status.DISCONNECTED);
+    expect(client.getResponseCode()).toBe(200);
+    expect(client.getResponseHeaders()).toEqual(['Content-Length: 2', 'Connection: close']);
+    expect(client.request(Method.GET, '/', [])).toBe(ErrorCode.INVALID_PARAMETER);
+  });
+
+  it('polls a stream set as connection (Godot polls its own closed TCP socket and fails)', async () => {
+    const s = await startScriptedServer({
+      replies: [['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok']],
+    });
+    servers.push(s);
+    const tcp = new StreamPeerTCP();
+    tcp.connectToHost(s.host, s.port);
+    while (tcp.getStatus() === 1) {
+      const news = tcp.news();
+      tcp.poll();
+      if (tcp.getStatus() === 1) await news;
+    }
+    const client = new HTTPClient();
+    client.connection = tcp;
+    expect(client.poll()).toBe(ErrorCode.OK);
+    expect(client.getStatus()).toBe(Status.CONNECTED);
+    expect(client.request(Method.GET, '/', [])).toBe(ErrorCode.OK);
+    await drive(client, (st) => st !== Status.REQUESTING);
+    expect(client.poll()).toBe(ErrorCode.OK);
+    expect(text(await readBody(client))).toBe('ok');
+    expect(client.getStatus()).toBe(Status.CONNECTED);
+    // Never connected: Godot's Host rule with an empty host and port -1.
+    expect((await s.request(0)).headers).toContainEqual(['Host', ':-1']);
+    client.close();
   });
 });
