@@ -291,10 +291,13 @@ export class HTTPClient {
   }
 
   /**
-   * Reads body bytes in status BODY: at most {@link HTTPClient.readChunkSize} per call, whatever
-   * the framing. Returns an empty array when nothing has arrived yet. When the body ends, the
-   * status becomes CONNECTED (keep-alive) or DISCONNECTED (the server closes); a body cut short
-   * becomes CONNECTION_ERROR.
+   * Reads body bytes in status BODY, as Godot: what has arrived, up to
+   * {@link HTTPClient.readChunkSize} (and the end of the body). A chunked body comes one chunk per
+   * call, never two joined; a chunk larger than `readChunkSize` comes in `readChunkSize` pieces
+   * (Godot returns it whole). Returns an empty array when nothing (or only part of a smaller chunk)
+   * has arrived yet. When the body ends, the status becomes CONNECTED (keep-alive) or DISCONNECTED
+   * (the server closes); a body cut short becomes CONNECTION_ERROR, with the bytes that did arrive
+   * still returned by that call.
    */
   readResponseBodyChunk(): Uint8Array {
     const reader = this.#reader;
