@@ -304,13 +304,17 @@ export class HTTPClient {
     const stream = this.#stream;
     if (this.#status !== Status.BODY || reader === null || stream === null) return EMPTY;
     const max = this.#readChunkSize;
-    if (reader.queued < max && !reader.messageComplete) {
+    // After 101 or a 2xx to CONNECT the message is complete but the other protocol's bytes run
+    // until the peer closes: keep reading them.
+    const more = () => !reader.messageComplete || reader.upgraded;
+    let ended = false;
+    if (reader.queued < max && more()) {
       // As Godot: read what has arrived, up to readChunkSize (and the end of the body).
       stream.poll();
-      while (reader.queued < max && !reader.messageComplete) {
+      while (reader.queued < max && more()) {
         const data = stream.getPartialData(max - reader.queued);
         if (data.length === 0) {
-          this.#checkClosed();
+          ended = this.#checkClosed();
           break;
         }
         if (!this.#feed(data)) break;
@@ -318,7 +322,12 @@ export class HTTPClient {
     }
     // After a failure the bytes that did arrive are still handed out, as Godot does.
     const chunk = reader.take(max);
-    if (this.#status === Status.BODY && reader.queued === 0 && reader.messageComplete) {
+    if (
+      this.#status === Status.BODY &&
+      reader.queued === 0 &&
+      reader.messageComplete &&
+      (ended || !reader.upgraded)
+    ) {
       this.#endOfResponse();
     }
     return chunk;
@@ -590,7 +599,10 @@ export class HTTPClient {
   }
 
   #newReader(): ResponseReader {
-    return new ResponseReader({});
+    // Bytes after a response that closes the connection are never a response (no cache
+    // poisoning), and they must not cost the user the complete response before them either:
+    // drop them, whichever read they arrive in, as undici does (llhttp's data_after_close).
+    return new ResponseReader({ lenient: { dataAfterClose: true } });
   }
 
   /** Ends in an error state: sticky until connectToHost() or close(). */
