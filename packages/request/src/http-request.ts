@@ -541,8 +541,10 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       client.close();
       return { result: Result.BODY_SIZE_LIMIT_EXCEEDED, responseCode: code, headers, body: EMPTY };
     }
+    // After every await the job may have ended (cancel, timeout, abort) and a new request may
+    // already be using the client: a stale job never touches the client again.
     const withHead = (result: Result): HTTPRequestResult => {
-      client.close();
+      if (!job.settled) client.close();
       return { result, responseCode: code, headers, body: EMPTY };
     };
 
@@ -565,6 +567,10 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     let writeError: Error | null = null;
     if (this.#downloadFile !== '') {
       const file = await DownloadFile.open(this.#downloadFile);
+      if (job.settled) {
+        if (!(file instanceof Error)) await file.abort();
+        return withHead(Result.CONNECTION_ERROR);
+      }
       if (file instanceof Error) return withHead(Result.DOWNLOAD_FILE_CANT_OPEN);
       job.file = file;
     }
@@ -596,9 +602,12 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         this.#downloaded += chunk.length;
         if (this.listenerCount('progress') > 0) {
           this.emit('progress', { downloadedBytes: this.#downloaded, bodySize: this.#bodySize });
+          // A listener may have cancelled the request.
+          if (job.settled) return withHead(Result.CONNECTION_ERROR);
         }
         if (decoder !== null) {
           await decoder.write(chunk);
+          if (job.settled) return withHead(Result.CONNECTION_ERROR);
           if (decoder.failure !== null) return decoderFailure(decoder);
         } else {
           // Chunked and read-until-close bodies announce no length: the limit is checked here.
@@ -606,9 +615,9 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
             return withHead(Result.BODY_SIZE_LIMIT_EXCEEDED);
           const pending = sink(chunk);
           if (pending !== undefined) await pending;
+          if (job.settled) return withHead(Result.CONNECTION_ERROR);
         }
         if (writeError !== null) return withHead(Result.DOWNLOAD_FILE_WRITE_ERROR);
-        if (job.settled) return withHead(Result.CONNECTION_ERROR);
       }
       const status = client.getStatus();
       if (status === Status.BODY) {
@@ -622,6 +631,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     }
     if (decoder !== null) {
       await decoder.end();
+      if (job.settled) return withHead(Result.CONNECTION_ERROR);
       if (decoder.failure !== null) return decoderFailure(decoder);
       if (writeError !== null) return withHead(Result.DOWNLOAD_FILE_WRITE_ERROR);
     }

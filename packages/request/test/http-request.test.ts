@@ -1,4 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, deflateSync, gzipSync, constants as zlibConstants } from 'node:zlib';
@@ -487,6 +500,94 @@ describe('HTTPRequest control', () => {
     expect(http.getHttpClientStatus()).toBe(Status.DISCONNECTED);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(readdirSync(dir).filter((n) => n.includes('cancelled'))).toEqual([]);
+  });
+
+  it('a request started from the TIMEOUT handler is not harmed by the timed-out one', async () => {
+    // Godot's completion resets the node before emitting, so the handler may start a new request.
+    const slow = await serve([
+      ['HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n', { drip: 'x'.repeat(1000), every: 20 }],
+    ]);
+    const fast = await serve([ok('fast')]);
+    const http = new HTTPRequest();
+    http.timeout = 0.1;
+    const retried = new Promise<HTTPRequestResult>((resolve, reject) => {
+      http.once('request_completed', () => {
+        http.timeout = 0;
+        http.request(`http://${fast.host}:${fast.port}/`).then(resolve, reject);
+      });
+    });
+    expect((await http.request(`http://${slow.host}:${slow.port}/`)).result).toBe(Result.TIMEOUT);
+    const r = await retried;
+    expect(r).toMatchObject({ result: Result.SUCCESS, responseCode: 200 });
+    expect(text(r)).toBe('fast');
+    http.close();
+  });
+
+  it('a request started right after cancelRequest() is not harmed by the cancelled one', async () => {
+    const slow = await serve([
+      ['HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n', { drip: 'x'.repeat(1000), every: 20 }],
+    ]);
+    const fast = await serve([ok('fast')]);
+    for (const phase of ['body', 'head'] as const) {
+      const http = new HTTPRequest();
+      const first = http.request(
+        phase === 'body'
+          ? `http://${slow.host}:${slow.port}/`
+          : `http://${fast.host}:${fast.port}/`,
+      );
+      first.catch(() => {});
+      if (phase === 'body')
+        await new Promise<void>((resolve) => http.once('progress', () => resolve()));
+      http.cancelRequest();
+      const r = await http.request(`http://${fast.host}:${fast.port}/`);
+      expect(r).toMatchObject({ result: Result.SUCCESS, responseCode: 200 });
+      expect(text(r)).toBe('fast');
+      await expect(first).rejects.toMatchObject({ name: 'HTTPRequestError' });
+      http.close();
+    }
+  });
+
+  it('a cancel from a progress listener stops delivery at once', async () => {
+    const s = await serve([
+      ['HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n', { drip: 'x'.repeat(1000), every: 5 }],
+    ]);
+    const http = new HTTPRequest();
+    http.on('progress', () => http.cancelRequest());
+    let delivered = 0;
+    const pending = http.request(`http://${s.host}:${s.port}/`, [], Method.GET, '', {
+      onBody: (chunk) => {
+        delivered += chunk.length;
+      },
+    });
+    await expect(pending).rejects.toMatchObject({ name: 'HTTPRequestError' });
+    expect(delivered).toBe(0);
+  });
+
+  it('a cancel while the download file is being created leaves the existing file alone', async () => {
+    // Hold every libuv pool thread in open() on a FIFO, so creating the .part file waits; cancel
+    // in that window; then let the pool go.
+    const target = join(dir, 'existing.txt');
+    writeFileSync(target, 'old contents');
+    const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const fifos = Array.from({ length: threads }, (_, i) => join(dir, `pool-${i}.fifo`));
+    for (const fifo of fifos) execFileSync('mkfifo', [fifo]);
+    const held = fifos.map((fifo) => open(fifo, 'r'));
+    const s = await serve([ok('new contents')]);
+    const http = new HTTPRequest();
+    http.downloadFile = target;
+    const pending = http.request(`http://${s.host}:${s.port}/`);
+    pending.catch(() => {});
+    while (http.getHttpClientStatus() !== Status.BODY) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    http.cancelRequest();
+    const writers = fifos.map((fifo) => openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    for (const handle of await Promise.all(held)) await handle.close();
+    for (const fd of writers) closeSync(fd);
+    await expect(pending).rejects.toMatchObject({ name: 'HTTPRequestError' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(readFileSync(target, 'utf8')).toBe('old contents');
+    expect(readdirSync(dir).filter((n) => n.includes('existing.txt.'))).toEqual([]);
   });
 
   it('cancels mid-connect', async () => {
