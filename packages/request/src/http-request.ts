@@ -91,6 +91,8 @@ interface Job {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The longest delay setTimeout takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const encoder = new TextEncoder();
 
 type Outcome = HTTPRequestResult | { redirect: RequestUrl; code: number };
@@ -323,13 +325,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       this.#job = job;
       this.#downloaded = 0;
       this.#bodySize = -1;
-      if (this.#timeout > 0) {
-        // The only timer in a request: a deadline, never a poll (progress is driven by news).
-        job.timer = setTimeout(
-          () => this.#finish(job, failure(Result.TIMEOUT)),
-          this.#timeout * 1000,
-        );
-      }
+      // The only timer in a request: a deadline, never a poll (progress is driven by news).
+      if (this.#timeout > 0) this.#arm(job, Date.now() + this.#timeout * 1000);
       if (signal) {
         job.onAbort = () => this.#abort(job, signal.reason);
         signal.addEventListener('abort', job.onAbort, { once: true });
@@ -408,6 +405,20 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     this.cancelRequest();
     this.#client.close();
     this.#connectionKey = '';
+  }
+
+  /**
+   * Ends `job` with TIMEOUT at `deadline` (ms since the epoch). setTimeout fires at once for more
+   * than 2^31-1 ms (about 24.8 days), so a longer deadline is reached in steps; an infinite one never.
+   */
+  #arm(job: Job, deadline: number): void {
+    const left = deadline - Date.now();
+    if (left === Number.POSITIVE_INFINITY) return;
+    if (left > MAX_TIMER_MS) {
+      job.timer = setTimeout(() => this.#arm(job, deadline), MAX_TIMER_MS);
+    } else {
+      job.timer = setTimeout(() => this.#finish(job, failure(Result.TIMEOUT)), left);
+    }
   }
 
   #guard(name: string): boolean {

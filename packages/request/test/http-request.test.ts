@@ -168,6 +168,18 @@ describe('HTTPRequest results', () => {
     expect(http.getHttpClientStatus()).toBe(Status.DISCONNECTED);
   });
 
+  it('honours a timeout longer than setTimeout can take (about 24.8 days) and an infinite one', async () => {
+    const s = await serve([ok('in time')]);
+    const http = new HTTPRequest();
+    for (const seconds of [3_000_000, Number.POSITIVE_INFINITY]) {
+      http.timeout = seconds;
+      expect(http.timeout).toBe(seconds);
+      const r = await http.request(`http://${s.host}:${s.port}/`);
+      expect(r.result).toBe(Result.SUCCESS);
+    }
+    http.close();
+  });
+
   it('resolves TIMEOUT when connecting hangs', async () => {
     const hole = await startBlackholeListener();
     const http = new HTTPRequest();
@@ -581,7 +593,18 @@ describe('HTTPRequest control', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     http.cancelRequest();
-    const writers = fifos.map((fifo) => openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    const writers: number[] = [];
+    for (const fifo of fifos) {
+      // ENXIO until the pool thread's open() for reading has started.
+      for (;;) {
+        try {
+          writers.push(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+          break;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      }
+    }
     for (const handle of await Promise.all(held)) await handle.close();
     for (const fd of writers) closeSync(fd);
     await expect(pending).rejects.toMatchObject({ name: 'HTTPRequestError' });
