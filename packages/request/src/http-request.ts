@@ -528,12 +528,16 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       // Godot's NO_RESPONSE: a status line with no header field at all.
       return failure(Result.NO_RESPONSE);
     }
-    const location = isFollowedRedirect(code) ? lastHeader(headers, 'location') : undefined;
-    if (location !== undefined) {
+    if (isFollowedRedirect(code)) {
+      // As Godot, the limit is checked before the Location is looked for: at the limit, a
+      // redirect without a usable Location is REDIRECT_LIMIT_REACHED too.
       if (this.#maxRedirects >= 0 && job.redirects >= this.#maxRedirects) {
         client.close();
         return { result: Result.REDIRECT_LIMIT_REACHED, responseCode: code, headers, body: EMPTY };
       }
+    }
+    const location = isFollowedRedirect(code) ? lastHeader(headers, 'location') : undefined;
+    if (location !== undefined) {
       const target = parseRequestUrl(location, job.url.href);
       if (target !== null) {
         // The redirect's body is not wanted; reusing the connection would mean reading it first.

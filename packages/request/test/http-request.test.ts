@@ -276,6 +276,21 @@ describe('HTTPRequest redirects', () => {
     expect(loop.requests).toHaveLength(10);
   });
 
+  it.each([301, 302, 307])(
+    'checks the limit before looking for Location, as Godot: %i without Location at the limit',
+    async (code) => {
+      const s = await serve([[`HTTP/1.1 ${code} Moved\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nno`]]);
+      const http = new HTTPRequest();
+      http.maxRedirects = 0;
+      const r = await http.request(`http://${s.host}:${s.port}/`);
+      expect(r).toMatchObject({ result: Result.REDIRECT_LIMIT_REACHED, responseCode: code });
+      expect(r.headers).toEqual(['X-A: 1', 'Content-Length: 2']);
+      expect(r.body).toHaveLength(0);
+      expect(http.getDownloadedBytes()).toBe(0);
+      expect(http.getBodySize()).toBe(-1);
+    },
+  );
+
   it('delivers a redirect without Location as the final response', async () => {
     const s = await serve([['HTTP/1.1 301 Moved\r\nContent-Length: 2\r\n\r\nno']]);
     const r = await new HTTPRequest().request(`http://${s.host}:${s.port}/`);
