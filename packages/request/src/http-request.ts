@@ -504,6 +504,9 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     const tls = url.tls ? (this.#tlsOptions ?? TLSOptions.client()) : null;
     const err = client.connectToHost(url.host, url.port, tls);
     if (err !== ErrorCode.OK) {
+      // Once started (a redirect's target), the request ends with a Result: Godot closed the
+      // client for the redirect and then finds it DISCONNECTED.
+      if (job.redirects > 0) return failure(Result.CANT_CONNECT);
       throw new HTTPRequestError(
         `cannot connect to ${url.host}:${url.port}`,
         ErrorCode.CANT_CONNECT,

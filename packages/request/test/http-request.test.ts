@@ -291,6 +291,21 @@ describe('HTTPRequest redirects', () => {
     },
   );
 
+  it('resolves CANT_CONNECT when the client refuses the redirect target (a started request never rejects)', async () => {
+    // "abc" is shorter than Godot's 4-character host minimum: connectToHost refuses it at once.
+    // Godot closes the client and finds it DISCONNECTED: RESULT_CANT_CONNECT, code 0.
+    const s = await serve([
+      ['HTTP/1.1 302 Found\r\nLocation: http://abc:1/\r\nContent-Length: 0\r\n\r\n'],
+    ]);
+    const http = new HTTPRequest();
+    const events: HTTPRequestResult[] = [];
+    http.on('request_completed', (r) => events.push(r));
+    const r = await http.request(`http://${s.host}:${s.port}/`);
+    expect(r).toMatchObject({ result: Result.CANT_CONNECT, responseCode: 0, headers: [] });
+    expect(events).toEqual([r]);
+    expect(http.getHttpClientStatus()).toBe(Status.DISCONNECTED);
+  });
+
   it('delivers a redirect without Location as the final response', async () => {
     const s = await serve([['HTTP/1.1 301 Moved\r\nContent-Length: 2\r\n\r\nno']]);
     const r = await new HTTPRequest().request(`http://${s.host}:${s.port}/`);
