@@ -237,7 +237,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
    * @param options - `signal` to abort.
    * @returns the outcome. It rejects only when the request cannot start ({@link HTTPRequestError}
    *   with `BUSY`, `INVALID_PARAMETER` or `CANT_CONNECT`), when it is cancelled, or when `signal`
-   *   aborts; every network outcome resolves with a {@link Result}.
+   *   aborts; every network outcome resolves with a {@link Result}. As in Godot, a method the
+   *   client refuses (not a {@link Method}, or `CONNECT`) resolves with `CONNECTION_ERROR`.
    */
   request(
     url: string,
@@ -284,11 +285,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         ),
       );
     }
-    if (!Number.isInteger(method) || method < 0 || method >= Method.MAX) {
-      return Promise.reject(
-        new HTTPRequestError(`invalid method ${method}`, ErrorCode.INVALID_PARAMETER),
-      );
-    }
+    // The method is not checked here, as in Godot: the client refuses an invalid one once
+    // connected, and the request ends with CONNECTION_ERROR.
     const { signal, onBody } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (onBody !== undefined && this.#downloadFile !== '') {

@@ -131,6 +131,24 @@ describe('HTTPRequest results', () => {
     expect(s.requests).toHaveLength(0);
   });
 
+  it.each([
+    ['METHOD_MAX', Method.MAX],
+    ['-1', -1],
+    ['CONNECT', Method.CONNECT],
+  ])(
+    'resolves CONNECTION_ERROR for method %s, as Godot (request() accepts it; the client refuses it)',
+    async (_, method) => {
+      const s = await serve([ok('x')]);
+      const http = new HTTPRequest();
+      const events: HTTPRequestResult[] = [];
+      http.on('request_completed', (r) => events.push(r));
+      const r = await http.request(`http://${s.host}:${s.port}/`, [], method as Method);
+      expect(r).toMatchObject({ result: Result.CONNECTION_ERROR, responseCode: 0, headers: [] });
+      expect(events).toEqual([r]);
+      expect(s.requests).toHaveLength(0);
+    },
+  );
+
   it('resolves BODY_SIZE_LIMIT_EXCEEDED from Content-Length and from a chunked body', async () => {
     const s = await serve([
       ok('x'.repeat(100)),
