@@ -274,6 +274,9 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         ),
       );
     }
+    // Godot resets the counters before it parses the URL: a refused URL resets them too.
+    this.#downloaded = 0;
+    this.#bodySize = -1;
     // Most programs request the same URL again and again: parse each string once.
     const parsed = this.#lastUrl?.[0] === url ? this.#lastUrl[1] : parseRequestUrl(url);
     if (parsed !== null) this.#lastUrl = [url, parsed];
@@ -321,8 +324,6 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         onBody,
       };
       this.#job = job;
-      this.#downloaded = 0;
-      this.#bodySize = -1;
       // The only timer in a request: a deadline, never a poll (progress is driven by news).
       if (this.#timeout > 0) this.#arm(job, Date.now() + this.#timeout * 1000);
       if (signal) {

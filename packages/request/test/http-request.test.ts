@@ -731,6 +731,28 @@ describe('HTTPRequest control', () => {
     expect(http.getBodySize()).toBe(5000);
   });
 
+  it('resets getDownloadedBytes() and getBodySize() at every request() past the busy check, as Godot', async () => {
+    const s = await serve([ok('z'.repeat(500))]);
+    const http = new HTTPRequest();
+    const url = `http://${s.host}:${s.port}/`;
+    await http.request(url);
+    expect([http.getDownloadedBytes(), http.getBodySize()]).toEqual([500, 500]);
+    // Godot's _parse_url resets the counters before it parses, so a refused URL resets them too.
+    await expect(http.request('ftp://example.com/')).rejects.toMatchObject({
+      code: ErrorCode.INVALID_PARAMETER,
+    });
+    expect([http.getDownloadedBytes(), http.getBodySize()]).toEqual([0, -1]);
+    await http.request(url);
+    const running = http.request(url);
+    // A request refused as BUSY leaves the running one's counters alone.
+    await expect(http.request('ftp://example.com/')).rejects.toMatchObject({
+      code: ErrorCode.BUSY,
+    });
+    await running;
+    expect([http.getDownloadedBytes(), http.getBodySize()]).toEqual([500, 500]);
+    http.close();
+  });
+
   it('keeps the connection for the next request to the same origin, and recovers when the server closed it', async () => {
     const s = await serve([
       ok('one'),
