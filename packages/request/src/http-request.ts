@@ -549,10 +549,18 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       // An unusable Location: the 3xx is the final response, as Godot delivers it.
     }
 
-    this.#bodySize = client.getResponseBodyLength();
     this.#downloaded = 0;
     if (client.getStatus() !== Status.BODY)
       return { result: Result.SUCCESS, responseCode: code, headers, body: EMPTY };
+    const length = client.getResponseBodyLength();
+    if (length === 0 && !client.isResponseChunked()) {
+      // Godot's zero-length path (HEAD, Content-Length: 0): SUCCESS before the body size is
+      // recorded (it stays -1), the download file is opened or the codings are looked at. One
+      // read ends the empty body, so the connection can be reused.
+      client.readResponseBodyChunk();
+      return { result: Result.SUCCESS, responseCode: code, headers, body: EMPTY };
+    }
+    this.#bodySize = length;
     const limit = this.#bodySizeLimit;
     if (limit >= 0 && this.#bodySize > limit) {
       client.close();

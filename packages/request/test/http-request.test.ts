@@ -447,6 +447,59 @@ describe('HTTPRequest downloadFile', () => {
   });
 });
 
+describe('HTTPRequest bodiless and zero-length responses', () => {
+  it.each([
+    ['Content-Length: 0', Method.GET, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['HEAD', Method.HEAD, 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n'],
+    ['204', Method.GET, 'HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n'],
+    [
+      '304 with Content-Length',
+      Method.GET,
+      'HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n',
+    ],
+  ])(
+    '%s: SUCCESS, body size -1, downloadFile untouched, connection kept (Godot ends before both)',
+    async (_, method, head) => {
+      const s = await serve([[head], ok('next')]);
+      const target = join(dir, `untouched-${method}-${head.length}.txt`);
+      writeFileSync(target, 'old contents');
+      const http = new HTTPRequest();
+      http.downloadFile = target;
+      const r = await http.request(`http://${s.host}:${s.port}/`, [], method);
+      expect(r).toMatchObject({ result: Result.SUCCESS, body: new Uint8Array(0) });
+      expect(r.responseCode).toBe(Number(head.slice(9, 12)));
+      expect([http.getDownloadedBytes(), http.getBodySize()]).toEqual([0, -1]);
+      expect(readFileSync(target, 'utf8')).toBe('old contents');
+      expect(http.getHttpClientStatus()).toBe(Status.CONNECTED);
+      http.downloadFile = '';
+      expect(text(await http.request(`http://${s.host}:${s.port}/`))).toBe('next');
+      expect(s.connections).toBe(1);
+      http.close();
+    },
+  );
+
+  it('HEAD ignores the codings of the body it does not have', async () => {
+    const s = await serve([
+      [
+        `HTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Encoding: ${'gzip, '.repeat(9)}gzip\r\n\r\n`,
+      ],
+    ]);
+    const r = await new HTTPRequest().request(`http://${s.host}:${s.port}/`, [], Method.HEAD);
+    expect(r).toMatchObject({ result: Result.SUCCESS, responseCode: 200 });
+  });
+
+  it('an empty chunked body is a body: the file is written (empty), body size -1', async () => {
+    const s = await serve([['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n']]);
+    const target = join(dir, 'empty-chunked.txt');
+    writeFileSync(target, 'old contents');
+    const http = new HTTPRequest();
+    http.downloadFile = target;
+    expect((await http.request(`http://${s.host}:${s.port}/`)).result).toBe(Result.SUCCESS);
+    expect(readFileSync(target, 'utf8')).toBe('');
+    expect(http.getBodySize()).toBe(-1);
+  });
+});
+
 describe('HTTPRequest onBody', () => {
   it('streams the body to the callback in order and resolves with an empty body', async () => {
     const body = Buffer.alloc(300_000);
