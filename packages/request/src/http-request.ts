@@ -170,6 +170,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       return;
     }
     this.#downloadChunkSize = value;
+    // Forwarded at once, as Godot does: a kept-alive connection reads in the new size too.
+    this.#client.readChunkSize = value;
   }
 
   /**
@@ -498,8 +500,6 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     const client = this.#client;
     client.close();
     this.#connectionKey = '';
-    if (client.readChunkSize !== this.#downloadChunkSize)
-      client.readChunkSize = this.#downloadChunkSize;
     const tls = url.tls ? (this.#tlsOptions ?? TLSOptions.client()) : null;
     const err = client.connectToHost(url.host, url.port, tls);
     if (err !== ErrorCode.OK) {

@@ -823,6 +823,25 @@ describe('HTTPRequest control', () => {
     http.close();
   });
 
+  it('applies downloadChunkSize to a kept-alive connection too', async () => {
+    const s = await serve([ok('z'.repeat(5000))]);
+    const http = new HTTPRequest();
+    const url = `http://${s.host}:${s.port}/`;
+    await http.request(url);
+    expect(http.getHttpClientStatus()).toBe(Status.CONNECTED);
+    http.downloadChunkSize = 256;
+    let last = 0;
+    let largest = 0;
+    http.on('progress', ({ downloadedBytes }) => {
+      largest = Math.max(largest, downloadedBytes - last);
+      last = downloadedBytes;
+    });
+    expect(text(await http.request(url))).toHaveLength(5000);
+    expect(s.connections).toBe(1);
+    expect(largest).toBeLessThanOrEqual(256);
+    http.close();
+  });
+
   it('turns URL userinfo into Basic authorization for that origin', async () => {
     const s = await serve([ok('x')]);
     await new HTTPRequest().request(`http://al%40ice:secret@${s.host}:${s.port}/`);
