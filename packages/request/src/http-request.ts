@@ -583,7 +583,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       );
     };
     const codings = this.#acceptGzip
-      ? parseContentEncoding(lastHeader(headers, 'content-encoding'))
+      ? parseContentEncoding(allHeaders(headers, 'content-encoding'))
       : [];
     if (codings === 'too-many') return withHead(Result.BODY_DECOMPRESS_FAILED);
 
@@ -762,6 +762,22 @@ function lastHeader(headers: readonly string[], name: string): string | undefine
     const colon = line.indexOf(':');
     if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name)
       value = line.slice(colon + 1).trim();
+  }
+  return value;
+}
+
+/**
+ * The values of every header line named `name` (case-insensitive), combined into one list as
+ * RFC 9110 §5.3 says repeated field lines are; `undefined` when there is none.
+ */
+function allHeaders(headers: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (const line of headers) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) {
+      const part = line.slice(colon + 1).trim();
+      value = value === undefined ? part : `${value}, ${part}`;
+    }
   }
   return value;
 }
