@@ -694,11 +694,14 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       'redirect' in outcome ? failure(Result.CONNECTION_ERROR) : outcome;
     const keep = result.result === Result.SUCCESS && this.#client.getStatus() === Status.CONNECTED;
     const settle = (): void => {
+      // As Godot, the node stays busy until the completion is delivered, then the handler (or
+      // the promise's continuation) may start the next request.
+      if (this.#job === job) this.#job = null;
       job.resolve(result);
       this.emit('request_completed', result);
     };
     // Settle only once a partial download is gone, so no caller ever sees its temporary file.
-    const released = this.#release(job, !keep);
+    const released = this.#release(job, !keep, false);
     if (released === null) settle();
     else void released.then(settle);
   }
@@ -717,10 +720,11 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   /**
-   * Frees a job's socket, timer, decoder and file at once (so a new request may start). Returns
-   * `null`, or a promise that settles once a partial download's temporary file is deleted.
+   * Frees a job's socket, timer, decoder and file at once, and with `free` the node (so a new
+   * request may start). Returns `null`, or a promise that settles once a partial download's
+   * temporary file is deleted.
    */
-  #release(job: Job, closeClient: boolean): Promise<void> | null {
+  #release(job: Job, closeClient: boolean, free = true): Promise<void> | null {
     job.settled = true;
     clearTimeout(job.timer);
     if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort);
@@ -731,7 +735,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       this.#client.close();
       this.#connectionKey = '';
     }
-    if (this.#job === job) this.#job = null;
+    if (free && this.#job === job) this.#job = null;
     return file === null ? null : file.abort();
   }
 }

@@ -437,6 +437,42 @@ describe('HTTPRequest downloadFile', () => {
     expect(readdirSync(dir).filter((n) => n.includes('limited.bin'))).toEqual([]);
   });
 
+  it('stays busy until request_completed is delivered, while the partial file is deleted', async () => {
+    const chunk = `400\r\n${'z'.repeat(0x400)}\r\n`;
+    const s = await serve([
+      ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', chunk.repeat(8), '0\r\n\r\n'],
+    ]);
+    const http = new HTTPRequest();
+    http.downloadFile = join(dir, 'busy-until-delivered.bin');
+    http.bodySizeLimit = 4096;
+    const url = `http://${s.host}:${s.port}/`;
+    const order: string[] = [];
+    http.on('request_completed', (r) => order.push(`completed ${r.result}`));
+    let probed: Promise<unknown> | undefined;
+    http.on('progress', ({ downloadedBytes }) => {
+      // The chunk that passes the limit: the request ends right after this listener, and the
+      // .part file is deleted before the result is delivered. Probe in that window.
+      if (downloadedBytes > 4096 && probed === undefined) {
+        probed = new Promise((resolve) => setImmediate(resolve)).then(() => {
+          http.downloadFile = join(dir, 'changed.bin');
+          return http.request(url).then(
+            () => order.push('second started'),
+            (error: { code: number }) => order.push(`second refused ${error.code}`),
+          );
+        });
+      }
+    });
+    const r = await http.request(url);
+    await probed;
+    expect(r.result).toBe(Result.BODY_SIZE_LIMIT_EXCEEDED);
+    expect(order).toEqual([
+      `second refused ${ErrorCode.BUSY}`,
+      `completed ${Result.BODY_SIZE_LIMIT_EXCEEDED}`,
+    ]);
+    expect(http.downloadFile).toBe(join(dir, 'busy-until-delivered.bin'));
+    http.close();
+  });
+
   it('resolves DOWNLOAD_FILE_CANT_OPEN for an unwritable path', async () => {
     const s = await serve([ok('x')]);
     const http = new HTTPRequest();
