@@ -324,6 +324,15 @@ describe('HTTPRequest redirects', () => {
     expect(http.getHttpClientStatus()).toBe(Status.DISCONNECTED);
   });
 
+  it('follows a Location field without a space after the colon (Godot needs "location: ")', async () => {
+    const s = await serve((req) =>
+      req.requestLine.includes('/b')
+        ? ok('b')
+        : ['HTTP/1.1 302 Found\r\nLocation:/b\r\nContent-Length: 0\r\n\r\n'],
+    );
+    expect(text(await new HTTPRequest().request(`http://${s.host}:${s.port}/a`))).toBe('b');
+  });
+
   it('delivers a redirect without Location as the final response', async () => {
     const s = await serve([['HTTP/1.1 301 Moved\r\nContent-Length: 2\r\n\r\nno']]);
     const r = await new HTTPRequest().request(`http://${s.host}:${s.port}/`);
