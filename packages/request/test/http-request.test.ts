@@ -198,6 +198,19 @@ describe('HTTPRequest results', () => {
     http.close();
   });
 
+  it('one timeout spans every redirect hop (it is not restarted per hop)', async () => {
+    const s = await serve((req) => [
+      { delay: 80 },
+      `HTTP/1.1 302 Found\r\nLocation: /hop${req.index + 1}\r\nContent-Length: 0\r\n\r\n`,
+    ]);
+    const http = new HTTPRequest();
+    http.timeout = 0.2;
+    const r = await http.request(`http://${s.host}:${s.port}/`);
+    expect(r).toMatchObject({ result: Result.TIMEOUT, responseCode: 0, headers: [] });
+    expect(s.requests.length).toBeGreaterThanOrEqual(2);
+    expect(s.requests.length).toBeLessThanOrEqual(3);
+  });
+
   it('resolves TIMEOUT when connecting hangs', async () => {
     const hole = await startBlackholeListener();
     const http = new HTTPRequest();
@@ -353,6 +366,16 @@ describe('HTTPRequest decompression', () => {
     expect(text(r)).toBe(body);
     expect(http.getDownloadedBytes()).toBe(wire.length);
     expect(header(s.requests[0]!, 'accept-encoding')).toBe('gzip, deflate, br');
+  });
+
+  it('a user Accept-Encoding (any case, any value) replaces ours, and decoding stays on', async () => {
+    const s = await serve([ok(gzipSync(body), 'Content-Encoding: GZIP\r\n')]);
+    const r = await new HTTPRequest().request(`http://${s.host}:${s.port}/`, [
+      'accept-ENCODING: identity',
+    ]);
+    expect(text(r)).toBe(body);
+    const sent = s.requests[0]!.headers.filter(([n]) => n.toLowerCase() === 'accept-encoding');
+    expect(sent).toEqual([['accept-ENCODING', 'identity']]);
   });
 
   it('neither asks nor decodes when acceptGzip is false', async () => {
