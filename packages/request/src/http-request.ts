@@ -439,7 +439,12 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       if (!('redirect' in outcome)) return outcome;
       const sameOrigin = outcome.redirect.origin === job.url.origin;
       job.request = nextRequest(outcome.code, job.request, sameOrigin);
-      job.url = outcome.redirect;
+      // The URL's userinfo is bound to its origin: kept on a same-origin hop (the Location is
+      // resolved against a URL without it), dropped elsewhere, replaced by the Location's own.
+      job.url =
+        sameOrigin && outcome.redirect.credentials === null
+          ? { ...outcome.redirect, credentials: job.url.credentials }
+          : outcome.redirect;
       job.redirects++;
       this.#downloaded = 0;
       this.#bodySize = -1;

@@ -919,6 +919,24 @@ describe('HTTPRequest control', () => {
   });
 });
 
+describe('HTTPRequest URL userinfo across redirects', () => {
+  it('keeps the userinfo credentials on a same-origin hop and drops them on another origin', async () => {
+    const other = await serve([ok('other')]);
+    const s = await serve((req) =>
+      req.requestLine.includes('/b')
+        ? [
+            `HTTP/1.1 302 Found\r\nLocation: http://localhost:${other.port}/c\r\nContent-Length: 0\r\n\r\n`,
+          ]
+        : ['HTTP/1.1 307 T\r\nLocation: /b\r\nContent-Length: 0\r\n\r\n'],
+    );
+    const r = await new HTTPRequest().request(`http://al:pw@${s.host}:${s.port}/a`);
+    expect(text(r)).toBe('other');
+    const basic = `Basic ${Buffer.from('al:pw').toString('base64')}`;
+    expect(s.requests.map((q) => header(q, 'authorization'))).toEqual([basic, basic]);
+    expect(header(other.requests[0]!, 'authorization')).toBeUndefined();
+  });
+});
+
 describe('HTTPRequest over TLS and proxies', () => {
   it('uses setTlsOptions for https URLs, and refuses server options', async () => {
     const certs = await testCertificates();
