@@ -443,14 +443,38 @@ describe('HTTPRequest downloadFile', () => {
   });
 
   it('resolves DOWNLOAD_FILE_WRITE_ERROR when the finished file cannot be put in place', async () => {
-    // The target is a directory: the body downloads, the final rename fails (EISDIR).
+    // The target becomes a directory while the body downloads: the final rename fails (EISDIR).
     const s = await serve([ok('never lands')]);
+    const target = join(dir, 'becomes-a-directory');
+    const http = new HTTPRequest();
+    http.downloadFile = target;
+    http.once('progress', () => {
+      mkdirSync(target);
+      writeFileSync(join(target, 'inside'), 'x');
+    });
+    const r = await http.request(`http://${s.host}:${s.port}/`);
+    expect(r).toMatchObject({ result: Result.DOWNLOAD_FILE_WRITE_ERROR, responseCode: 200 });
+    expect(r.headers).toEqual(['Content-Length: 11']);
+    expect(
+      readdirSync(dir).filter((n) => n.includes('becomes-a-directory') && n.endsWith('.part')),
+    ).toEqual([]);
+  });
+
+  it('resolves DOWNLOAD_FILE_CANT_OPEN before reading when downloadFile is a directory, as Godot', async () => {
+    // Godot opens the target for writing when the body starts: a directory cannot be opened.
+    const s = await serve([ok('x'.repeat(1000))]);
     const target = join(dir, 'a-directory');
     mkdirSync(target);
     const http = new HTTPRequest();
     http.downloadFile = target;
     const r = await http.request(`http://${s.host}:${s.port}/`);
-    expect(r).toMatchObject({ result: Result.DOWNLOAD_FILE_WRITE_ERROR, responseCode: 200 });
+    expect(r).toMatchObject({
+      result: Result.DOWNLOAD_FILE_CANT_OPEN,
+      responseCode: 200,
+      headers: ['Content-Length: 1000'],
+      body: new Uint8Array(0),
+    });
+    expect(http.getDownloadedBytes()).toBe(0);
     expect(
       readdirSync(dir).filter((n) => n.includes('a-directory') && n.endsWith('.part')),
     ).toEqual([]);

@@ -52,6 +52,22 @@ describe('DownloadFile', () => {
     }
   });
 
+  it('refuses a target that cannot be opened for writing: a directory, a read-only file', async () => {
+    const asDir = join(dir, 'is-a-dir');
+    mkdirSync(asDir);
+    expect(await DownloadFile.open(asDir)).toBeInstanceOf(Error);
+    if (process.getuid?.() !== 0) {
+      const readOnly = join(dir, 'read-only.txt');
+      writeFileSync(readOnly, 'keep');
+      chmodSync(readOnly, 0o400);
+      expect(await DownloadFile.open(readOnly)).toBeInstanceOf(Error);
+      expect(readFileSync(readOnly, 'utf8')).toBe('keep');
+    }
+    expect(
+      readdirSync(dir).filter((n) => n.startsWith('.is-a-dir') || n.startsWith('.read-only')),
+    ).toEqual([]);
+  });
+
   it('keeps overlapping writes in call order', async () => {
     const target = join(dir, 'order.bin');
     const file = (await DownloadFile.open(target)) as DownloadFile;

@@ -3,7 +3,8 @@
 // rename it over the target only once the body is complete, so a file at the target path is
 // always a whole download.
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, type FileHandle, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A download in progress: bytes go to a hidden `.part` file until {@link DownloadFile.commit}. */
@@ -23,10 +24,19 @@ export class DownloadFile {
   /**
    * Creates the temporary file beside `target`.
    *
-   * @returns the writer, or the error when the directory cannot take a new file (Godot's
-   *   `RESULT_DOWNLOAD_FILE_CANT_OPEN`).
+   * @returns the writer, or the error when the target could not be opened for writing (a
+   *   directory, a file without write permission) or the directory cannot take a new file:
+   *   Godot's `RESULT_DOWNLOAD_FILE_CANT_OPEN`, found before the body is read as Godot does.
    */
   static async open(target: string): Promise<DownloadFile | Error> {
+    try {
+      if ((await stat(target)).isDirectory()) {
+        return Object.assign(new Error(`EISDIR: ${target} is a directory`), { code: 'EISDIR' });
+      }
+      await access(target, constants.W_OK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return error as Error;
+    }
     const temp = join(
       dirname(target),
       `.${basename(target)}.${randomBytes(4).toString('hex')}.part`,
