@@ -346,6 +346,19 @@ describe('HTTPRequest redirects', () => {
     expect(text(await new HTTPRequest().request(`http://${s.host}:${s.port}/a`))).toBe('b');
   });
 
+  it('follows any number of redirects when maxRedirects is negative', async () => {
+    const s = await serve((req) =>
+      req.index >= 12
+        ? ok('after 12')
+        : [`HTTP/1.1 301 Moved\r\nLocation: /hop${req.index + 1}\r\nContent-Length: 0\r\n\r\n`],
+    );
+    const http = new HTTPRequest();
+    http.maxRedirects = -1;
+    expect(text(await http.request(`http://${s.host}:${s.port}/`))).toBe('after 12');
+    expect(s.requests).toHaveLength(13);
+    http.close();
+  });
+
   it('delivers a redirect without Location as the final response', async () => {
     const s = await serve([['HTTP/1.1 301 Moved\r\nContent-Length: 2\r\n\r\nno']]);
     const r = await new HTTPRequest().request(`http://${s.host}:${s.port}/`);
