@@ -7,7 +7,6 @@
  * rotating each repetition, after a warm-up; every figure is the median of the repetitions.
  */
 import { createRequire } from 'node:module';
-import { LARGE_BODY_BYTES, SMALL_BODY } from './canned/server.ts';
 import { pinSelf, spawnCanned } from './canned/spawn.ts';
 import {
   clientAdapters,
@@ -16,44 +15,28 @@ import {
   undiciClientRequest,
   undiciDispatch,
 } from './client/adapters.ts';
-import { fmt, type LoadAdapter, measure, type Row, type Scenario } from './load/harness.ts';
+import {
+  CONNECTIONS,
+  cannedScenarios,
+  findRow,
+  type LoadAdapter,
+  measure,
+  printRateTable,
+  type Row,
+  type Scenario,
+} from './load/harness.ts';
 
 const require = createRequire(import.meta.url);
 export const undiciVersion = (require('undici/package.json') as { version: string }).version;
 
-/** Connections and in-flight requests of the concurrent scenario (anchors §3.2 b). */
-export const CONNECTIONS = 50;
+/** In-flight requests of the concurrent scenario where the API allows them (anchors §3.2 b). */
 export const IN_FLIGHT = 100;
 
 /** The scenarios for the canned server's ports. */
 export function scenarios(ports: { small: number; large: number }): Scenario[] {
-  const bodies = [
-    { label: '13 B', port: ports.small, bodyBytes: SMALL_BODY.length },
-    { label: '64 KiB', port: ports.large, bodyBytes: LARGE_BODY_BYTES },
-  ];
-  const out: Scenario[] = [];
-  for (const b of bodies) {
-    const target = { host: '127.0.0.1', port: b.port, bodyBytes: b.bodyBytes };
-    out.push({
-      name: `${b.label}, 1 connection, sequential`,
-      target,
-      connections: 1,
-      inFlight: () => 1,
-      latency: true,
-    });
-    out.push({
-      name: `${b.label}, ${CONNECTIONS} connections`,
-      target,
-      connections: CONNECTIONS,
-      // HTTPClient has no pipelining: one request per connection at a time.
-      inFlight: (a: LoadAdapter) => (a === gdhttpClient ? CONNECTIONS : IN_FLIGHT),
-      latency: false,
-    });
-  }
-  return out;
+  // HTTPClient has no pipelining: one request per connection at a time.
+  return cannedScenarios(ports, (a) => (a === gdhttpClient ? CONNECTIONS : IN_FLIGHT));
 }
-
-const ms = (x: number | undefined) => (x === undefined ? '' : `${(x * 1000).toFixed(0)} µs`);
 
 export async function run(flags: string[]): Promise<void> {
   const quick = flags.includes('--quick');
@@ -80,23 +63,12 @@ export async function run(flags: string[]): Promise<void> {
 }
 
 function report(rows: Row[], list: LoadAdapter[]): void {
-  console.log('| scenario | client | in flight | req/s | p50 | p99 | vs dispatch | vs node:http |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  printRateTable(rows, list, [
+    { label: 'dispatch', adapter: undiciDispatch },
+    { label: 'node:http', adapter: nodeHttp },
+  ]);
   const scenariosSeen = [...new Set(rows.map((r) => r.scenario))];
-  const find = (scenario: string, a: LoadAdapter) =>
-    rows.find((r) => r.scenario === scenario && r.adapter === a.name)!;
-  for (const s of scenariosSeen) {
-    const d = find(s, undiciDispatch);
-    const h = find(s, nodeHttp);
-    for (const r of rows.filter((x) => x.scenario === s)) {
-      console.log(
-        `| ${s} | ${r.adapter} | ${r.inFlight} | ${fmt(r.requestsPerSecond)} | ${ms(r.p50)} | ${ms(r.p99)} | ` +
-          `${(r.requestsPerSecond / d.requestsPerSecond).toFixed(2)}x | ${(r.requestsPerSecond / h.requestsPerSecond).toFixed(2)}x |`,
-      );
-    }
-  }
-  console.log('');
-  for (const a of list) console.log(`- ${a.name}: ${a.note}`);
+  const find = (scenario: string, a: LoadAdapter) => findRow(rows, scenario, a);
   console.log('\nratios HTTPClient / peer (target):');
   const verdict = (x: number, target: number) => (x >= target ? 'met' : 'NOT met');
   for (const s of scenariosSeen) {

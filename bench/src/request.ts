@@ -9,10 +9,20 @@
  * Adapters interleave, order rotating each repetition, after a warm-up; figures are medians.
  */
 import { availableParallelism } from 'node:os';
-import { LARGE_BODY_BYTES, SMALL_BODY } from './canned/server.ts';
 import { canPin, pinSelf, spawnCanned } from './canned/spawn.ts';
 import { undiciVersion } from './client.ts';
-import { fmt, type LoadAdapter, measure, median, type Row, type Scenario } from './load/harness.ts';
+import {
+  CONNECTIONS,
+  cannedScenarios,
+  findRow,
+  fmt,
+  type LoadAdapter,
+  measure,
+  median,
+  printRateTable,
+  type Row,
+  type Scenario,
+} from './load/harness.ts';
 import { gdhttpRequest, requestAdapters, undiciRequest } from './request/adapters.ts';
 import {
   type DownloadAdapter,
@@ -24,31 +34,9 @@ import {
   rawSocketFile,
 } from './request/download.ts';
 
-export const CONNECTIONS = 50;
-
+/** The scenarios for the canned server's ports: every client keeps one request per connection. */
 export function scenarios(ports: { small: number; large: number }): Scenario[] {
-  const out: Scenario[] = [];
-  for (const b of [
-    { label: '13 B', port: ports.small, bodyBytes: SMALL_BODY.length },
-    { label: '64 KiB', port: ports.large, bodyBytes: LARGE_BODY_BYTES },
-  ]) {
-    const target = { host: '127.0.0.1', port: b.port, bodyBytes: b.bodyBytes };
-    out.push({
-      name: `${b.label}, 1 connection, sequential`,
-      target,
-      connections: 1,
-      inFlight: () => 1,
-      latency: true,
-    });
-    out.push({
-      name: `${b.label}, ${CONNECTIONS} connections`,
-      target,
-      connections: CONNECTIONS,
-      inFlight: () => CONNECTIONS,
-      latency: false,
-    });
-  }
-  return out;
+  return cannedScenarios(ports, () => CONNECTIONS);
 }
 
 export interface DownloadRow {
@@ -87,8 +75,6 @@ export async function measureDownloads(
     samples: samples.get(a)!,
   }));
 }
-
-const ms = (x: number | undefined) => (x === undefined ? '' : `${(x * 1000).toFixed(0)} µs`);
 
 export async function run(flags: string[]): Promise<void> {
   const quick = flags.includes('--quick');
@@ -135,22 +121,9 @@ export async function run(flags: string[]): Promise<void> {
 }
 
 function reportRequests(rows: Row[], list: LoadAdapter[]): void {
-  console.log('| scenario | client | in flight | req/s | p50 | p99 | vs undici request |');
-  console.log('|---|---|---:|---:|---:|---:|---:|');
+  printRateTable(rows, list, [{ label: 'undici request', adapter: undiciRequest }]);
   const names = [...new Set(rows.map((r) => r.scenario))];
-  const find = (s: string, a: LoadAdapter) =>
-    rows.find((r) => r.scenario === s && r.adapter === a.name)!;
-  for (const s of names) {
-    const u = find(s, undiciRequest);
-    for (const r of rows.filter((x) => x.scenario === s)) {
-      console.log(
-        `| ${s} | ${r.adapter} | ${r.inFlight} | ${fmt(r.requestsPerSecond)} | ${ms(r.p50)} | ${ms(r.p99)} | ` +
-          `${(r.requestsPerSecond / u.requestsPerSecond).toFixed(2)}x |`,
-      );
-    }
-  }
-  console.log('');
-  for (const a of list) console.log(`- ${a.name}: ${a.note}`);
+  const find = (s: string, a: LoadAdapter) => findRow(rows, s, a);
   console.log('\nratios HTTPRequest / undici request (target >= 1.0x):');
   for (const s of names) {
     const x = find(s, gdhttpRequest).requestsPerSecond / find(s, undiciRequest).requestsPerSecond;

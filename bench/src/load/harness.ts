@@ -4,6 +4,7 @@
  * sizes one repetition to a minimum duration, then runs the repetitions with the adapters
  * interleaved (the order rotates each repetition) and keeps the median.
  */
+import { LARGE_BODY_BYTES, SMALL_BODY } from '../canned/server.ts';
 
 /** Where the canned server listens, and what each response body holds. */
 export interface Target {
@@ -180,3 +181,74 @@ export async function measure(
 
 export const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** Connections of the concurrent scenarios (anchors §3.2 b). */
+export const CONNECTIONS = 50;
+
+/**
+ * The canned server's four scenarios: a 13 B and a 64 KiB body, each over one connection strictly
+ * sequential (with latencies) and over {@link CONNECTIONS} connections with `concurrentInFlight`
+ * request loops per adapter.
+ */
+export function cannedScenarios(
+  ports: { small: number; large: number },
+  concurrentInFlight: (adapter: LoadAdapter) => number,
+): Scenario[] {
+  const out: Scenario[] = [];
+  for (const b of [
+    { label: '13 B', port: ports.small, bodyBytes: SMALL_BODY.length },
+    { label: '64 KiB', port: ports.large, bodyBytes: LARGE_BODY_BYTES },
+  ]) {
+    const target = { host: '127.0.0.1', port: b.port, bodyBytes: b.bodyBytes };
+    out.push({
+      name: `${b.label}, 1 connection, sequential`,
+      target,
+      connections: 1,
+      inFlight: () => 1,
+      latency: true,
+    });
+    out.push({
+      name: `${b.label}, ${CONNECTIONS} connections`,
+      target,
+      connections: CONNECTIONS,
+      inFlight: concurrentInFlight,
+      latency: false,
+    });
+  }
+  return out;
+}
+
+/** A latency in ms as whole µs, or nothing. */
+const micros = (x: number | undefined): string =>
+  x === undefined ? '' : `${(x * 1000).toFixed(0)} µs`;
+
+/**
+ * Prints the rows as a Markdown table, one ratio column per peer (req/s over the peer's req/s in
+ * the same scenario), then each adapter's note.
+ */
+export function printRateTable(
+  rows: readonly Row[],
+  list: readonly LoadAdapter[],
+  peers: readonly { label: string; adapter: LoadAdapter }[],
+): void {
+  console.log(
+    `| scenario | client | in flight | req/s | p50 | p99 | ${peers.map((p) => `vs ${p.label}`).join(' | ')} |`,
+  );
+  console.log(`|---|---|---:|---:|---:|---:|${peers.map(() => '---:|').join('')}`);
+  for (const s of new Set(rows.map((r) => r.scenario))) {
+    const bases = peers.map((p) => findRow(rows, s, p.adapter).requestsPerSecond);
+    for (const r of rows.filter((x) => x.scenario === s)) {
+      const ratios = bases.map((b) => `${(r.requestsPerSecond / b).toFixed(2)}x`).join(' | ');
+      console.log(
+        `| ${s} | ${r.adapter} | ${r.inFlight} | ${fmt(r.requestsPerSecond)} | ${micros(r.p50)} | ${micros(r.p99)} | ${ratios} |`,
+      );
+    }
+  }
+  console.log('');
+  for (const a of list) console.log(`- ${a.name}: ${a.note}`);
+}
+
+/** The row of `adapter` in `scenario`. */
+export function findRow(rows: readonly Row[], scenario: string, adapter: LoadAdapter): Row {
+  return rows.find((r) => r.scenario === scenario && r.adapter === adapter.name)!;
+}
