@@ -304,7 +304,7 @@ export class StreamPeerTCP implements StreamPeer {
   putData(data: Uint8Array): ErrorCode {
     const pipe = this.#pipe;
     if (this.#phase !== 'open' || pipe === null || !pipe.writable) return ErrorCode.FAILED;
-    if (data.byteLength > 0) pipe.socket.write(data);
+    pipe.write(data);
     return ErrorCode.OK;
   }
 
@@ -324,10 +324,7 @@ export class StreamPeerTCP implements StreamPeer {
     if (this.#phase !== 'open' || pipe === null || !pipe.writable) {
       return { error: ErrorCode.FAILED, sent: 0 };
     }
-    const room = Math.max(0, pipe.socket.writableHighWaterMark - pipe.socket.writableLength);
-    const sent = Math.min(room, data.byteLength);
-    if (sent > 0) pipe.socket.write(data.subarray(0, sent));
-    return { error: ErrorCode.OK, sent };
+    return { error: ErrorCode.OK, sent: pipe.writePartial(data) };
   }
 
   /**

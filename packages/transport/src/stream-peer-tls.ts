@@ -245,7 +245,7 @@ export class StreamPeerTLS implements StreamPeer {
   putData(data: Uint8Array): ErrorCode {
     const pipe = this.#pipe;
     if (this.#phase !== 'open' || pipe === null || !pipe.writable) return ErrorCode.FAILED;
-    if (data.byteLength > 0) pipe.socket.write(data);
+    pipe.write(data);
     return ErrorCode.OK;
   }
 
@@ -262,10 +262,7 @@ export class StreamPeerTLS implements StreamPeer {
     if (this.#phase !== 'open' || pipe === null || !pipe.writable) {
       return { error: ErrorCode.FAILED, sent: 0 };
     }
-    const room = Math.max(0, pipe.socket.writableHighWaterMark - pipe.socket.writableLength);
-    const sent = Math.min(room, data.byteLength);
-    if (sent > 0) pipe.socket.write(data.subarray(0, sent));
-    return { error: ErrorCode.OK, sent };
+    return { error: ErrorCode.OK, sent: pipe.writePartial(data) };
   }
 
   /**

@@ -73,6 +73,22 @@ export class SocketPipe {
     return bytes;
   }
 
+  /** Queues all of `data` (by reference) for the socket to send as it can. */
+  write(data: Uint8Array): void {
+    if (data.byteLength > 0) this.socket.write(data);
+  }
+
+  /**
+   * Queues as much of `data` as the socket's write buffer has room for (its high-water mark), by
+   * reference. Returns how many bytes were taken.
+   */
+  writePartial(data: Uint8Array): number {
+    const room = Math.max(0, this.socket.writableHighWaterMark - this.socket.writableLength);
+    const sent = Math.min(room, data.byteLength);
+    if (sent > 0) this.socket.write(data.subarray(0, sent));
+    return sent;
+  }
+
   /** Whether the socket can take writes. */
   get writable(): boolean {
     return this.#attached && this.socket.writable && !this.socket.destroyed;
