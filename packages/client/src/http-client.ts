@@ -304,14 +304,11 @@ export class HTTPClient {
     const stream = this.#stream;
     if (this.#status !== Status.BODY || reader === null || stream === null) return EMPTY;
     const max = this.#readChunkSize;
-    // After 101 or a 2xx to CONNECT the message is complete but the other protocol's bytes run
-    // until the peer closes: keep reading them.
-    const more = () => !reader.messageComplete || reader.upgraded;
     let ended = false;
-    if (reader.queued < max && more()) {
+    if (reader.queued < max && reader.moreToRead) {
       // As Godot: read what has arrived, up to readChunkSize (and the end of the body).
       stream.poll();
-      while (reader.queued < max && more()) {
+      while (reader.queued < max && reader.moreToRead) {
         const data = stream.getPartialData(max - reader.queued);
         if (data.length === 0) {
           ended = this.#checkClosed();

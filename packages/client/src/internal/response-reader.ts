@@ -213,6 +213,14 @@ export class ResponseReader {
     return this.#parser.upgraded;
   }
 
+  /**
+   * Whether the response may still receive bytes: its message is not complete, or it switched
+   * protocols (101, a 2xx to CONNECT), whose bytes run until the peer closes.
+   */
+  get moreToRead(): boolean {
+    return !this.messageComplete || this.#parser.upgraded;
+  }
+
   /** The connection closed. @throws ParseError when that truncates a response. */
   finish(): void {
     this.#parser.finish();
