@@ -316,6 +316,83 @@ describe('StreamPeerTCP writes', () => {
   });
 });
 
+describe('StreamPeerTCP write batching', () => {
+  /** `n` peers connected to `port`. */
+  async function connectMany(port: number, n: number): Promise<StreamPeerTCP[]> {
+    const peers = Array.from({ length: n }, () => new StreamPeerTCP());
+    for (const p of peers) p.connectToHost('127.0.0.1', port);
+    for (const p of peers) await driveUntil(p, settled(p));
+    return peers;
+  }
+
+  it('delivers every write of one turn on many connections, in order per connection', async () => {
+    const echo = await startEchoServer();
+    try {
+      const peers = await connectMany(echo.port, 3);
+      // One synchronous block: the first write leaves at once, the rest wait for the turn's end.
+      for (let round = 0; round < 3; round++) {
+        peers.forEach((p, i) => expect(p.putData(bytesOf(`${i}:${round};`))).toBe(ErrorCode.OK));
+        expect(peers[2]!.putPartialData(bytesOf('x')).sent).toBe(1);
+      }
+      for (const [i, p] of peers.entries()) {
+        const want = `${i}:0;${i === 2 ? 'x' : ''}${i}:1;${i === 2 ? 'x' : ''}${i}:2;${i === 2 ? 'x' : ''}`;
+        let got = '';
+        await driveUntil(p, () => {
+          got += text(p.getPartialData(1024));
+          return got.length >= want.length;
+        });
+        expect(got).toBe(want);
+        p.disconnectFromHost();
+      }
+    } finally {
+      await echo.close();
+    }
+  });
+
+  it('sends a write still waiting for the end of the turn when the peer closes right after it', async () => {
+    const server = await startScriptedServer({ replies: () => [] });
+    try {
+      const [first, second] = await connectMany(server.port, 2);
+      first!.putData(bytesOf('GET /first HTTP/1.1\r\nHost: a\r\n\r\n'));
+      second!.putData(bytesOf('GET /second HTTP/1.1\r\nHost: a\r\n\r\n'));
+      second!.disconnectFromHost();
+      const deadline = Date.now() + 5000;
+      while (server.requests.length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(server.requests.map((r) => r.requestLine).sort()).toEqual([
+        'GET /first HTTP/1.1',
+        'GET /second HTTP/1.1',
+      ]);
+      first!.disconnectFromHost();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('counts writes waiting for the end of the turn against putPartialData room', async () => {
+    const echo = await startEchoServer();
+    try {
+      const [first, second] = await connectMany(echo.port, 2);
+      first!.putData(bytesOf('a')); // starts the turn
+      const big = new Uint8Array(1 << 20);
+      let total = 0;
+      for (let i = 0; i < 1000; i++) {
+        const { sent } = second!.putPartialData(big);
+        if (sent === 0) break;
+        total += sent;
+      }
+      // Nothing left this turn yet: the room is the socket's high-water mark, no more.
+      expect(total).toBeGreaterThan(0);
+      expect(total).toBeLessThanOrEqual(64 * 1024);
+      first!.disconnectFromHost();
+      second!.disconnectFromHost();
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
 describe('StreamPeerTCP news', () => {
   it('settles at once after a change not yet polled, and waits otherwise', async () => {
     const echo = await startEchoServer();

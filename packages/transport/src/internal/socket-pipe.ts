@@ -1,6 +1,25 @@
 import type { Socket } from 'node:net';
 import { ByteQueue } from './byte-queue.js';
 
+/**
+ * Write batching across sockets. The first write of an event-loop turn goes to its socket at once,
+ * so a lone request/response exchange keeps its latency (the peer starts while this side finishes
+ * its callback). Later writes in the same turn wait for one `setImmediate` (after the turn's I/O
+ * callbacks) and leave together: with many busy connections, the peer then finds many requests
+ * ready per wake-up instead of being woken for each one, and this side does its reads, then its
+ * writes. (undici defers every keep-alive reuse to the same phase.) Bytes are held by reference,
+ * never copied, and flushed before the socket is destroyed or handed over.
+ */
+const unflushed: SocketPipe[] = [];
+let turnStarted = false;
+
+function endTurn(): void {
+  turnStarted = false;
+  // A flush writes to the socket directly and never adds pipes, so a plain loop is enough.
+  for (let i = 0; i < unflushed.length; i++) unflushed[i]!.flush();
+  unflushed.length = 0;
+}
+
 /** What a {@link SocketPipe} saw happen (`drained`: the reader took the last byte after EOF). */
 export type PipeEvent = 'data' | 'end' | 'error' | 'drain' | 'drained';
 
@@ -23,6 +42,9 @@ export class SocketPipe {
   #paused = false;
   #onEvent: (event: PipeEvent) => void;
   #attached = false;
+  /** Writes not yet handed to the socket (see {@link endTurn}). */
+  #outgoing: Uint8Array[] = [];
+  #outgoingBytes = 0;
 
   readonly #onData = (chunk: Buffer): void => {
     this.queue.push(chunk);
@@ -75,7 +97,18 @@ export class SocketPipe {
 
   /** Queues all of `data` (by reference) for the socket to send as it can. */
   write(data: Uint8Array): void {
-    if (data.byteLength > 0) this.socket.write(data);
+    if (data.byteLength === 0) return;
+    if (!turnStarted) {
+      turnStarted = true;
+      setImmediate(endTurn);
+      if (this.#outgoingBytes === 0) {
+        this.socket.write(data);
+        return;
+      }
+    }
+    if (this.#outgoingBytes === 0) unflushed.push(this);
+    this.#outgoing.push(data);
+    this.#outgoingBytes += data.byteLength;
   }
 
   /**
@@ -83,10 +116,27 @@ export class SocketPipe {
    * reference. Returns how many bytes were taken.
    */
   writePartial(data: Uint8Array): number {
-    const room = Math.max(0, this.socket.writableHighWaterMark - this.socket.writableLength);
+    const queued = this.socket.writableLength + this.#outgoingBytes;
+    const room = Math.max(0, this.socket.writableHighWaterMark - queued);
     const sent = Math.min(room, data.byteLength);
-    if (sent > 0) this.socket.write(data.subarray(0, sent));
+    if (sent > 0) this.write(sent === data.byteLength ? data : data.subarray(0, sent));
     return sent;
+  }
+
+  /** Hands the queued writes to the socket now. */
+  flush(): void {
+    const out = this.#outgoing;
+    if (out.length === 0) return;
+    this.#outgoing = [];
+    this.#outgoingBytes = 0;
+    if (!this.#attached || this.socket.destroyed) return;
+    if (out.length === 1) {
+      this.socket.write(out[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const data of out) this.socket.write(data);
+    this.socket.uncork();
   }
 
   /** Whether the socket can take writes. */
@@ -97,6 +147,7 @@ export class SocketPipe {
   /** Removes the listeners, leaving the socket to a new owner. Returns the unread bytes. */
   detach(): Uint8Array[] {
     if (!this.#attached) return [];
+    this.flush();
     this.#attached = false;
     this.socket.off('data', this.#onData);
     this.socket.off('end', this.#onEnd);
