@@ -331,7 +331,9 @@ describe('StreamPeerTCP write batching', () => {
       const peers = await connectMany(echo.port, 3);
       // One synchronous block: the first write leaves at once, the rest wait for the turn's end.
       for (let round = 0; round < 3; round++) {
-        peers.forEach((p, i) => expect(p.putData(bytesOf(`${i}:${round};`))).toBe(ErrorCode.OK));
+        for (const [i, p] of peers.entries()) {
+          expect(p.putData(bytesOf(`${i}:${round};`))).toBe(ErrorCode.OK);
+        }
         expect(peers[2]!.putPartialData(bytesOf('x')).sent).toBe(1);
       }
       for (const [i, p] of peers.entries()) {
