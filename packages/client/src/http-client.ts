@@ -33,6 +33,7 @@ import {
   authorityHost,
   godotVerifyHeaders,
   hasGodotHeader,
+  hostHeaderValue,
   isGodotUrlForm,
   isHostLongEnough,
   isIpLiteral,
@@ -93,6 +94,8 @@ export class HTTPClient {
   // Connection parameters, kept across close() as Godot keeps them.
   #host = '';
   #port = -1;
+  /** The automatic `Host: …` line for host, port and TLS; built on the first request after they change. */
+  #hostLine: string | null = null;
   #tls = false;
   #tlsOptions: TLSOptions | null = null;
   #httpProxy: ProxyAddress | null = null;
@@ -155,6 +158,7 @@ export class HTTPClient {
     this.#tls = tls;
     this.#tlsOptions = options;
     this.#port = resolvePort(port, tls);
+    this.#hostLine = null;
 
     const proxy = tls ? this.#httpsProxy : this.#httpProxy;
     this.#viaHttpProxy = !tls && proxy !== null;
@@ -254,11 +258,10 @@ export class HTTPClient {
       this.#viaHttpProxy && url.startsWith('/')
         ? `http://${authorityHost(this.#host)}:${this.#port}${url}`
         : url;
+    this.#hostLine ??= `Host: ${hostHeaderValue(this.#host, this.#port, this.#tls)}`;
     const all = withAutomaticHeaders(headers, {
       method,
-      host: this.#host,
-      port: this.#port,
-      tls: this.#tls,
+      hostLine: this.#hostLine,
       bodyLength: body.length,
       userAgent: USER_AGENT,
     });

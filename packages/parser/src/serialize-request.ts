@@ -4,6 +4,28 @@ import { RequestError } from './request-error.js';
 
 const CRLF_NUL = /[\r\n\0]/;
 
+/**
+ * Requests up to this size are cut from a shared slab, as Node's `Buffer.allocUnsafe` does: a
+ * `Uint8Array` of more than 64 bytes gets its own off-heap backing store, and allocating one costs
+ * more than serializing a typical request. Regions are never reused, so a request handed to a
+ * socket by reference stays intact; a slab is freed when its last request is.
+ */
+const SLAB_BYTES = 16 * 1024;
+const SLAB_MAX = SLAB_BYTES / 8;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabAt = 0;
+
+function allocate(size: number): Uint8Array {
+  if (size > SLAB_MAX) return new Uint8Array(size);
+  if (slabAt + size > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabAt = 0;
+  }
+  const out = slab.subarray(slabAt, slabAt + size);
+  slabAt = (slabAt + size + 7) & ~7; // 8-byte aligned, as Node's pool
+  return out;
+}
+
 function isTokenString(s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {
@@ -104,7 +126,8 @@ export function hasHeader(headers: readonly string[], name: string): boolean {
  * @param target - origin-form, absolute-form, authority-form (CONNECT) or `*` (OPTIONS).
  * @param headers - Godot-style `"Name: value"` strings.
  * @param body - bytes, or a string sent as UTF-8.
- * @returns one buffer holding the whole request.
+ * @returns the whole request; a small one is a view into a shared slab (as Node's pooled `Buffer`s),
+ *   so use its `byteOffset` and `byteLength` rather than its `buffer` alone.
  * @throws RequestError when the method, the target or a header would be unsafe or malformed.
  * @example
  * ```ts
@@ -134,7 +157,7 @@ export function serializeRequest(
   }
   size += 2;
   const bodyLength = typeof body === 'string' ? utf8Length(body) : body.length;
-  const out = new Uint8Array(size + bodyLength);
+  const out = allocate(size + bodyLength);
   let at = writeUtf8(method, out, 0);
   out[at++] = 0x20;
   at = writeUtf8(target, out, at);

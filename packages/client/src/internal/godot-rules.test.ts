@@ -101,15 +101,15 @@ describe('hasGodotHeader', () => {
     expect(hasGodotHeader([' Host: a'], 'host')).toBe(false);
     expect(hasGodotHeader(['Host : a'], 'host')).toBe(false);
     expect(hasGodotHeader(['Hostname: a'], 'host')).toBe(false);
+    expect(hasGodotHeader(['Hos: a', 'Hosu: a', 'host'], 'host')).toBe(false);
+    expect(hasGodotHeader(['X: 1', 'user-AGENT: me'], 'User-Agent')).toBe(true);
   });
 });
 
 describe('withAutomaticHeaders', () => {
   const base = {
     method: Method.GET,
-    host: 'example.com',
-    port: 80,
-    tls: false,
+    hostLine: 'Host: example.com',
     bodyLength: 0,
     userAgent: 'gdhttp/test',
   };

@@ -81,11 +81,13 @@ export function godotVerifyHeaders(headers: readonly string[]): boolean {
  * at position 0 and case-insensitively, with `name:` — so `" Host: x"` and `"Host : x"` do not.
  */
 export function hasGodotHeader(headers: readonly string[], name: string): boolean {
-  const prefix = `${name.toLowerCase()}:`;
+  // Runs for each automatic header on every request: compares in place, allocating nothing.
+  const n = name.length;
   for (const header of headers) {
-    if (header.length >= prefix.length && header.slice(0, prefix.length).toLowerCase() === prefix) {
-      return true;
-    }
+    if (header.length <= n || header.charCodeAt(n) !== 0x3a) continue;
+    let i = 0;
+    while (i < n && (header.charCodeAt(i) | 0x20) === (name.charCodeAt(i) | 0x20)) i++;
+    if (i === n) return true;
   }
   return false;
 }
@@ -111,9 +113,8 @@ function expectsContent(method: number): boolean {
 /** What the automatic headers depend on. */
 export interface AutoHeaderContext {
   method: number;
-  host: string;
-  port: number;
-  tls: boolean;
+  /** The connection's `Host: …` line ({@link hostHeaderValue}), built once per connection. */
+  hostLine: string;
   bodyLength: number;
   userAgent: string;
 }
@@ -124,8 +125,7 @@ export interface AutoHeaderContext {
  */
 export function withAutomaticHeaders(headers: readonly string[], ctx: AutoHeaderContext): string[] {
   const out = headers.slice();
-  if (!hasGodotHeader(headers, 'host'))
-    out.push(`Host: ${hostHeaderValue(ctx.host, ctx.port, ctx.tls)}`);
+  if (!hasGodotHeader(headers, 'host')) out.push(ctx.hostLine);
   // Godot sends Content-Length only for a non-empty body; RFC 9110 §8.6 says a user agent SHOULD
   // send it for POST/PUT/PATCH even when 0 (servers answer 411 otherwise).
   if (
