@@ -40,6 +40,30 @@ describe('serializeRequest', () => {
     expect(Array.from(out.subarray(out.length - 4))).toEqual([0, 13, 10, 255]);
   });
 
+  it('never hands out the same bytes twice: earlier requests stay intact', () => {
+    const kept = Array.from({ length: 500 }, (_, i) =>
+      serializeRequest('GET', `/${i}`, [`X-N: ${'n'.repeat(i % 97)}`], ''),
+    );
+    kept.forEach((out, i) => {
+      expect(text(out)).toBe(`GET /${i} HTTP/1.1\r\nX-N: ${'n'.repeat(i % 97)}\r\n\r\n`);
+    });
+    const byBuffer = new Map<ArrayBufferLike, [number, number][]>();
+    for (const out of kept) {
+      const list = byBuffer.get(out.buffer) ?? [];
+      list.push([out.byteOffset, out.byteOffset + out.length]);
+      byBuffer.set(out.buffer, list);
+    }
+    for (const list of byBuffer.values()) {
+      list.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < list.length; i++)
+        expect(list[i - 1]![1]).toBeLessThanOrEqual(list[i]![0]);
+    }
+    // A large request gets a buffer of its own.
+    const big = serializeRequest('POST', '/', [], new Uint8Array(100_000));
+    expect(big.byteOffset).toBe(0);
+    expect(big.buffer.byteLength).toBe(big.length);
+  });
+
   it('accepts absolute-form, authority-form for CONNECT and * for OPTIONS', () => {
     expect(text(serializeRequest('GET', 'http://h:8/p', [], ''))).toMatch(/^GET http:\/\/h:8\/p /);
     expect(text(serializeRequest('CONNECT', 'h:443', [], ''))).toMatch(/^CONNECT h:443 /);
