@@ -21,6 +21,7 @@ import {
   findRow,
   type LoadAdapter,
   measure,
+  pairedRatio,
   printRateTable,
   type Row,
   type Scenario,
@@ -42,7 +43,7 @@ export async function run(flags: string[]): Promise<void> {
   const quick = flags.includes('--quick');
   const opts = quick
     ? { reps: 3, warmup: 500, minRepSeconds: 0.1 }
-    : { reps: 7, warmup: 2000, minRepSeconds: 0.3 };
+    : { reps: 7, warmup: 2000, minRepSeconds: 1 };
   // the server first: once this process is pinned, its children would inherit one core
   const server = await spawnCanned();
   const restore = pinSelf();
@@ -69,18 +70,18 @@ function report(rows: Row[], list: LoadAdapter[]): void {
   ]);
   const scenariosSeen = [...new Set(rows.map((r) => r.scenario))];
   const find = (scenario: string, a: LoadAdapter) => findRow(rows, scenario, a);
-  console.log('\nratios HTTPClient / peer (target):');
+  console.log('\nratios HTTPClient / peer, median of the per-repetition ratios (target):');
   const verdict = (x: number, target: number) => (x >= target ? 'met' : 'NOT met');
   for (const s of scenariosSeen) {
     const g = find(s, gdhttpClient);
-    const d = g.requestsPerSecond / find(s, undiciDispatch).requestsPerSecond;
-    const h = g.requestsPerSecond / find(s, nodeHttp).requestsPerSecond;
+    const d = pairedRatio(g.samples, find(s, undiciDispatch).samples);
+    const h = pairedRatio(g.samples, find(s, nodeHttp).samples);
     let line =
       `  ${s.padEnd(32)} vs undici dispatch ${d.toFixed(2)}x (>= 1.0x ${verdict(d, 1)}), ` +
       `vs node:http ${h.toFixed(2)}x (floor 1.2x ${verdict(h, 1.2)})`;
     const c = find(s, undiciClientRequest);
     if (g.p99 !== undefined && c.p99 !== undefined) {
-      const rc = g.requestsPerSecond / c.requestsPerSecond;
+      const rc = pairedRatio(g.samples, c.samples);
       const p = g.p99 / c.p99;
       line += `, vs undici Client ${rc.toFixed(2)}x (>= 1.0x ${verdict(rc, 1)}), p99 ${p.toFixed(2)}x (<= 1.2x ${p <= 1.2 ? 'met' : 'NOT met'})`;
     }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CannedServers, listenCanned } from './canned/server.ts';
 import { requestAdapters } from './request/adapters.ts';
 import { downloadAdapters } from './request/download.ts';
-import { measureDownloads, scenarios } from './request.ts';
+import { downloadRatio, measureDownloads, scenarios } from './request.ts';
 
 const DOWNLOAD = (3 << 20) + 7;
 
@@ -48,5 +48,14 @@ describe('request benchmark adapters', () => {
     );
     expect(rows.map((r) => r.adapter)).toEqual(downloadAdapters().map((a) => a.name));
     for (const r of rows) expect(r.megabytesPerSecond, r.adapter).toBeGreaterThan(0);
+  });
+
+  it('takes a download ratio round by round, so a drift shared by both adapters cancels', () => {
+    const rows = [
+      { adapter: 'a', megabytesPerSecond: 0, samples: [900, 2000, 4000] },
+      { adapter: 'b', megabytesPerSecond: 0, samples: [1000, 2000, 5000] },
+    ];
+    // per round 0.9, 1.0, 0.8: the median is 0.9 (the ratio of the medians would be 1.0)
+    expect(downloadRatio(rows, 'a', 'b')).toBeCloseTo(0.9);
   });
 });

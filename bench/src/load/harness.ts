@@ -70,6 +70,16 @@ export const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+/**
+ * The median over repetitions of `xs[i] / ys[i]`: a ratio of two adapters measured side by side
+ * in each repetition. The whole machine drifts (every client's rate moves together by up to 2x
+ * within a minute on this VM); a ratio taken within a repetition cancels that drift, where a ratio
+ * of two medians would mix it in.
+ */
+export function pairedRatio(xs: readonly number[], ys: readonly number[]): number {
+  return median(xs.map((x, i) => x / ys[i]!));
+}
+
 /** The q-quantile (0..1) of `xs`, nearest rank. */
 export function quantile(xs: Float64Array, q: number): number {
   const s = Float64Array.from(xs).sort();
@@ -223,8 +233,8 @@ const micros = (x: number | undefined): string =>
   x === undefined ? '' : `${(x * 1000).toFixed(0)} µs`;
 
 /**
- * Prints the rows as a Markdown table, one ratio column per peer (req/s over the peer's req/s in
- * the same scenario), then each adapter's note.
+ * Prints the rows as a Markdown table, one ratio column per peer (the {@link pairedRatio} of req/s
+ * against the peer in the same scenario), then each adapter's note.
  */
 export function printRateTable(
   rows: readonly Row[],
@@ -236,9 +246,9 @@ export function printRateTable(
   );
   console.log(`|---|---|---:|---:|---:|---:|${peers.map(() => '---:|').join('')}`);
   for (const s of new Set(rows.map((r) => r.scenario))) {
-    const bases = peers.map((p) => findRow(rows, s, p.adapter).requestsPerSecond);
+    const bases = peers.map((p) => findRow(rows, s, p.adapter).samples);
     for (const r of rows.filter((x) => x.scenario === s)) {
-      const ratios = bases.map((b) => `${(r.requestsPerSecond / b).toFixed(2)}x`).join(' | ');
+      const ratios = bases.map((b) => `${pairedRatio(r.samples, b).toFixed(2)}x`).join(' | ');
       console.log(
         `| ${s} | ${r.adapter} | ${r.inFlight} | ${fmt(r.requestsPerSecond)} | ${micros(r.p50)} | ${micros(r.p99)} | ${ratios} |`,
       );
