@@ -303,15 +303,34 @@ export class HTTPClient {
    * still returned by that call.
    */
   readResponseBodyChunk(): Uint8Array {
+    return this.#readBody(false);
+  }
+
+  /**
+   * A gdhttp addition for code that streams the body on (HTTPRequest does): the next body bytes
+   * that have arrived, at most {@link HTTPClient.readChunkSize}, as a view of the received bytes —
+   * never a copy. Unlike {@link HTTPClient.readResponseBodyChunk} it never joins two socket reads
+   * (Godot's read fills its buffer from as many reads as have arrived) nor waits for a whole chunk
+   * of a chunked body, so pieces may be smaller; statuses change exactly as there. Do not modify
+   * the returned bytes.
+   */
+  readResponseBodyView(): Uint8Array {
+    return this.#readBody(true);
+  }
+
+  /** Both body reads: `view` takes one received piece, else Godot's gathered chunk. */
+  #readBody(view: boolean): Uint8Array {
     const reader = this.#reader;
     const stream = this.#stream;
     if (this.#status !== Status.BODY || reader === null || stream === null) return EMPTY;
     const max = this.#readChunkSize;
+    // A view needs one piece; Godot's read keeps reading while bytes and room remain.
+    const wanted = view ? 1 : max;
     let ended = false;
-    if (reader.queued < max && reader.moreToRead) {
+    if (reader.queued < wanted && reader.moreToRead) {
       // As Godot: read what has arrived, up to readChunkSize (and the end of the body).
       stream.poll();
-      while (reader.queued < max && reader.moreToRead) {
+      while (reader.queued < wanted && reader.moreToRead) {
         const data = stream.getPartialData(max - reader.queued);
         if (data.length === 0) {
           ended = this.#checkClosed();
@@ -321,7 +340,7 @@ export class HTTPClient {
       }
     }
     // After a failure the bytes that did arrive are still handed out, as Godot does.
-    const chunk = reader.take(max);
+    const chunk = view ? reader.takePiece(max) : reader.take(max);
     if (
       this.#status === Status.BODY &&
       reader.queued === 0 &&

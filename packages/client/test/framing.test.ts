@@ -162,6 +162,56 @@ describe('HTTPClient framing', () => {
     }
   });
 
+  it('readResponseBodyView hands out each received piece as is, where the Godot read joins them', async () => {
+    const reply: Action[] = [
+      'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc',
+      { delay: 20 },
+      'def',
+      { delay: 20 },
+    ];
+    const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // Both reads arrived before the body is read: Godot's read returns them as one chunk…
+    const joined = await exchange(reply);
+    await wait(60);
+    expect(text(joined.client.readResponseBodyChunk())).toBe('abcdef');
+    expect(joined.client.getStatus()).toBe(Status.CONNECTED);
+    // …the view returns one piece per received read, never copying them together.
+    const { client } = await exchange(reply);
+    await wait(60);
+    const first = client.readResponseBodyView();
+    expect(text(first)).toBe('abc');
+    expect(client.getStatus()).toBe(Status.BODY);
+    expect(text(client.readResponseBodyView())).toBe('def');
+    expect(client.getStatus()).toBe(Status.CONNECTED);
+    expect(client.readResponseBodyView()).toHaveLength(0);
+  });
+
+  it('readResponseBodyView streams a chunked body before its chunk is complete, bounded by readChunkSize', async () => {
+    const { client } = await exchange([
+      `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n${'y'.repeat(600)}`,
+      { delay: 30 },
+      `${'y'.repeat(424)}\r\n0\r\nX-T: 1\r\n\r\n`,
+    ]);
+    // Part of the 1 KiB chunk is here: Godot's read waits for the whole chunk, the view does not.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    client.poll();
+    client.readChunkSize = 2048;
+    expect(client.readResponseBodyChunk()).toHaveLength(0);
+    expect(text(client.readResponseBodyView())).toBe('y'.repeat(600));
+    client.readChunkSize = 256;
+    const sizes: number[] = [];
+    while (client.getStatus() === Status.BODY) {
+      const news = client.news();
+      client.poll();
+      const piece = client.readResponseBodyView();
+      if (piece.length > 0) sizes.push(piece.length);
+      else if (client.getStatus() === Status.BODY) await news;
+    }
+    expect(sizes).toEqual([256, 168]);
+    expect(client.getStatus()).toBe(Status.CONNECTED);
+    expect(client.getResponseTrailers()).toEqual(['X-T: 1']);
+  });
+
   it('settles news() at once while body bytes wait, so a driver that waits first never hangs', async () => {
     // 2 MiB arrive while nobody reads: the transport fills its buffer and pauses the socket, so
     // no further transport event comes. A driver that awaits news() before reading must still wake.

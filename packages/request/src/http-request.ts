@@ -627,7 +627,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     job.decoder = decoder;
 
     for (;;) {
-      const chunk = client.readResponseBodyChunk();
+      // Pieces as received, never joined: everything below streams them on or collects them.
+      const chunk = client.readResponseBodyView();
       if (chunk.length > 0) {
         this.#downloaded += chunk.length;
         if (this.listenerCount('progress') > 0) {

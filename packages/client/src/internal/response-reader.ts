@@ -275,6 +275,12 @@ export class ResponseReader {
     return out;
   }
 
+  /** Takes up to `max` bytes of the front piece as they are: a view, whatever the chunk framing. */
+  takePiece(max: number): Uint8Array {
+    if (this.#queued === 0) return EMPTY;
+    return this.#takeFront(Math.min(max, this.#queue[this.#queueStart]!.length));
+  }
+
   /** Takes `n` bytes (at most the front piece's length) from the front piece. */
   #takeFront(n: number): Uint8Array {
     const first = this.#queue[this.#queueStart]!;
