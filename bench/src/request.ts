@@ -9,6 +9,7 @@
  * Adapters interleave, order rotating each repetition, after a warm-up; figures are medians.
  */
 import { availableParallelism } from 'node:os';
+import { WARM_BYTES } from './canned/server.ts';
 import { canPin, pinSelf, spawnCanned } from './canned/spawn.ts';
 import { undiciVersion } from './client.ts';
 import {
@@ -83,7 +84,7 @@ export async function run(flags: string[]): Promise<void> {
     ? { reps: 3, warmup: 500, minRepSeconds: 0.1 }
     : { reps: 5, warmup: 2000, minRepSeconds: 1 };
   const downloadBytes = quick ? 256 << 20 : 1 << 30;
-  const downloadReps = quick ? 3 : 7;
+  const downloadReps = quick ? 3 : 9;
   const pinCore = canPin();
   const cores = availableParallelism();
   // the server first: once this process is pinned, its children would inherit one core
@@ -103,14 +104,14 @@ export async function run(flags: string[]): Promise<void> {
     const gib = downloadBytes / (1 << 30);
     console.log(
       `\n### download: one ${gib >= 1 ? `${gib} GiB` : `${downloadBytes >> 20} MiB`} body (Content-Length), ` +
-        `MB/s = 10^6 bytes/s, median of ${downloadReps} interleaved rounds after one download of ${Math.min(downloadBytes, 64 << 20) >> 20} MiB each; ` +
+        `MB/s = 10^6 bytes/s, median of ${downloadReps} interleaved rounds after one download of ${Math.min(downloadBytes, WARM_BYTES) >> 20} MiB each; ` +
         'ratios are the median of the per-round ratios (both downloads of a ratio ran in the same round, seconds apart)\n',
     );
     const dl = downloadAdapters();
     const drows = await measureDownloads(
       server.ports,
       downloadBytes,
-      Math.min(downloadBytes, 64 << 20),
+      Math.min(downloadBytes, WARM_BYTES),
       dl,
       downloadReps,
       pinCore,

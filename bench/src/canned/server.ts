@@ -5,7 +5,7 @@
  *
  * Four listeners on 127.0.0.1: `small` (13 B body), `large` (64 KiB body), `download`
  * (`downloadBytes`, 1 GiB by default, streamed from one 1 MiB buffer with backpressure) and `warm`
- * (the same with `min(downloadBytes, 64 MiB)`). Every
+ * (the same with `min(downloadBytes, 256 MiB)`). Every
  * response is keep-alive with Content-Length. A request is counted at each `CRLF CRLF` (bodiless
  * GETs only), across read boundaries; pipelined requests are answered in order.
  *
@@ -20,7 +20,7 @@ export const SMALL_BODY = 'Hello, World!';
 export const LARGE_BODY_BYTES = 64 * 1024;
 export const DOWNLOAD_BYTES = 1024 * 1024 * 1024;
 /** Body of the `warm` listener: a shorter download to warm the download adapters up. */
-export const WARM_BYTES = 64 * 1024 * 1024;
+export const WARM_BYTES = 256 * 1024 * 1024;
 const DATE = 'Mon, 03 Aug 2026 12:00:00 GMT';
 
 /** The response head the canned server sends for a body of `length` bytes. */
