@@ -103,6 +103,10 @@ describe('hasGodotHeader', () => {
     expect(hasGodotHeader(['Hostname: a'], 'host')).toBe(false);
     expect(hasGodotHeader(['Hos: a', 'Hosu: a', 'host'], 'host')).toBe(false);
     expect(hasGodotHeader(['X: 1', 'user-AGENT: me'], 'User-Agent')).toBe(true);
+    // Only letters fold: CR is not '-', '@' is not '`', '[' is not '{'.
+    expect(hasGodotHeader(['content\rlength: 1'], 'content-length')).toBe(false);
+    expect(hasGodotHeader(['@: 1', '[: 1'], '`')).toBe(false);
+    expect(hasGodotHeader(['[: 1'], '{')).toBe(false);
   });
 });
 

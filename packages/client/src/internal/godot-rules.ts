@@ -86,10 +86,15 @@ export function hasGodotHeader(headers: readonly string[], name: string): boolea
   for (const header of headers) {
     if (header.length <= n || header.charCodeAt(n) !== 0x3a) continue;
     let i = 0;
-    while (i < n && (header.charCodeAt(i) | 0x20) === (name.charCodeAt(i) | 0x20)) i++;
+    while (i < n && asciiLower(header.charCodeAt(i)) === asciiLower(name.charCodeAt(i))) i++;
     if (i === n) return true;
   }
   return false;
+}
+
+/** `c` with A–Z mapped to a–z (only those: a bitwise fold would also map CR onto `-`). */
+function asciiLower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
 }
 
 /** `host` as it must appear in a Host header or an authority: IPv6 literals in brackets. */
