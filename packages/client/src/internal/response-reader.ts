@@ -10,6 +10,7 @@ import {
   ResponseParser,
   type ResponseParserOptions,
 } from '@gdhttp/parser';
+import { stripEdges } from './godot-rules.js';
 
 const EMPTY = new Uint8Array(0);
 const utf8 = new TextDecoder('utf-8');
@@ -40,12 +41,8 @@ export function godotHeaderLines(head: Uint8Array): string[] {
   const lines = utf8.decode(head).split('\n');
   const out: string[] = [];
   for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    let start = 0;
-    let end = line.length;
-    while (start < end && line.charCodeAt(start) <= 32) start++;
-    while (end > start && line.charCodeAt(end - 1) <= 32) end--;
-    if (end > start) out.push(line.slice(start, end));
+    const line = stripEdges(lines[i]!);
+    if (line.length > 0) out.push(line);
   }
   return out;
 }
