@@ -542,16 +542,14 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         client.close();
         return { result: Result.REDIRECT_LIMIT_REACHED, responseCode: code, headers, body: EMPTY };
       }
-    }
-    const location = isFollowedRedirect(code) ? lastHeader(headers, 'location') : undefined;
-    if (location !== undefined) {
-      const target = parseRequestUrl(location, job.url.href);
+      const location = headerValues(headers, 'location').at(-1);
+      const target = location === undefined ? null : parseRequestUrl(location, job.url.href);
       if (target !== null) {
         // The redirect's body is not wanted; reusing the connection would mean reading it first.
         if (client.getStatus() !== Status.CONNECTED) client.close();
         return { redirect: target, code };
       }
-      // An unusable Location: the 3xx is the final response, as Godot delivers it.
+      // No usable Location: the 3xx is the final response, as Godot delivers it.
     }
 
     this.#downloaded = 0;
@@ -587,8 +585,9 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
           : Result.BODY_DECOMPRESS_FAILED,
       );
     };
+    // Repeated field lines form one list (RFC 9110 §5.3); none at all parses as no coding.
     const codings = this.#acceptGzip
-      ? parseContentEncoding(allHeaders(headers, 'content-encoding'))
+      ? parseContentEncoding(headerValues(headers, 'content-encoding').join(', '))
       : [];
     if (codings === 'too-many') return withHead(Result.BODY_DECOMPRESS_FAILED);
 
@@ -765,31 +764,16 @@ function resultOf(status: Status): Result {
   }
 }
 
-/** The value of the last header line named `name` (case-insensitive), trimmed. */
-function lastHeader(headers: readonly string[], name: string): string | undefined {
-  let value: string | undefined;
-  for (const line of headers) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name)
-      value = line.slice(colon + 1).trim();
-  }
-  return value;
-}
-
-/**
- * The values of every header line named `name` (case-insensitive), combined into one list as
- * RFC 9110 §5.3 says repeated field lines are; `undefined` when there is none.
- */
-function allHeaders(headers: readonly string[], name: string): string | undefined {
-  let value: string | undefined;
+/** The trimmed values of the header lines named `name` (given in lower case), in order. */
+function headerValues(headers: readonly string[], name: string): string[] {
+  const values: string[] = [];
   for (const line of headers) {
     const colon = line.indexOf(':');
     if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) {
-      const part = line.slice(colon + 1).trim();
-      value = value === undefined ? part : `${value}, ${part}`;
+      values.push(line.slice(colon + 1).trim());
     }
   }
-  return value;
+  return values;
 }
 
 function join(parts: Uint8Array[], total: number): Uint8Array {
