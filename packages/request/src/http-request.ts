@@ -10,6 +10,7 @@ import {
   Status,
 } from '@gdhttp/constants';
 import { TLSOptions } from '@gdhttp/transport';
+import { concat } from './internal/concat.js';
 import {
   ACCEPT_ENCODING,
   ContentDecoder,
@@ -673,7 +674,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       result: Result.SUCCESS,
       responseCode: code,
       headers,
-      body: parts.length > 0 ? join(parts, delivered) : EMPTY,
+      body: parts.length > 0 ? concat(parts) : EMPTY,
     };
   }
 
@@ -774,15 +775,4 @@ function headerValues(headers: readonly string[], name: string): string[] {
     }
   }
   return values;
-}
-
-function join(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -3,6 +3,7 @@
 // instead of after it has filled memory (anchors.md §4.3).
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
+import { concat } from './concat.js';
 
 /** More codings than this is an attack, not a server (undici CVE-2026-22036, curl CVE-2023-23916). */
 export const MAX_CODINGS = 5;
@@ -195,15 +196,4 @@ export class ContentDecoder {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
