@@ -1,4 +1,5 @@
 import {
+  bytesEqual,
   type FieldName,
   fieldName,
   internValue,
@@ -749,13 +750,9 @@ export class ResponseParser {
           if (guess !== null && this.#carry === 0) {
             const g = guess.name;
             const e = p + g.length;
-            if (e < stop && buf[e] === 0x3a) {
-              let k = p;
-              while (k < e && buf[k] === g.charCodeAt(k - p)) k++;
-              if (k === e) {
-                name = guess;
-                i = e;
-              }
+            if (e < stop && buf[e] === 0x3a && bytesEqual(buf, p, g)) {
+              name = guess;
+              i = e;
             }
           }
           if (name === null) {
@@ -793,17 +790,14 @@ export class ResponseParser {
                   buf[e] === CR &&
                   buf[e + 1] === LF &&
                   buf[e + 2] !== SP &&
-                  buf[e + 2] !== HT
+                  buf[e + 2] !== HT &&
+                  bytesEqual(buf, p, last)
                 ) {
-                  let k = p;
-                  while (k < e && buf[k] === last.charCodeAt(k - p)) k++;
-                  if (k === e) {
-                    this.#segmentEnd(last);
-                    this.#emitField();
-                    p = e + 2;
-                    s = S_FIELD_START;
-                    break;
-                  }
+                  this.#segmentEnd(last);
+                  this.#emitField();
+                  p = e + 2;
+                  s = S_FIELD_START;
+                  break;
                 }
                 break;
               }

@@ -117,10 +117,23 @@ export function cachedValue(buf: Uint8Array, start: number, end: number): string
   const n = end - start;
   if (n > MAX_CACHED_VALUE || n === 0) return undefined;
   const hit = values[(sampleKey(buf, start, n) >>> 0) % VALUE_SLOTS]!;
-  if (hit.length !== n) return undefined;
+  return hit.length === n && bytesEqual(buf, start, hit) ? hit : undefined;
+}
+
+/**
+ * Whether `buf[start..start + s.length)` holds the latin-1 bytes of `s` (the caller checked that
+ * the bytes exist).
+ *
+ * @param buf - the bytes.
+ * @param start - first index.
+ * @param s - the string to compare with.
+ * @returns true when they are equal.
+ */
+export function bytesEqual(buf: Uint8Array, start: number, s: string): boolean {
+  const n = s.length;
   let i = 0;
-  while (i < n && hit.charCodeAt(i) === buf[start + i]) i++;
-  return i === n ? hit : undefined;
+  while (i < n && s.charCodeAt(i) === buf[start + i]) i++;
+  return i === n;
 }
 
 function isSpaceOrTab(b: number): boolean {
@@ -147,12 +160,7 @@ export function fieldName(buf: Uint8Array, start: number, end: number): FieldNam
   const key = sampleKey(buf, start, n);
   const slot = (key ^ (key >>> 11)) & (SLOTS - 1);
   const hit = cache[slot];
-  if (hit !== undefined && hit.name.length === n) {
-    const s = hit.name;
-    let i = 0;
-    while (i < n && s.charCodeAt(i) === buf[start + i]) i++;
-    if (i === n) return hit;
-  }
+  if (hit !== undefined && hit.name.length === n && bytesEqual(buf, start, hit.name)) return hit;
   const made = make(latin1(buf, start, end));
   cache[slot] = made;
   return made;
