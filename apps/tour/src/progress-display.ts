@@ -1,4 +1,4 @@
-import { formatBytes } from './internal/format.js';
+import { formatBytes } from '@gdhttp/cli/progress-bar';
 
 /** Where the tour writes: `process.stdout`, or anything with `write(text)` and maybe `isTTY`. */
 export interface TourOutput {

@@ -1,4 +1,5 @@
-import { formatBytes, formatMs } from './internal/format.js';
+import { formatBytes } from '@gdhttp/cli/progress-bar';
+import { formatMs } from './internal/format.js';
 import type { StepReport } from './tour-step.js';
 
 const MARK: Readonly<Record<StepReport['status'], string>> = {

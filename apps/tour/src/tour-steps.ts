@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatBytes } from '@gdhttp/cli/progress-bar';
 import { nameOf, Result } from '@gdhttp/constants';
 import { runPollLoop } from '@gdhttp/poll-loop';
 import { HTTPRequest, type HTTPRequestResult } from '@gdhttp/request';
 import { TLSOptions } from '@gdhttp/transport';
-import { formatBytes } from './internal/format.js';
 import { ProgressDisplay } from './progress-display.js';
 import {
   CHUNKED_PIECES,
