@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import {
   createServer as createHttpServer,
   type IncomingHttpHeaders,
@@ -9,6 +8,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { gzipSync } from 'node:zlib';
+import { listenLoopback } from '@gdhttp/testkit';
 
 /** Options of {@link startTourServer}. */
 export interface TourServerOptions {
@@ -177,11 +177,7 @@ export async function startTourServer(options: TourServerOptions = {}): Promise<
     options.tls === undefined
       ? createHttpServer(handle)
       : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handle);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  const port = address.port;
+  const port = await listenLoopback(server);
   // The HTTPS certificate names localhost (and 127.0.0.1); the name reads better in the output.
   const baseUrl = () =>
     options.tls === undefined ? `http://127.0.0.1:${port}` : `https://localhost:${port}`;

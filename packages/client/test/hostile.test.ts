@@ -7,7 +7,12 @@ import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { ErrorCode, Method, nameOf, Status } from '@gdhttp/constants';
 import { ParseError, type ParseErrorReason } from '@gdhttp/parser';
-import { type Action, type ScriptedServer, startScriptedServer } from '@gdhttp/testkit';
+import {
+  type Action,
+  listenLoopback,
+  type ScriptedServer,
+  startScriptedServer,
+} from '@gdhttp/testkit';
 import { TLSOptions } from '@gdhttp/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTPClient } from '../src/index.js';
@@ -558,12 +563,9 @@ async function streamingServer(head: string, next: () => Uint8Array | null) {
       socket.end();
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
+  const port = await listenLoopback(server);
   return {
-    port: address.port,
+    port,
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,6 @@
-import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
+import { listenLoopback } from './listen-loopback.js';
 
 /** Options of {@link startEchoServer}. */
 export interface EchoServerOptions {
@@ -66,13 +66,10 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       tlsErrors.push(error.code ?? error.message);
     });
   }
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  const port = await listenLoopback(server);
   return {
     host: '127.0.0.1',
-    port: address.port,
+    port,
     get connections() {
       return connections;
     },

@@ -13,6 +13,7 @@ export type { Pollable } from './drive-until.js';
 export { driveUntil } from './drive-until.js';
 export type { EchoServer, EchoServerOptions } from './echo-server.js';
 export { startEchoServer } from './echo-server.js';
+export { listenLoopback } from './listen-loopback.js';
 export type {
   ProxyCredentials,
   ProxyFixture,

@@ -7,6 +7,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createProxy } from 'proxy';
+import { listenLoopback } from './listen-loopback.js';
 
 /** Basic credentials a proxy fixture demands. */
 export interface ProxyCredentials {
@@ -109,14 +110,11 @@ export async function startNpmProxy(options: ProxyFixtureOptions = {}): Promise<
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  const port = await listenLoopback(server);
   return {
     kind: 'npm-proxy',
     host: '127.0.0.1',
-    port: address.port,
+    port,
     auth,
     close: async () => {
       for (const socket of sockets) socket.destroy();
@@ -216,12 +214,9 @@ function proxyUserIds(): { uid: number; gid: number } | null {
 
 async function freePort(): Promise<number> {
   const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
+  const port = await listenLoopback(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
+  return port;
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -1,6 +1,6 @@
-import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type TlsOptions } from 'node:tls';
+import { listenLoopback } from './listen-loopback.js';
 
 /**
  * One step of a scripted reply:
@@ -172,14 +172,11 @@ export async function startScriptedServer(
     const secure = new TLSSocket(raw, { ...tls, isServer: true, secureContext });
     onSocket(secure, raw);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  const port = await listenLoopback(server);
 
   return {
     host: '127.0.0.1',
-    port: address.port,
+    port,
     get requests() {
       return requests;
     },
