@@ -1,8 +1,10 @@
 // Test helpers: drive an HTTPClient the way an async loop would — poll, and between polls await
 // the client's news promise (never a timer that makes progress; the deadline only fails a test).
-import { nameOf, Status as S, type Status } from '@gdhttp/constants';
+import { ErrorCode, Method, nameOf, Status as S, type Status } from '@gdhttp/constants';
+import { type Action, type ScriptedServer, startScriptedServer } from '@gdhttp/testkit';
 import type { TLSOptions } from '@gdhttp/transport';
-import type { HTTPClient } from '../src/index.js';
+import { expect } from 'vitest';
+import { HTTPClient } from '../src/index.js';
 
 /**
  * Polls until `until(status)` holds, awaiting `client.news()` between polls, and returns every
@@ -80,4 +82,23 @@ export async function readBody(client: HTTPClient, timeoutMs = 5000): Promise<Ui
     at += p.length;
   }
   return out;
+}
+
+/**
+ * Starts a scripted server answering with `replies` in order on one connection (added to
+ * `servers`, which the test file closes), connects a client and sends `method` until its first
+ * response head arrived.
+ */
+export async function exchangeWith(
+  servers: ScriptedServer[],
+  replies: Action[][],
+  method: Method = Method.GET,
+): Promise<{ client: HTTPClient; server: ScriptedServer }> {
+  const s = await startScriptedServer({ replies });
+  servers.push(s);
+  const client = new HTTPClient();
+  await connect(client, s.host, s.port);
+  expect(client.request(method, '/', [])).toBe(ErrorCode.OK);
+  await drive(client, (st) => st !== S.REQUESTING);
+  return { client, server: s };
 }

@@ -1,10 +1,10 @@
 // Response framing through the client (RFC 9112 §6.3), the policy's divergences from Godot, and
 // every kind of truncation ending in CONNECTION_ERROR.
 import { ErrorCode, Method, Status } from '@gdhttp/constants';
-import { type Action, type ScriptedServer, startScriptedServer } from '@gdhttp/testkit';
+import type { Action, ScriptedServer } from '@gdhttp/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTPClient } from '../src/index.js';
-import { connect, drive, readBody } from './drive.js';
+import { drive, exchangeWith, readBody } from './drive.js';
 
 const servers: ScriptedServer[] = [];
 afterEach(async () => {
@@ -14,15 +14,8 @@ afterEach(async () => {
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 
 /** Serves `reply` to the first request and `next` after it; returns a client that sent `method`. */
-async function exchange(reply: Action[], method: Method = Method.GET, next?: Action[]) {
-  const s = await startScriptedServer({ replies: next ? [reply, next] : [reply] });
-  servers.push(s);
-  const client = new HTTPClient();
-  await connect(client, s.host, s.port);
-  expect(client.request(method, '/', [])).toBe(ErrorCode.OK);
-  await drive(client, (st) => st !== Status.REQUESTING);
-  return { client, server: s };
-}
+const exchange = (reply: Action[], method?: Method, next?: Action[]) =>
+  exchangeWith(servers, next ? [reply, next] : [reply], method);
 
 describe('HTTPClient framing', () => {
   it('reads a chunked body, ignoring extensions and keeping trailers', async () => {

@@ -6,7 +6,7 @@ import { type Action, type ScriptedServer, startScriptedServer } from '@gdhttp/t
 import { StreamPeerTCP, TLSError, TLSFailureReason, TLSOptions } from '@gdhttp/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTPClient } from '../src/index.js';
-import { connect, drive, readBody } from './drive.js';
+import { connect, drive, exchangeWith, readBody } from './drive.js';
 
 const servers: ScriptedServer[] = [];
 afterEach(async () => {
@@ -17,15 +17,7 @@ const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 const settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Serves `replies` in order on one connection; returns a client whose first request (`method`) got its head. */
-async function exchange(replies: Action[][], method: Method = Method.GET) {
-  const s = await startScriptedServer({ replies });
-  servers.push(s);
-  const client = new HTTPClient();
-  await connect(client, s.host, s.port);
-  expect(client.request(method, '/', [])).toBe(ErrorCode.OK);
-  await drive(client, (st) => st !== Status.REQUESTING);
-  return { client, server: s };
-}
+const exchange = (replies: Action[][], method?: Method) => exchangeWith(servers, replies, method);
 
 /** Reads until the status leaves BODY, recording the size of every non-empty read. */
 async function readSizes(client: HTTPClient): Promise<number[]> {
