@@ -268,3 +268,104 @@ describe('ResponseParser strings and caches', () => {
     }
   });
 });
+
+describe('ResponseParser: what a client needs from it', () => {
+  it('stops after the response when paused, leaving the bytes that follow unconsumed', () => {
+    const { parser, events } = collect();
+    parser.pause();
+    const input = enc(
+      'HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+    );
+    const used = parser.execute(input);
+    expect(used).toBe('HTTP/1.1 204 No Content\r\n\r\n'.length);
+    expect(parser.paused).toBe(true);
+    expect(parser.idle).toBe(true);
+    expect(parser.execute(input.subarray(used))).toBe(0);
+    expect(events.filter((e) => e.startsWith('status'))).toEqual(['status 204 No Content']);
+    parser.resume();
+    expect(parser.execute(input.subarray(used))).toBe(input.length - used);
+    expect(events.at(-1)).toBe('done true');
+  });
+
+  it('does not stop at a 1xx interim response when paused', () => {
+    const { parser, events } = collect();
+    parser.pause();
+    const input = enc(
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiJUNK',
+    );
+    expect(parser.execute(input)).toBe(input.length - 4);
+    expect(events).toContain('body hi');
+  });
+
+  it('pauses at the end of a body that ends exactly at the end of the input', () => {
+    const { parser } = collect();
+    parser.pause();
+    expect(parser.execute(enc('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi'))).toBe(40);
+    expect(parser.paused).toBe(true);
+    expect(parser.execute(enc('x'))).toBe(0);
+    expect(() => parser.finish()).not.toThrow();
+  });
+
+  it('reports where the head lies, after empty lines skipped before the status line', () => {
+    const { parser, heads } = collect();
+    const input = 'HTTP/1.1 100 Continue\r\n\r\n\r\nHTTP/1.1 200 OK\r\nX: y\r\n\r\n';
+    parser.execute(enc(input));
+    const head = heads[0]!;
+    expect(head.headStart).toBe(input.indexOf('HTTP/1.1 200'));
+    expect(head.headEnd).toBe(input.length);
+  });
+
+  it('reports head offsets across inputs split at every byte', () => {
+    const input = enc('\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx');
+    const { parser, heads } = collect();
+    for (let i = 0; i < input.length; i++) parser.execute(input.subarray(i, i + 1));
+    expect(heads[0]!.headStart).toBe(2);
+    expect(heads[0]!.headEnd).toBe(input.length - 1);
+  });
+
+  it('says chunked for a HEAD response declaring it, whose body kind is NONE', () => {
+    const { parser, heads } = collect({ method: 'HEAD' });
+    parser.execute(enc('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n'));
+    expect(heads[0]).toMatchObject({ bodyKind: BodyKind.NONE, chunked: true });
+  });
+
+  it('announces each chunk and its end', () => {
+    const events: string[] = [];
+    const parser = new ResponseParser({
+      onChunkHeader: (size) => events.push(`chunk ${size}`),
+      onBody: (data) => events.push(`body ${text(data)}`),
+      onChunkComplete: () => events.push('end'),
+      onMessageComplete: () => events.push('done'),
+    });
+    const input = enc(
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n',
+    );
+    for (let i = 0; i < input.length; i += 5) parser.execute(input.subarray(i, i + 5));
+    expect(events.join('|').replace(/\|body /g, '+')).toBe('chunk 3+abc|end|chunk 2+de|end|done');
+  });
+
+  it('caps a chunk-size line of leading zeros like its extensions', () => {
+    const parser = new ResponseParser({}, { maxChunkExtensionSize: 64 });
+    parser.execute(enc('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'));
+    expect(() => parser.execute(enc('0'.repeat(100)))).toThrow(/Chunk size too long/);
+    const ok = new ResponseParser({}, { maxChunkExtensionSize: 64 });
+    ok.execute(
+      enc(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${'0'.repeat(63)}1\r\nx\r\n`),
+    );
+  });
+
+  it('refuses an endless run of zeros in a chunk size by default', () => {
+    const parser = new ResponseParser();
+    parser.execute(enc('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'));
+    const zeros = new Uint8Array(4096).fill(0x30);
+    let error: unknown = null;
+    for (let i = 0; i < 10 && error === null; i++) {
+      try {
+        parser.execute(zeros);
+      } catch (e) {
+        error = e;
+      }
+    }
+    expect((error as ParseError).reason).toBe('INVALID_CHUNK_SIZE');
+  });
+});

@@ -75,6 +75,18 @@ export interface ResponseHead {
   readonly bodyKind: BodyKind;
   /** The `Content-Length` value, or -1 when there is none. */
   readonly contentLength: number;
+  /**
+   * The final Transfer-Encoding coding is `chunked` (RFC 9112 §6.1), as the response declares it —
+   * also when it has no body anyway (HEAD, 204, 304), where `bodyKind` says NONE.
+   */
+  readonly chunked: boolean;
+  /**
+   * Stream offset (as {@link ResponseParser.bytesParsed} counts) of the status line's first byte:
+   * empty lines skipped before it (RFC 9112 §2.2) are not part of the head.
+   */
+  readonly headStart: number;
+  /** Stream offset just past the empty line that ends the head. */
+  readonly headEnd: number;
 }
 
 /**
@@ -103,6 +115,13 @@ export interface ResponseHandler {
   onHeadersComplete?(head: ResponseHead): HeadersDirective | undefined | void;
   /** Body bytes (chunk framing removed), as a view into the `execute()` input. */
   onBody?(data: Uint8Array): void;
+  /**
+   * A chunk-size line of a chunked body was read (RFC 9112 §7.1): `size` data bytes follow, as
+   * `onBody` calls, then `onChunkComplete`. Not called for the last chunk (size 0).
+   */
+  onChunkHeader?(size: number): void;
+  /** The data of the chunk announced by the last `onChunkHeader` ended (its CRLF was read). */
+  onChunkComplete?(): void;
   /** One trailer field of a chunked body (RFC 9112 §7.1.2). */
   onTrailer?(name: string, value: string, lowerName: string): void;
   /** The response ended. `keepAlive` says whether another response may follow on this connection. */
@@ -143,11 +162,14 @@ export interface ResponseParserOptions {
   method?: string;
   /** Largest head (status line to blank line, and the trailer section), in bytes. Default 16384. */
   maxHeaderSize?: number;
-  /** Most field lines in a head or trailer section. Default 100. */
+  /** Most field lines in a head or trailer section. Default 2000 (Node's `maxHeadersCount`). */
   maxHeaderCount?: number;
   /** Most 1xx interim responses before a final one. Default 256. */
   maxInformational?: number;
-  /** Most chunk-extension bytes on one chunk-size line. Default 16384 (Node's cap). */
+  /**
+   * Most chunk-extension bytes on one chunk-size line, and most bytes of the chunk size itself
+   * (leading zeros included). Default 16384 (Node's cap).
+   */
   maxChunkExtensionSize?: number;
   /** `true` turns every leniency on; an object picks some. Default: strict. */
   lenient?: boolean | LenientFlags;
@@ -155,8 +177,12 @@ export interface ResponseParserOptions {
 
 /** Default `maxHeaderSize`: 16 KiB, as Node, undici and h11. */
 export const DEFAULT_MAX_HEADER_SIZE = 16_384;
-/** Default `maxHeaderCount`: 100 field lines, Apache httpd's `LimitRequestFields` default. */
-export const DEFAULT_MAX_HEADER_COUNT = 100;
+/**
+ * Default `maxHeaderCount`: 2000 field lines, Node's `maxHeadersCount`. Real CDNs and applications
+ * send more than a hundred; curl, Godot and undici set no count at all. `maxHeaderSize` bounds the
+ * memory a head can cost whatever the count.
+ */
+export const DEFAULT_MAX_HEADER_COUNT = 2000;
 /** Default `maxInformational`: 1xx responses allowed before one final response. */
 export const DEFAULT_MAX_INFORMATIONAL = 256;
 /** Default `maxChunkExtensionSize`: Node's `kMaxChunkExtensionsSize` (CVE-2024-22019 fix). */
@@ -247,6 +273,7 @@ const S_CHUNK_DATA_LF = 35;
 const S_CLOSED = 36;
 const S_UPGRADED = 37;
 const S_DEAD = 38;
+const S_PAUSED = 39;
 
 const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
 const U64_MAX = '18446744073709551615';
@@ -313,6 +340,8 @@ export class ResponseParser {
   // biome-ignore lint/suspicious/noConfusingVoidType: as in ResponseHandler.
   readonly #onHeadersComplete: (head: ResponseHead) => HeadersDirective | undefined | void;
   readonly #onBody: (data: Uint8Array) => void;
+  readonly #onChunkHeader: (size: number) => void;
+  readonly #onChunkComplete: () => void;
   readonly #onTrailer: (name: string, value: string, lower: string) => void;
   readonly #onMessageComplete: (keepAlive: boolean) => void;
 
@@ -331,6 +360,10 @@ export class ResponseParser {
   #offset = 0;
   #error: ParseError | null = null;
   #upgradeOffset = -1;
+  /** Stop after the current final response (see {@link pause}). */
+  #pausing = false;
+  /** The state to go on in after a pause. */
+  #resumeState = S_START;
 
   // Current message.
   #flags = 0;
@@ -342,6 +375,8 @@ export class ResponseParser {
   #remaining = 0;
   #informational = 0;
   #headLimit = 0;
+  /** Stream offset of the current message's status line. */
+  #headStart = 0;
   #headerCount = 0;
   #match = 0;
   #keepAlive = false;
@@ -361,6 +396,8 @@ export class ResponseParser {
 
   // Chunked framing.
   #chunkDigits = 0;
+  /** Stream offset of the current chunk-size line's first byte (the cap on its length). */
+  #sizeStart = 0;
   #extStart = 0;
 
   /**
@@ -378,6 +415,8 @@ export class ResponseParser {
     this.#onInformational = h.onInformational ?? noop;
     this.#onHeadersComplete = h.onHeadersComplete ?? noop;
     this.#onBody = h.onBody ?? noop;
+    this.#onChunkHeader = h.onChunkHeader ?? noop;
+    this.#onChunkComplete = h.onChunkComplete ?? noop;
     this.#onTrailer = h.onTrailer ?? noop;
     this.#onMessageComplete = h.onMessageComplete ?? noop;
     this.#lenient = lenientBits(options.lenient);
@@ -432,7 +471,31 @@ export class ResponseParser {
 
   /** True between responses: EOF now would be clean. */
   get idle(): boolean {
-    return this.#state === S_START || this.#state === S_CLOSED;
+    const s = this.#state === S_PAUSED ? this.#resumeState : this.#state;
+    return s === S_START || s === S_CLOSED;
+  }
+
+  /**
+   * Stops the parser at the end of the current final response (or of the next one, between
+   * responses): `execute()` returns the count of bytes up to that end and consumes nothing more
+   * until {@link resume}. A client calls it once per request it sent (e.g. from
+   * `onMessageComplete`), so bytes after the last response it expects are left unconsumed instead
+   * of being parsed as a response nobody asked for — undici pauses llhttp the same way. Interim
+   * 1xx responses do not stop it.
+   */
+  pause(): void {
+    this.#pausing = true;
+  }
+
+  /** Lets `execute()` consume bytes again after {@link pause}. */
+  resume(): void {
+    this.#pausing = false;
+    if (this.#state === S_PAUSED) this.#state = this.#resumeState;
+  }
+
+  /** True while stopped by {@link pause} at the end of a response. */
+  get paused(): boolean {
+    return this.#state === S_PAUSED;
   }
 
   /**
@@ -445,7 +508,7 @@ export class ResponseParser {
    */
   execute(chunk: Uint8Array): number {
     if (this.#error !== null) throw this.#error;
-    if (this.#state === S_UPGRADED) return 0;
+    if (this.#state === S_UPGRADED || this.#state === S_PAUSED) return 0;
     const len = chunk.length;
     let p: number;
     try {
@@ -479,6 +542,7 @@ export class ResponseParser {
       case S_START:
       case S_CLOSED:
       case S_UPGRADED:
+      case S_PAUSED:
         return;
       case S_BODY_EOF:
         this.#state = S_CLOSED;
@@ -550,7 +614,8 @@ export class ResponseParser {
     this.#headerCount = 0;
     this.#prevName = null;
     this.#match = 0;
-    this.#headLimit = this.#offset + p + this.#maxHeaderSize;
+    this.#headStart = this.#offset + p;
+    this.#headLimit = this.#headStart + this.#maxHeaderSize;
     this.#onMessageBegin.call(this.#handler);
   }
 
@@ -970,6 +1035,7 @@ export class ResponseParser {
           if (v === 0) this.#fail('INVALID_CHUNK_SIZE', 'Invalid character in chunk size', p);
           this.#remaining = v - 1;
           this.#chunkDigits = v > 1 ? 1 : 0;
+          this.#sizeStart = this.#offset + p;
           p++;
           s = S_CHUNK_SIZE;
           break;
@@ -985,6 +1051,10 @@ export class ResponseParser {
             if (++this.#chunkDigits > 16) {
               this.#fail('INVALID_CHUNK_SIZE', 'Chunk size overflow', p);
             }
+          } else if (this.#offset + p - this.#sizeStart >= this.#maxExt) {
+            // Leading zeros add no value but must not run forever: the size line is capped like
+            // its extensions (an endless `000…` would keep a core busy with no timeout).
+            this.#fail('INVALID_CHUNK_SIZE', 'Chunk size too long', p);
           }
           this.#remaining = this.#remaining * 16 + (v - 1);
           p++;
@@ -1060,17 +1130,18 @@ export class ResponseParser {
           if (c === CR) {
             p++;
             s = S_CHUNK_DATA_LF;
-          } else if (c === LF) {
+            break;
+          }
+          if (c === LF) {
             if (!(this.#lenient & L_CR_BEFORE_LF)) {
               this.#fail('CR_EXPECTED', 'Missing expected CR after chunk data', p);
             }
             p++;
-            s = S_CHUNK_SIZE_START;
-          } else if (this.#lenient & L_CRLF_AFTER_CHUNK) {
-            s = S_CHUNK_SIZE_START;
-          } else {
+          } else if (!(this.#lenient & L_CRLF_AFTER_CHUNK)) {
             this.#fail('STRICT', 'Expected LF after chunk data', p);
           }
+          this.#onChunkComplete.call(this.#handler);
+          s = S_CHUNK_SIZE_START;
           break;
         }
         case 35 satisfies typeof S_CHUNK_DATA_LF: {
@@ -1078,6 +1149,7 @@ export class ResponseParser {
           else if (!(this.#lenient & L_CRLF_AFTER_CHUNK)) {
             this.#fail('STRICT', 'Expected LF after chunk data', p);
           }
+          this.#onChunkComplete.call(this.#handler);
           s = S_CHUNK_SIZE_START;
           break;
         }
@@ -1091,6 +1163,10 @@ export class ResponseParser {
           }
           break;
         }
+        case 39 satisfies typeof S_PAUSED:
+          // pause() took effect at the end of a response: the rest is not ours to consume.
+          this.#state = s;
+          return p;
         default:
           // S_UPGRADED and S_DEAD never reach the loop (execute() returns or throws first).
           this.#fail('STRICT', 'Parser used after it stopped', p);
@@ -1141,7 +1217,10 @@ export class ResponseParser {
   }
 
   #chunkHeaderDone(p: number): number {
-    if (this.#remaining > 0) return S_CHUNK_DATA;
+    if (this.#remaining > 0) {
+      this.#onChunkHeader.call(this.#handler, this.#remaining);
+      return S_CHUNK_DATA;
+    }
     // Last chunk: the trailer section follows, under the same size and count limits as a head.
     this.#flags |= F_TRAILING;
     this.#headerCount = 0;
@@ -1374,10 +1453,14 @@ export class ResponseParser {
         this.#fail('TOO_MANY_INFORMATIONAL', 'Too many 1xx responses', p);
       }
       this.#keepAlive = this.#persistent();
-      this.#onInformational.call(this.#handler, this.#head(method, BodyKind.NONE, false));
+      this.#onInformational.call(
+        this.#handler,
+        this.#head(method, BodyKind.NONE, false, this.#offset + p),
+      );
       return this.#afterMessage();
     }
     this.#informational = 0;
+    const headEnd = this.#offset + p;
     if (this.#methodHead < this.#methods.length) this.#methodHead++;
 
     // RFC 9110 §15.2.2 (101) and §9.3.6 (2xx to CONNECT): the connection changes protocol.
@@ -1397,7 +1480,7 @@ export class ResponseParser {
     this.#keepAlive = kind !== BodyKind.UNTIL_EOF && this.#persistent();
     const directive = this.#onHeadersComplete.call(
       this.#handler,
-      this.#head(method, kind, upgrade),
+      this.#head(method, kind, upgrade, headEnd),
     );
     if (directive === HeadersDirective.STOP) {
       upgrade = true;
@@ -1425,7 +1508,7 @@ export class ResponseParser {
     }
   }
 
-  #head(method: string, bodyKind: BodyKind, upgrade: boolean): ResponseHead {
+  #head(method: string, bodyKind: BodyKind, upgrade: boolean, headEnd: number): ResponseHead {
     return {
       versionMajor: this.#major,
       versionMinor: this.#minor,
@@ -1436,6 +1519,9 @@ export class ResponseParser {
       upgrade,
       bodyKind,
       contentLength: this.#flags & F_CONTENT_LENGTH ? this.#contentLength : -1,
+      chunked: (this.#flags & F_CHUNKED) !== 0,
+      headStart: this.#headStart,
+      headEnd,
     };
   }
 
@@ -1443,7 +1529,10 @@ export class ResponseParser {
     // Connection options in a trailer section count too, as in llhttp.
     if (this.#flags & F_TRAILING) this.#keepAlive = this.#persistent();
     this.#onMessageComplete.call(this.#handler, this.#keepAlive);
-    return this.#afterMessage();
+    const next = this.#afterMessage();
+    if (!this.#pausing) return next;
+    this.#resumeState = next;
+    return S_PAUSED;
   }
 
   #afterMessage(): number {

@@ -31,6 +31,7 @@ export interface Fixture {
     method?: string;
     lenient?: boolean | LenientFlags;
     maxHeaderSize?: number;
+    maxHeaderCount?: number;
     eof?: boolean;
   };
   expect: { error: string | null; messages: ExpectedMessage[]; upgradeAt?: number };

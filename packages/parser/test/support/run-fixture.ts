@@ -30,7 +30,13 @@ export interface RunResult {
  * @returns messages, error and upgrade offset.
  */
 export function runFixture(fixture: Fixture, chunks: Uint8Array[]): RunResult {
-  const { method = 'GET', lenient = false, maxHeaderSize, eof = true } = fixture.options;
+  const {
+    method = 'GET',
+    lenient = false,
+    maxHeaderSize,
+    maxHeaderCount,
+    eof = true,
+  } = fixture.options;
   const messages: RunResult['messages'] = [];
   let cur: RunResult['messages'][number] | null = null;
   const parser = new ResponseParser(
@@ -77,7 +83,12 @@ export function runFixture(fixture: Fixture, chunks: Uint8Array[]): RunResult {
         cur!.complete = true;
       },
     },
-    { method, lenient, ...(maxHeaderSize ? { maxHeaderSize } : {}) },
+    {
+      method,
+      lenient,
+      ...(maxHeaderSize ? { maxHeaderSize } : {}),
+      ...(maxHeaderCount ? { maxHeaderCount } : {}),
+    },
   );
   let error: RunResult['error'] = null;
   const record = (err: unknown): void => {
