@@ -309,8 +309,8 @@ export class StreamPeerTCP implements StreamPeer {
   }
 
   /**
-   * Queues as much of `data` as the socket's write buffer has room for (its high-water mark);
-   * the news signal fires when the buffer drains.
+   * Queues as much of `data` as the write window has room for (at most 256 KiB wait in the
+   * socket's buffer); when not all was taken, the news signal fires once there is room again.
    *
    * @param data - the bytes; the accepted part is handed over by reference.
    * @returns `{ error: OK, sent }`; `sent` is 0 while still connecting (as in Godot) or when

@@ -26,7 +26,10 @@ export interface StreamPeer {
   poll(): ErrorCode;
   /** Queues all of `data` for sending (do not modify it afterwards). `FAILED` if not connected. */
   putData(data: Uint8Array): ErrorCode;
-  /** Queues as much of `data` as the socket's write buffer has room for. */
+  /**
+   * Queues as much of `data` as the write window (256 KiB waiting at most) has room for, by
+   * reference. When not all was taken, news follows once there is room again.
+   */
   putPartialData(data: Uint8Array): PartialWrite;
   /** Up to `max` received bytes (fewer, or none, if fewer have arrived). Never blocks. */
   getPartialData(max: number): Uint8Array;

@@ -20,6 +20,14 @@ function endTurn(): void {
   unflushed.length = 0;
 }
 
+/**
+ * Bytes `writePartial` lets wait in the socket's buffer (and this pipe's batch) at once. Larger
+ * than Node's 16 KiB write high-water mark, so a big request body leaves in a few large writes
+ * per event-loop turn instead of one 16 KiB piece per turn; small enough that a body produced
+ * on the fly (or encrypted by TLS) never piles up in memory.
+ */
+export const WRITE_WINDOW = 256 * 1024;
+
 /** What a {@link SocketPipe} saw happen (`drained`: the reader took the last byte after EOF). */
 export type PipeEvent = 'data' | 'end' | 'error' | 'drain' | 'drained';
 
@@ -45,6 +53,8 @@ export class SocketPipe {
   /** Writes not yet handed to the socket (see {@link endTurn}). */
   #outgoing: Uint8Array[] = [];
   #outgoingBytes = 0;
+  /** A `writePartial` was refused room: announce `drain` once room opens. */
+  #roomWanted = false;
 
   readonly #onData = (chunk: Buffer): void => {
     this.queue.push(chunk);
@@ -63,6 +73,19 @@ export class SocketPipe {
     this.#onEvent('error');
   };
   readonly #onDrain = (): void => {
+    this.#roomWanted = false;
+    this.#onEvent('drain');
+  };
+  /**
+   * After a `writePartial` that could not take everything: Node emits `drain` only when its own
+   * buffer went over its high-water mark, but the bytes may instead have gone to the kernel at
+   * once, or wait in this pipe's batch. Checked after the turn's flush (an earlier `setImmediate`):
+   * if Node will announce `drain`, that is the news; otherwise there is room now.
+   */
+  readonly #checkRoom = (): void => {
+    if (!this.#roomWanted || !this.#attached) return;
+    if (this.socket.writableNeedDrain && this.writable) return;
+    this.#roomWanted = false;
     this.#onEvent('drain');
   };
 
@@ -112,14 +135,19 @@ export class SocketPipe {
   }
 
   /**
-   * Queues as much of `data` as the socket's write buffer has room for (its high-water mark), by
-   * reference. Returns how many bytes were taken.
+   * Queues as much of `data` as {@link WRITE_WINDOW} has room for, by reference. Returns how many
+   * bytes were taken; when not all, a `drain` event follows once there is room again, so a writer
+   * waiting for news never waits forever.
    */
   writePartial(data: Uint8Array): number {
     const queued = this.socket.writableLength + this.#outgoingBytes;
-    const room = Math.max(0, this.socket.writableHighWaterMark - queued);
+    const room = Math.max(0, WRITE_WINDOW - queued);
     const sent = Math.min(room, data.byteLength);
     if (sent > 0) this.write(sent === data.byteLength ? data : data.subarray(0, sent));
+    if (sent < data.byteLength && !this.#roomWanted) {
+      this.#roomWanted = true;
+      setImmediate(this.#checkRoom);
+    }
     return sent;
   }
 
