@@ -11,6 +11,8 @@ import {
 } from '@gdhttp/constants';
 import {
   BodyKind,
+  DEFAULT_MAX_HEADER_COUNT,
+  DEFAULT_MAX_HEADER_SIZE,
   type ParseError,
   type QueryValue,
   queryStringFromDict,
@@ -45,6 +47,12 @@ import { godotHeaderLines, ResponseReader } from './internal/response-reader.js'
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
+/**
+ * A body up to this size is copied behind the head, so a small request leaves in one write; a
+ * larger one is sent by reference after its head and never copied (a 1 GiB upload costs no
+ * second GiB).
+ */
+const INLINE_BODY_MAX = 16 * 1024;
 
 /** The User-Agent gdhttp sends unless a header overrides it: names gdhttp and the runtime. */
 export const USER_AGENT = `gdhttp/${pkg.version} (Node.js ${process.versions.node}; ${process.platform})`;
@@ -108,16 +116,22 @@ export class HTTPClient {
   #stream: StreamPeer | null = null;
   #reader: ResponseReader | null = null;
 
-  // The request being sent.
-  #pending: Uint8Array | null = null;
+  // The request being sent: its pieces (head, then the body unless it was small enough to join
+  // the head), the index of the piece being written, and how far into that piece.
+  #pending: Uint8Array[] | null = null;
+  #pendingIndex = 0;
   #pendingAt = 0;
+  /** Bytes of the current request written so far. */
+  #requestWritten = 0;
+  /** A byte of the response to the last request arrived; kept past a failure, for retry decisions. */
+  #responseStarted = false;
+  #maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
+  #maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
 
   // The last response's head, as Godot's accessors report it: set when a head arrives, kept until
   // the next head arrives (a new request does not clear it, as in Godot), cleared by close().
   #code = 0;
   #rawHead: Uint8Array | null = null;
-  /** The parser's fields, `"Name: value"`: used only if the raw head could not be kept. */
-  #parsedHeaders: string[] = [];
   #headerLines: string[] | null = null;
   #chunked = false;
   #bodyLength = -1;
@@ -140,6 +154,16 @@ export class HTTPClient {
    */
   connectToHost(host: string, port = -1, tlsOptions: TLSOptions | null = null): ErrorCode {
     this.close();
+    if (typeof host !== 'string') return this.#refuse('host must be a string');
+    if (typeof port !== 'number' || Number.isNaN(port)) {
+      return this.#refuse(`port must be a number, got ${typeof port}`);
+    }
+    // Godot 3's third parameter was `use_ssl: bool`; every old script passes `true` there.
+    if (tlsOptions !== null && !(tlsOptions instanceof TLSOptions)) {
+      return this.#refuse(
+        'tlsOptions must be a TLSOptions or null (for TLS pass TLSOptions.client(), not true)',
+      );
+    }
     const prefixed = stripSchemePrefix(host);
     let options = tlsOptions;
     if (prefixed.scheme === 'http') options = null;
@@ -224,6 +248,8 @@ export class HTTPClient {
    * {@link HTTPClient.requestRaw}.
    */
   request(method: Method, url: string, headers: readonly string[], body = ''): ErrorCode {
+    if (typeof body !== 'string')
+      return this.#refuse('body must be a string (requestRaw takes bytes)');
     return this.requestRaw(method, url, headers, body === '' ? EMPTY : encoder.encode(body));
   }
 
@@ -235,13 +261,20 @@ export class HTTPClient {
    * @param method - a {@link Method}.
    * @param url - `/path?query`, an absolute `http(s)://` URL, `host:port` for CONNECT, `*` for OPTIONS.
    * @param headers - `"Name: value"` strings, sent in order.
-   * @param body - the body, sent as given.
-   * @returns `OK` (status REQUESTING), `INVALID_PARAMETER` for a bad method, URL or header (CR, LF
-   *   or NUL included) or when the status is not CONNECTED, `INVALID_DATA` without a stream.
+   * @param body - the body, sent as given. One over 16 KiB is sent by reference, never copied:
+   *   do not modify it while the status is REQUESTING.
+   * @returns `OK` (status REQUESTING), `INVALID_PARAMETER` for a bad method, URL, header (CR, LF
+   *   or NUL included) or argument type, or when the status is not CONNECTED, `INVALID_DATA`
+   *   without a stream.
    */
   requestRaw(method: Method, url: string, headers: readonly string[], body: Uint8Array): ErrorCode {
     const token = methodToken(method);
-    if (token === undefined) return this.#refuse(`method ${method} is not a Method`);
+    if (token === undefined) return this.#refuse(`method ${String(method)} is not a Method`);
+    if (typeof url !== 'string') return this.#refuse('url must be a string');
+    if (!Array.isArray(headers) || !headers.every((h) => typeof h === 'string')) {
+      return this.#refuse('headers must be an array of "Name: value" strings');
+    }
+    if (!(body instanceof Uint8Array)) return this.#refuse('body must be a Uint8Array');
     if (!isGodotUrlForm(method, url))
       return this.#refuse('url must start with "/", "http://" or "https://"');
     if (this.#status !== Status.CONNECTED) {
@@ -273,9 +306,12 @@ export class HTTPClient {
     ) {
       all.push(`Proxy-Authorization: ${authorization}`);
     }
-    let bytes: Uint8Array;
+    let pieces: Uint8Array[];
     try {
-      bytes = serializeRequest(token, target, all, body);
+      pieces =
+        body.length <= INLINE_BODY_MAX
+          ? [serializeRequest(token, target, all, body)]
+          : [serializeRequest(token, target, all, EMPTY), body];
     } catch (error) {
       // CR, LF or NUL somewhere, or an invalid token: Godot would send it (request splitting).
       this.#lastError =
@@ -284,8 +320,11 @@ export class HTTPClient {
           : new GdhttpError(String(error), ErrorCode.INVALID_PARAMETER);
       return ErrorCode.INVALID_PARAMETER;
     }
-    this.#pending = bytes;
+    this.#pending = pieces;
+    this.#pendingIndex = 0;
     this.#pendingAt = 0;
+    this.#requestWritten = 0;
+    this.#responseStarted = false;
     this.#reader.clearBody();
     this.#reader.begin(token);
     this.#lastError = null;
@@ -341,13 +380,14 @@ export class HTTPClient {
     }
     // After a failure the bytes that did arrive are still handed out, as Godot does.
     const chunk = view ? reader.takePiece(max) : reader.take(max);
-    if (
-      this.#status === Status.BODY &&
-      reader.queued === 0 &&
-      reader.messageComplete &&
-      (ended || !reader.upgraded)
-    ) {
-      this.#endOfResponse();
+    if (this.#status === Status.BODY && reader.queued === 0) {
+      if (reader.error !== null) {
+        // The body broke off (a malformed chunk, a truncation): every byte before the error has
+        // now been handed out, so the error is reported.
+        this.#fail(Status.CONNECTION_ERROR, reader.error, ErrorCode.CONNECTION_ERROR);
+      } else if (reader.messageComplete && (ended || !reader.upgraded)) {
+        this.#endOfResponse();
+      }
     }
     return chunk;
   }
@@ -375,8 +415,7 @@ export class HTTPClient {
   /** The header lines, made from the raw head on first use. */
   #lines(): string[] {
     if (this.#headerLines === null) {
-      this.#headerLines =
-        this.#rawHead === null ? this.#parsedHeaders : godotHeaderLines(this.#rawHead);
+      this.#headerLines = this.#rawHead === null ? [] : godotHeaderLines(this.#rawHead);
       // Only the lines are needed from now on.
       this.#rawHead = null;
     }
@@ -495,7 +534,6 @@ export class HTTPClient {
     this.#pending = null;
     this.#code = 0;
     this.#rawHead = null;
-    this.#parsedHeaders = [];
     this.#headerLines = null;
     this.#chunked = false;
     this.#bodyLength = -1;
@@ -517,7 +555,7 @@ export class HTTPClient {
     if (
       (status === Status.BODY &&
         ((this.#reader?.readable(this.#readChunkSize) ?? 0) > 0 || peer.getAvailableBytes() > 0)) ||
-      (status === Status.REQUESTING && this.#pending === null && peer.getAvailableBytes() > 0) ||
+      (status === Status.REQUESTING && peer.getAvailableBytes() > 0) ||
       (status === Status.CONNECTING &&
         this.#tlsPeer === null &&
         this.#tcp?.getStatus() !== StreamPeerTCPStatus.CONNECTING)
@@ -525,6 +563,16 @@ export class HTTPClient {
       return Promise.resolve();
     }
     return peer.news();
+  }
+
+  /**
+   * Whether any byte of a response to the current request has arrived (a gdhttp addition). It is
+   * false from {@link HTTPClient.requestRaw} until the first byte, so a caller deciding whether a
+   * failed request may be retried knows the server sent nothing back (RFC 9110 §9.2.2: even then,
+   * only an idempotent request may be retried automatically).
+   */
+  get responseStarted(): boolean {
+    return this.#responseStarted;
   }
 
   /** The failure behind the last error status or refused call, for the detail Godot only prints. */
@@ -548,6 +596,43 @@ export class HTTPClient {
       return;
     }
     this.#readChunkSize = size;
+  }
+
+  /**
+   * Largest response head (status line to blank line) and trailer section, in bytes: a gdhttp
+   * addition (Godot has no limit), default 16,384 as in Node, undici and h11. It bounds what a
+   * head can cost in memory. Applies from the next connection; values below 64 are refused and
+   * the old one kept (`lastError`).
+   */
+  get maxHeaderSize(): number {
+    return this.#maxHeaderSize;
+  }
+  set maxHeaderSize(bytes: number) {
+    if (this.#limitRefused('maxHeaderSize', bytes, 64)) return;
+    this.#maxHeaderSize = bytes;
+  }
+
+  /**
+   * Most field lines in a response head (and trailer section): a gdhttp addition, default 2,000
+   * as Node's `maxHeadersCount` (curl, Godot and undici set no count). Applies from the next
+   * connection; values below 1 are refused and the old one kept (`lastError`).
+   */
+  get maxHeaderCount(): number {
+    return this.#maxHeaderCount;
+  }
+  set maxHeaderCount(count: number) {
+    if (this.#limitRefused('maxHeaderCount', count, 1)) return;
+    this.#maxHeaderCount = count;
+  }
+
+  /** Refuses a limit that is not an integer of at least `min` (`lastError` says why). */
+  #limitRefused(name: string, value: number, min: number): boolean {
+    if (Number.isSafeInteger(value) && value >= min) return false;
+    this.#lastError = new GdhttpError(
+      `${name} must be an integer of at least ${min}, got ${String(value)}`,
+      ErrorCode.PARAMETER_RANGE_ERROR,
+    );
+    return true;
   }
 
   /**
@@ -618,10 +703,10 @@ export class HTTPClient {
   }
 
   #newReader(): ResponseReader {
-    // Bytes after a response that closes the connection are never a response (no cache
-    // poisoning), and they must not cost the user the complete response before them either:
-    // drop them, whichever read they arrive in, as undici does (llhttp's data_after_close).
-    return new ResponseReader({ lenient: { dataAfterClose: true } });
+    return new ResponseReader({
+      maxHeaderSize: this.#maxHeaderSize,
+      maxHeaderCount: this.#maxHeaderCount,
+    });
   }
 
   /** Ends in an error state: sticky until connectToHost() or close(). */
@@ -698,8 +783,9 @@ export class HTTPClient {
     stream.poll();
     const reason = stream.getCloseReason();
     if (reason === CloseReason.OPEN) return ErrorCode.OK;
-    if (this.#status === Status.BODY && reason === CloseReason.EOF) {
-      // The end of a read-until-close body, or a truncation: readResponseBodyChunk() decides.
+    if (this.#status === Status.BODY) {
+      // The end of a read-until-close body, a truncation or a reset: readResponseBodyChunk()
+      // decides, after handing out the bytes that arrived before.
       return ErrorCode.OK;
     }
     const error =
@@ -711,33 +797,33 @@ export class HTTPClient {
   #pollRequesting(): ErrorCode {
     const stream = this.#stream!;
     const reader = this.#reader!;
-    if (this.#pending !== null && this.#pendingAt === 0 && stream.getAvailableBytes() > 0) {
-      // Bytes that arrived before the request left answer nothing we sent (a stray 408 before an
-      // idle close, an extra response): parsing them as this request's response would desync.
-      return this.#fail(
-        Status.CONNECTION_ERROR,
-        new GdhttpError(
-          'the server sent data before the request was sent',
-          ErrorCode.CONNECTION_ERROR,
-        ),
-        ErrorCode.CONNECTION_ERROR,
-      );
-    }
-    if (this.#pending !== null) {
-      const written = stream.putPartialData(
-        this.#pendingAt === 0 ? this.#pending : this.#pending.subarray(this.#pendingAt),
-      );
-      if (written.error !== ErrorCode.OK) {
-        return this.#fail(Status.CONNECTION_ERROR, stream.lastError, ErrorCode.CONNECTION_ERROR);
-      }
-      this.#pendingAt += written.sent;
-      if (this.#pendingAt < this.#pending.length) return ErrorCode.OK;
-      this.#pending = null;
-    }
+    // First, so news() waits for what happens after this poll (room to write, bytes, a close).
     stream.poll();
+    if (this.#pending !== null) {
+      if (this.#requestWritten === 0 && stream.getAvailableBytes() > 0) {
+        // Bytes that arrived before the request left answer nothing we sent (a stray 408 before
+        // an idle close, an extra response): parsing them as this request's response would desync.
+        return this.#fail(
+          Status.CONNECTION_ERROR,
+          new GdhttpError(
+            'the server sent data before the request was sent',
+            ErrorCode.CONNECTION_ERROR,
+          ),
+          ErrorCode.CONNECTION_ERROR,
+        );
+      }
+      // A write that fails (the server closed or reset) ends the sending; what the server said
+      // before that is still read below, so an early answer such as 413 is not lost.
+      if (this.#send(stream) && this.#pending !== null && stream.getAvailableBytes() === 0) {
+        return ErrorCode.OK;
+      }
+    }
     while (!reader.headComplete) {
       const data = stream.getPartialData(this.#readChunkSize);
       if (data.length === 0) {
+        if (this.#pending !== null && stream.getCloseReason() === CloseReason.OPEN) {
+          return ErrorCode.OK;
+        }
         if (!this.#checkClosed()) return ErrorCode.OK;
         if (this.#status !== Status.REQUESTING) return ErrorCode.CONNECTION_ERROR;
         break;
@@ -745,6 +831,13 @@ export class HTTPClient {
       if (!this.#feed(data)) return ErrorCode.CONNECTION_ERROR;
     }
     if (!reader.headComplete) return ErrorCode.OK;
+    if (this.#pending !== null) {
+      // The server answered before the whole request was sent (RFC 9112 §9.5 lets it, e.g. 413):
+      // stop sending; the rest of the request would be read as a new one, so the connection
+      // cannot carry another.
+      this.#pending = null;
+      reader.keepAlive = false;
+    }
     const head = reader.head!;
     // Godot's framing decision, corrected by RFC 9112 §6.3: a response enters BODY when it has a
     // length (even 0), is chunked, runs until close, or answers HEAD; a bodiless response without
@@ -755,11 +848,10 @@ export class HTTPClient {
       head.bodyKind !== BodyKind.NONE ||
       reader.upgraded;
     // The accessors now report this response (Godot resets them when a head is parsed).
-    this.#code = reader.code;
+    this.#code = head.status;
     this.#rawHead = reader.rawHead;
-    this.#parsedHeaders = reader.headers;
     this.#headerLines = null;
-    this.#chunked = head.bodyKind === BodyKind.CHUNKED || reader.teChunked;
+    this.#chunked = head.chunked;
     this.#bodyLength =
       head.bodyKind === BodyKind.CONTENT_LENGTH
         ? head.contentLength
@@ -774,21 +866,38 @@ export class HTTPClient {
     return ErrorCode.OK;
   }
 
-  /** Feeds bytes to the parser; on a parse error the client goes to CONNECTION_ERROR. */
-  #feed(data: Uint8Array): boolean {
-    try {
-      this.#reader!.feed(data);
-      if (this.#reader!.unsolicited) {
-        this.#fail(
-          Status.CONNECTION_ERROR,
-          new GdhttpError(
-            'the server sent a response nobody asked for',
-            ErrorCode.CONNECTION_ERROR,
-          ),
-          ErrorCode.CONNECTION_ERROR,
-        );
+  /**
+   * Writes what the stream takes of the pending request, by reference. Returns false when the
+   * stream refused the write (it closed or failed); the sending then ends.
+   */
+  #send(stream: StreamPeer): boolean {
+    const pieces = this.#pending!;
+    while (this.#pendingIndex < pieces.length) {
+      const piece = pieces[this.#pendingIndex]!;
+      const rest = this.#pendingAt === 0 ? piece : piece.subarray(this.#pendingAt);
+      const written = stream.putPartialData(rest);
+      if (written.error !== ErrorCode.OK) {
+        this.#pending = null;
         return false;
       }
+      this.#requestWritten += written.sent;
+      if (written.sent < rest.length) {
+        // The window is full: the stream's news says when there is room again.
+        this.#pendingAt += written.sent;
+        return true;
+      }
+      this.#pendingIndex++;
+      this.#pendingAt = 0;
+    }
+    this.#pending = null;
+    return true;
+  }
+
+  /** Feeds bytes to the parser; a parse error before the head sends the client to CONNECTION_ERROR. */
+  #feed(data: Uint8Array): boolean {
+    this.#responseStarted = true;
+    try {
+      this.#reader!.feed(data);
       return true;
     } catch (error) {
       this.#fail(Status.CONNECTION_ERROR, error as ParseError, ErrorCode.CONNECTION_ERROR);
@@ -804,14 +913,17 @@ export class HTTPClient {
     const stream = this.#stream!;
     const reason = stream.getCloseReason();
     if (reason === CloseReason.OPEN || stream.getAvailableBytes() > 0) return false;
+    const reader = this.#reader!;
     if (reason === CloseReason.EOF) {
       try {
-        this.#reader!.finish();
+        reader.finish();
       } catch (error) {
         this.#fail(Status.CONNECTION_ERROR, error as ParseError, ErrorCode.CONNECTION_ERROR);
         return true;
       }
-      if (!this.#reader!.messageComplete) {
+      // A body cut short is reported once the bytes before the cut have been read.
+      if (reader.error !== null) return true;
+      if (!reader.messageComplete) {
         this.#fail(
           Status.CONNECTION_ERROR,
           new TransportError(
@@ -823,7 +935,14 @@ export class HTTPClient {
       }
       return true;
     }
-    this.#fail(Status.CONNECTION_ERROR, stream.lastError, ErrorCode.CONNECTION_ERROR);
+    const error =
+      stream.lastError ?? new TransportError('the connection failed', ErrorCode.CONNECTION_ERROR);
+    if (reader.headComplete && reader.moreToRead) {
+      // A reset in the body: like a truncation, reported after the bytes that came before it.
+      reader.breakOff(error);
+      return true;
+    }
+    this.#fail(Status.CONNECTION_ERROR, error, ErrorCode.CONNECTION_ERROR);
     return true;
   }
 

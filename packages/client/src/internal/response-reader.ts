@@ -1,48 +1,60 @@
-// The client's view of one connection's responses: it feeds bytes to the sans-IO parser and keeps
-// what Godot's accessors expose (code, header lines, body length, chunked flag) plus the body
-// bytes already parsed but not yet handed out by readResponseBodyChunk().
+// The client's view of one connection's responses. It feeds received bytes to the sans-IO parser
+// and keeps what Godot's accessors expose, taking every fact from the parser rather than working
+// it out again: the head's bytes (`ResponseHead.headStart/headEnd`, so empty lines before a status
+// line or after a 1xx never shift it), the chunked flag (`ResponseHead.chunked`), and chunk
+// boundaries (`onChunkHeader`/`onChunkComplete`, so a read returns one chunk, as Godot's does).
+//
+// Two rules keep a complete response whatever TCP does with the bytes around it:
+// - The parser is paused at the end of each response (`ResponseParser.pause`), so bytes after it
+//   are never parsed as another response; the connection is retired instead (`extra`).
+// - An error found after the final head (a malformed chunk, a truncation) is kept in `error`
+//   rather than thrown: the head and the body bytes before the error are delivered first.
 import { Buffer } from 'node:buffer';
+import type { GdhttpError } from '@gdhttp/constants';
 import {
   BodyKind,
   HeadersDirective,
-  type ParseError,
+  latin1ToBytes,
+  ParseError,
   type ResponseHead,
   ResponseParser,
-  type ResponseParserOptions,
 } from '@gdhttp/parser';
 import { stripEdges } from './godot-rules.js';
 
 const EMPTY = new Uint8Array(0);
 const utf8 = new TextDecoder('utf-8');
 
-/** Index just past the `count`-th CRLF CRLF in `bytes`, or -1. */
-function endOfHead(bytes: Uint8Array, count: number): number {
-  let seen = 0;
-  for (let i = 3; i < bytes.length; i++) {
-    if (
-      bytes[i] === 0x0a &&
-      bytes[i - 1] === 0x0d &&
-      bytes[i - 2] === 0x0a &&
-      bytes[i - 3] === 0x0d &&
-      ++seen === count
-    ) {
-      return i + 1;
-    }
-  }
-  return -1;
+/** Limits a {@link ResponseReader} passes to its parser. */
+export interface ResponseLimits {
+  /** Largest head (and trailer section), in bytes. */
+  maxHeaderSize: number;
+  /** Most field lines in a head (and trailer section). */
+  maxHeaderCount: number;
 }
 
 /**
- * Godot's header lines from a raw head (`http_client_tcp.cpp`): the head decoded as UTF-8, split
- * on LF, each line stripped of characters up to space at both ends, empty lines skipped, the
- * status line left out. So `X:value` stays `X:value` and `X:   a  b  ` becomes `X:   a  b`.
+ * One field line as Godot makes its header lines: the bytes decoded as UTF-8 and stripped of
+ * characters up to space at both ends. Header lines and trailer lines share this rule.
+ */
+function godotLine(bytes: Uint8Array): string {
+  return stripEdges(utf8.decode(bytes));
+}
+
+/**
+ * Godot's header lines from a raw head (`http_client_tcp.cpp`): the head split on LF, each line
+ * made by {@link godotLine}, empty lines skipped, the status line left out. So `X:value` stays
+ * `X:value` and `X:   a  b  ` becomes `X:   a  b`.
  */
 export function godotHeaderLines(head: Uint8Array): string[] {
-  const lines = utf8.decode(head).split('\n');
   const out: string[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = stripEdges(lines[i]!);
+  let start = head.indexOf(0x0a) + 1;
+  if (start === 0) return out;
+  while (start < head.length) {
+    let end = head.indexOf(0x0a, start);
+    if (end < 0) end = head.length;
+    const line = godotLine(head.subarray(start, end));
     if (line.length > 0) out.push(line);
+    start = end + 1;
   }
   return out;
 }
@@ -50,160 +62,149 @@ export function godotHeaderLines(head: Uint8Array): string[] {
 /** Response state of one connection, fed by a {@link ResponseParser}. */
 export class ResponseReader {
   readonly #parser: ResponseParser;
-  /** Status code of the response being read (0 before its status line). */
-  code = 0;
-  /** Header lines `"Name: value"` of the final response, in order. */
-  headers: string[] = [];
-  /** Trailer lines of a chunked response. */
+  /** Trailer lines of a chunked response, made as Godot makes header lines. */
   trailers: string[] = [];
-  /** The head of the final response is complete. */
-  headComplete = false;
+  /** The parsed head of the final response, once complete. */
+  head: ResponseHead | null = null;
+  /** The final response's raw head (status line to blank line), once complete. */
+  rawHead: Uint8Array | null = null;
   /** The whole response has been parsed. */
   messageComplete = false;
   /** Whether the connection may carry another request after this response. */
   keepAlive = true;
-  /** The parsed head, once complete. */
-  head: ResponseHead | null = null;
-  /** A response began while no request was outstanding (RFC 9112 §9.? unsolicited response). */
-  unsolicited = false;
-  /** The final response's raw head (status line to blank line), once complete. */
-  rawHead: Uint8Array | null = null;
-  /** The last Transfer-Encoding field of the final response ends with `chunked`. */
-  teChunked = false;
-  #outstanding = false;
+  /** Why the response broke off after its head (kept, not thrown: the head was delivered). */
+  error: GdhttpError | null = null;
+  /** Bytes followed the complete response: they answer nothing, so the connection is retired. */
+  extra = false;
   #queue: Uint8Array[] = [];
   /** `#joins[i]`: piece i continues the chunk of piece i - 1 (chunked bodies only). */
   #joins: boolean[] = [];
   #queueStart = 0;
   #queued = 0;
-  /** Bytes fed since `begin()` while the head was incomplete. */
+  /** Inputs fed since `begin()` while the head was incomplete, and the stream offset of the first. */
   #capture: Uint8Array[] = [];
-  #informational = 0;
-  /** The input being parsed, to tell where a body piece lies in it. */
-  #input: Uint8Array = EMPTY;
-  /** The last chunk piece reached the end of its input: the chunk may go on in the next one. */
-  #openChunk = false;
-  /** The current input held a chunk piece. */
-  #sawPiece = false;
+  #captureStart = 0;
+  /** A piece of the current chunk was queued: the next piece continues it. */
+  #inChunk = false;
+  /** A chunk's size line was read and its data has not ended yet. */
+  #chunkOpen = false;
 
-  constructor(options: ResponseParserOptions) {
+  constructor(limits: ResponseLimits) {
     this.#parser = new ResponseParser(
       {
-        onMessageBegin: () => {
-          if (!this.#outstanding) this.unsolicited = true;
-          this.code = 0;
-          this.headers = [];
-          this.trailers = [];
-          this.teChunked = false;
-        },
-        onStatus: (status) => {
-          this.code = status;
-        },
-        onHeader: (name, value, lower) => {
-          this.headers.push(`${name}: ${value}`);
-          if (lower === 'transfer-encoding') {
-            this.teChunked = /(?:^|,)[ \t]*chunked[ \t]*$/i.test(value);
-          }
-        },
-        onInformational: () => {
-          // An interim 1xx response is skipped (RFC 9110 §15.2); its fields are not the final ones.
-          this.headers = [];
-          this.code = 0;
-          this.teChunked = false;
-          this.#informational++;
-        },
         onHeadersComplete: (head) => {
           this.head = head;
-          this.headComplete = true;
           this.keepAlive = head.keepAlive;
           return HeadersDirective.CONTINUE;
         },
+        onChunkHeader: () => {
+          this.#inChunk = false;
+          this.#chunkOpen = true;
+        },
         onBody: (data) => {
           // Views alias the transport's received chunk, which is never reused: no copy needed.
-          let join = false;
-          if (this.head?.bodyKind === BodyKind.CHUNKED) {
-            // Chunk boundaries are kept, so a read never joins two chunks (Godot returns one chunk
-            // per read): a piece continues the previous chunk only when that one reached the end
-            // of its input and this one starts the next input (any framing byte would lie between).
-            const input = this.#input;
-            const at = data.byteOffset - input.byteOffset;
-            join = this.#openChunk && at === 0 && data.buffer === input.buffer;
-            this.#sawPiece = true;
-            this.#openChunk = data.buffer === input.buffer && at + data.length === input.length;
-          }
           this.#queue.push(data);
-          this.#joins.push(join);
+          this.#joins.push(this.#inChunk);
+          this.#inChunk = true;
           this.#queued += data.length;
         },
+        onChunkComplete: () => {
+          this.#inChunk = false;
+          this.#chunkOpen = false;
+        },
         onTrailer: (name, value) => {
-          this.trailers.push(`${name}: ${value}`);
+          this.trailers.push(godotLine(latin1ToBytes(`${name}: ${value}`)));
         },
         onMessageComplete: (keepAlive) => {
           this.keepAlive = keepAlive;
           this.messageComplete = true;
-          this.#outstanding = false;
         },
       },
-      options,
+      limits,
     );
   }
 
   /** Prepares for the response to a request sent with `method` (a token such as `'HEAD'`). */
   begin(method: string): void {
-    this.code = 0;
-    this.headers = [];
     this.trailers = [];
     this.head = null;
     this.rawHead = null;
-    this.teChunked = false;
-    this.headComplete = false;
     this.messageComplete = false;
+    this.error = null;
     this.#capture = [];
-    this.#informational = 0;
-    this.#openChunk = false;
-    this.#outstanding = true;
+    this.#inChunk = false;
+    this.#chunkOpen = false;
+    this.#parser.resume();
+    // Stop at the end of this request's response (1xx do not count): what follows is no answer.
+    this.#parser.pause();
     this.#parser.expect(method);
   }
 
-  /** Feeds received bytes. @throws ParseError */
+  /** The final head has arrived. */
+  get headComplete(): boolean {
+    return this.head !== null;
+  }
+
+  /** The final response's status code (0 before its head). */
+  get code(): number {
+    return this.head?.status ?? 0;
+  }
+
+  /**
+   * Feeds received bytes. After the final head, a protocol error is kept in {@link error} and
+   * the bytes before it stay readable; before it, it is thrown.
+   *
+   * @throws ParseError when the bytes break the protocol before the final head is complete.
+   */
   feed(bytes: Uint8Array): void {
-    const capturing = !this.headComplete && this.#outstanding;
-    if (capturing) this.#capture.push(bytes);
-    this.#sawPiece = false;
-    this.#input = bytes;
-    const used = this.#parser.execute(bytes);
-    this.#input = EMPTY;
-    // Framing bytes and no data: the open chunk ended with the previous input.
-    if (!this.#sawPiece && bytes.length > 0) this.#openChunk = false;
-    if (capturing && this.headComplete) this.#keepRawHead();
-    if (used < bytes.length && this.#parser.upgraded) {
-      // After 101 or a 2xx to CONNECT the rest is another protocol's: hand it out as body bytes.
+    const capturing = this.head === null;
+    if (capturing) {
+      if (this.#capture.length === 0) this.#captureStart = this.#parser.bytesParsed;
+      this.#capture.push(bytes);
+    }
+    let used: number;
+    try {
+      used = this.#parser.execute(bytes);
+    } catch (error) {
+      if (this.head === null || !(error instanceof ParseError)) throw error;
+      this.breakOff(error);
+      return;
+    } finally {
+      if (capturing && this.head !== null) this.#keepRawHead(this.head);
+    }
+    if (used < bytes.length) {
       const rest = bytes.subarray(used);
-      this.#queue.push(rest);
-      this.#joins.push(false);
-      this.#queued += rest.length;
+      if (this.#parser.upgraded) {
+        // After 101 or a 2xx to CONNECT the rest is another protocol's: hand it out as body bytes.
+        this.#queue.push(rest);
+        this.#joins.push(false);
+        this.#queued += rest.length;
+      } else {
+        // Paused after the complete response: whatever follows answers no request of ours.
+        this.extra = true;
+        this.keepAlive = false;
+      }
     }
   }
 
-  /** Keeps the final head's bytes: everything captured up to its blank line. */
-  #keepRawHead(): void {
+  /** The response broke off after its head: nothing more is read on this connection. */
+  breakOff(error: GdhttpError): void {
+    this.error = error;
+    this.keepAlive = false;
+  }
+
+  /** Keeps the final head's bytes, where the parser says they lie in the captured inputs. */
+  #keepRawHead(head: ResponseHead): void {
     const parts = this.#capture;
     this.#capture = [];
-    let all: Uint8Array;
-    if (parts.length === 1) {
-      all = parts[0]!;
-    } else {
-      all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of parts) {
-        all.set(p, at);
-        at += p.length;
-      }
+    const start = head.headStart - this.#captureStart;
+    const end = head.headEnd - this.#captureStart;
+    const first = parts[0]!;
+    if (end <= first.length) {
+      this.rawHead = first.subarray(start, end);
+      return;
     }
-    // Skipped 1xx heads come first: the final head starts after their blank lines.
-    const start = this.#informational === 0 ? 0 : endOfHead(all, this.#informational);
-    const end = endOfHead(all, this.#informational + 1);
-    this.rawHead = start < 0 || end < 0 ? null : all.subarray(start, end);
+    this.rawHead = Buffer.concat(parts).subarray(start, end);
   }
 
   /** Bytes of another protocol after an upgrade: delivered raw until the connection closes. */
@@ -212,24 +213,31 @@ export class ResponseReader {
   }
 
   /**
-   * Whether the response may still receive bytes: its message is not complete, or it switched
-   * protocols (101, a 2xx to CONNECT), whose bytes run until the peer closes.
+   * Whether the response may still receive bytes: it is neither complete nor broken off, or it
+   * switched protocols (101, a 2xx to CONNECT), whose bytes run until the peer closes.
    */
   get moreToRead(): boolean {
-    return !this.messageComplete || this.#parser.upgraded;
+    return (!this.messageComplete && this.error === null) || this.#parser.upgraded;
   }
 
-  /** The connection closed. @throws ParseError when that truncates a response. */
+  /**
+   * The connection closed. A response cut short after its head becomes {@link error}.
+   *
+   * @throws ParseError when that truncates a response whose head had not arrived.
+   */
   finish(): void {
-    this.#parser.finish();
+    if (this.error !== null) return;
+    try {
+      this.#parser.finish();
+    } catch (error) {
+      if (this.head === null || !(error instanceof ParseError)) throw error;
+      this.breakOff(error);
+    }
   }
-
-  /** The parser's sticky error, if it refused the stream. */
-  error: ParseError | null = null;
 
   /** True when the body runs until the peer closes. */
   get untilEof(): boolean {
-    return this.head?.bodyKind === BodyKind.UNTIL_EOF || this.#parser.upgraded;
+    return this.#parser.needsEof || this.#parser.upgraded;
   }
 
   /** Body bytes parsed and not yet taken. */
@@ -249,7 +257,8 @@ export class ResponseReader {
     let i = this.#queueStart + 1;
     while (i < this.#queue.length && this.#joins[i]) size += this.#queue[i++]!.length;
     if (size >= max) return max;
-    const complete = i < this.#queue.length || !this.#openChunk || this.messageComplete;
+    // The front chunk is whole unless it is the one still arriving (and more can arrive).
+    const complete = i < this.#queue.length || !this.#chunkOpen || !this.moreToRead;
     return complete ? size : 0;
   }
 
@@ -301,6 +310,5 @@ export class ResponseReader {
     this.#joins = [];
     this.#queueStart = 0;
     this.#queued = 0;
-    this.#openChunk = false;
   }
 }
