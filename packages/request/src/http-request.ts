@@ -10,7 +10,7 @@ import {
   Status,
 } from '@gdhttp/constants';
 import { TLSOptions } from '@gdhttp/transport';
-import { concat } from './internal/concat.js';
+import { BodyCollector } from './internal/body-collector.js';
 import {
   ACCEPT_ENCODING,
   ContentDecoder,
@@ -92,6 +92,18 @@ interface Job {
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * The methods a request may be sent again with when a kept connection failed under it: those
+ * whose repetition has the effect of one request (RFC 9110 §9.2.2). POST and PATCH are not.
+ */
+const IDEMPOTENT: ReadonlySet<Method> = new Set<Method>([
+  Method.GET,
+  Method.HEAD,
+  Method.PUT,
+  Method.DELETE,
+  Method.OPTIONS,
+  Method.TRACE,
+]);
 /** The longest delay setTimeout takes. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const encoder = new TextEncoder();
@@ -126,6 +138,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   #bodySize = -1;
   #lastError: GdhttpError | null = null;
   #lastUrl: [string, RequestUrl] | null = null;
+  #finalUrl = '';
+  #redirectCount = 0;
 
   #acceptGzip: boolean = HTTPRequestDefaults.acceptGzip;
   #bodySizeLimit: number = HTTPRequestDefaults.bodySizeLimit;
@@ -242,6 +256,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
    *   with `BUSY`, `INVALID_PARAMETER` or `CANT_CONNECT`), when it is cancelled, or when `signal`
    *   aborts; every network outcome resolves with a {@link Result}. As in Godot, a method the
    *   client refuses (not a {@link Method}, or `CONNECT`) resolves with `CONNECTION_ERROR`.
+   *   A rejection nobody handles never ends the process: the promise may be ignored, as GDScript
+   *   ignores what `request()` returns, and the outcome taken from `request_completed`.
    */
   request(
     url: string,
@@ -268,6 +284,23 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     method: Method = Method.GET,
     body: Uint8Array = EMPTY,
     options: HTTPRequestOptions = {},
+  ): Promise<HTTPRequestResult> {
+    const promise = this.#start(url, headers, method, body, options);
+    // Code ported from GDScript ignores what request() returns and listens to request_completed;
+    // a cancel or a refused request would then reject a promise nobody handles, and Node ends
+    // the process on an unhandled rejection. A handler that does nothing marks the promise as
+    // handled without changing it: whoever awaits it, or calls then(), still gets the rejection
+    // (docs/decisions/0007-godot-style-ports-never-crash.md).
+    promise.catch(ignore);
+    return promise;
+  }
+
+  #start(
+    url: string,
+    headers: readonly string[],
+    method: Method,
+    body: Uint8Array,
+    options: HTTPRequestOptions,
   ): Promise<HTTPRequestResult> {
     if (this.#job !== null) {
       return Promise.reject(
@@ -327,6 +360,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         onBody,
       };
       this.#job = job;
+      this.#finalUrl = parsed.href;
+      this.#redirectCount = 0;
       // The only timer in a request: a deadline, never a poll (progress is driven by news).
       if (this.#timeout > 0) this.#arm(job, Date.now() + this.#timeout * 1000);
       if (signal) {
@@ -367,6 +402,26 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   /** Content-Length of the current or last response, or -1 when unknown. */
   getBodySize(): number {
     return this.#bodySize;
+  }
+
+  /**
+   * The URL the current or last request went to in the end (a gdhttp addition; Godot has none):
+   * the URL given to `request()`, then the target of each redirect as it is followed. Normalised
+   * as WHATWG `URL.href` (a default port dropped, an empty path made `/`), without userinfo (so
+   * credentials never reach a log) and without fragment, as sent. `''` before the first request;
+   * a request refused before it starts (`BUSY`, a bad URL) leaves it unchanged.
+   */
+  getFinalUrl(): string {
+    return this.#finalUrl;
+  }
+
+  /**
+   * Redirects followed by the current or last request (a gdhttp addition; Godot has none): 0 when
+   * the first response was final; at `REDIRECT_LIMIT_REACHED`, the `maxRedirects` that were
+   * followed. Reset when a request starts; a request refused before it starts leaves it unchanged.
+   */
+  getRedirectCount(): number {
+    return this.#redirectCount;
   }
 
   /** TLS options for https URLs; null or server options are refused (the old ones stay). */
@@ -447,6 +502,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
           ? { ...outcome.redirect, credentials: job.url.credentials }
           : outcome.redirect;
       job.redirects++;
+      this.#finalUrl = job.url.href;
+      this.#redirectCount = job.redirects;
       this.#downloaded = 0;
       this.#bodySize = -1;
     }
@@ -480,9 +537,18 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       await this.#driveWhile(job, (s) => s === Status.REQUESTING);
       if (job.settled) return failure(Result.CONNECTION_ERROR);
       const status = client.getStatus();
-      if (status === Status.CONNECTION_ERROR && reused && !client.hasResponse()) {
-        // The server closed the idle connection we kept (RFC 9112 §9.3.1 lets it): nothing of the
-        // response arrived, so the request was not processed; try once on a fresh connection.
+      if (
+        status === Status.CONNECTION_ERROR &&
+        reused &&
+        !client.responseStarted &&
+        IDEMPOTENT.has(job.request.method)
+      ) {
+        // The server may have closed the kept connection as the request left (RFC 9112 §9.3.1
+        // lets it close an idle one at any time). Not a byte came back, but that does not prove
+        // the request went unprocessed: the server may have read it and then closed or reset.
+        // Sending it again is safe only when repeating it has the same effect (RFC 9110 §9.2.2),
+        // so only an idempotent request is tried once more on a fresh connection; a POST ends
+        // with CONNECTION_ERROR rather than risk being applied twice.
         reused = false;
         continue;
       }
@@ -499,7 +565,15 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   #reusable(url: RequestUrl): boolean {
-    return this.#client.getStatus() === Status.CONNECTED && this.#connectionKey === this.#key(url);
+    const client = this.#client;
+    if (client.getStatus() !== Status.CONNECTED || this.#connectionKey !== this.#key(url)) {
+      return false;
+    }
+    // A close (or a 408 and a close) that already arrived on the idle connection shows at this
+    // poll: the request then goes to a fresh connection instead of failing on this one, where
+    // only an idempotent request could be sent again.
+    client.poll();
+    return client.getStatus() === Status.CONNECTED;
   }
 
   async #connect(job: Job, url: RequestUrl): Promise<HTTPRequestResult | null> {
@@ -591,8 +665,9 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       ? parseContentEncoding(headerValues(headers, 'content-encoding').join(', '))
       : [];
     if (codings === 'too-many') return withHead(Result.BODY_DECOMPRESS_FAILED);
+    // Codings we do not decode ('unsupported') leave the body as it came, as in Godot.
+    const decoded = Array.isArray(codings) && codings.length > 0 ? codings : null;
 
-    const parts: Uint8Array[] = [];
     let delivered = 0;
     let writeError: Error | null = null;
     if (this.#downloadFile !== '') {
@@ -606,6 +681,12 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     }
     const file = job.file;
     const onBody = job.onBody;
+    // A body kept in memory costs its bytes, never an object per piece (a chunked body of 1-byte
+    // chunks is a million pieces per MiB). Its length is known up front unless it is decoded.
+    const collected =
+      file === null && onBody === undefined
+        ? new BodyCollector(decoded === null ? length : -1)
+        : null;
     // Decoded (or raw) bytes go to the file, the onBody callback or memory. A write, or the
     // callback's promise, is awaited before the next read, so a slow consumer slows the download
     // instead of filling memory; collecting in memory awaits nothing.
@@ -617,13 +698,10 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         });
       }
       if (onBody !== undefined) return onBody(chunk) ?? undefined;
-      parts.push(chunk);
+      collected?.add(chunk);
       return undefined;
     };
-    const decoder =
-      Array.isArray(codings) && codings.length > 0
-        ? new ContentDecoder(codings, limit, sink)
-        : null;
+    const decoder = decoded === null ? null : new ContentDecoder(decoded, limit, sink);
     job.decoder = decoder;
 
     for (;;) {
@@ -674,7 +752,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       result: Result.SUCCESS,
       responseCode: code,
       headers,
-      body: parts.length > 0 ? concat(parts) : EMPTY,
+      body: collected?.take() ?? EMPTY,
     };
   }
 
@@ -745,6 +823,9 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return file === null ? null : file.abort();
   }
 }
+
+/** The rejection handler of every returned promise: the caller decides whether to look. */
+function ignore(): void {}
 
 function failure(result: Result): HTTPRequestResult {
   return { result, responseCode: 0, headers: [], body: EMPTY };

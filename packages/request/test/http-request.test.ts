@@ -974,6 +974,99 @@ describe('HTTPRequest URL userinfo across redirects', () => {
   });
 });
 
+describe('HTTPRequest getFinalUrl() and getRedirectCount() (gdhttp additions)', () => {
+  it("are '' and 0 before any request, and the URL as sent with 0 without a redirect", async () => {
+    const s = await serve([ok('x')]);
+    const http = new HTTPRequest();
+    expect([http.getFinalUrl(), http.getRedirectCount()]).toEqual(['', 0]);
+    // Normalised as sent: no userinfo, no fragment.
+    await http.request(`http://user:pw@${s.host}:${s.port}/a?b=1#frag`);
+    expect([http.getFinalUrl(), http.getRedirectCount()]).toEqual([
+      `http://${s.host}:${s.port}/a?b=1`,
+      0,
+    ]);
+    http.close();
+  });
+
+  it('follow the hops: the URL and the count of each hop while it runs, then the last', async () => {
+    const http = new HTTPRequest();
+    // What the server sees each hop of the request report, as the hop's request arrives.
+    const during: [string, number][] = [];
+    const state = () => during.push([http.getFinalUrl(), http.getRedirectCount()]);
+    const other = await serve(() => {
+      state();
+      return ok('landed');
+    });
+    const s = await serve((req) => {
+      state();
+      return req.requestLine.includes('/two')
+        ? [
+            `HTTP/1.1 307 T\r\nLocation: http://localhost:${other.port}/three?x=1\r\nContent-Length: 0\r\n\r\n`,
+          ]
+        : ['HTTP/1.1 302 Found\r\nLocation: /two\r\nContent-Length: 0\r\n\r\n'];
+    });
+    const r = await http.request(`http://${s.host}:${s.port}/one`);
+    expect(text(r)).toBe('landed');
+    const final = `http://localhost:${other.port}/three?x=1`;
+    expect(during).toEqual([
+      [`http://${s.host}:${s.port}/one`, 0],
+      [`http://${s.host}:${s.port}/two`, 1],
+      [final, 2],
+    ]);
+    expect([http.getFinalUrl(), http.getRedirectCount()]).toEqual([final, 2]);
+    // The next request starts over.
+    await http.request(`http://${other.host}:${other.port}/`);
+    expect([http.getFinalUrl(), http.getRedirectCount()]).toEqual([
+      `http://${other.host}:${other.port}/`,
+      0,
+    ]);
+    http.close();
+  });
+
+  it('at REDIRECT_LIMIT_REACHED: the URL that answered the last 3xx, and maxRedirects', async () => {
+    const s = await serve((req) => [
+      `HTTP/1.1 301 Moved\r\nLocation: /hop${req.index + 1}\r\nContent-Length: 0\r\n\r\n`,
+    ]);
+    const http = new HTTPRequest();
+    http.maxRedirects = 2;
+    const r = await http.request(`http://${s.host}:${s.port}/hop0`);
+    expect(r.result).toBe(Result.REDIRECT_LIMIT_REACHED);
+    expect([http.getFinalUrl(), http.getRedirectCount()]).toEqual([
+      `http://${s.host}:${s.port}/hop2`,
+      2,
+    ]);
+    expect(s.requests.map((q) => q.requestLine)).toEqual([
+      'GET /hop0 HTTP/1.1',
+      'GET /hop1 HTTP/1.1',
+      'GET /hop2 HTTP/1.1',
+    ]);
+  });
+
+  it('a request refused before it starts (bad URL, BUSY) leaves both unchanged', async () => {
+    const s = await serve((req) =>
+      req.requestLine.includes('/end')
+        ? [{ delay: 30 }, ...ok('end')]
+        : ['HTTP/1.1 302 Found\r\nLocation: /end\r\nContent-Length: 0\r\n\r\n'],
+    );
+    const http = new HTTPRequest();
+    const url = `http://${s.host}:${s.port}/`;
+    await http.request(url);
+    const after = [`${url}end`, 1];
+    expect([http.getFinalUrl(), http.getRedirectCount()]).toEqual(after);
+    await expect(http.request('ftp://example.com/')).rejects.toMatchObject({
+      code: ErrorCode.INVALID_PARAMETER,
+    });
+    expect([http.getFinalUrl(), http.getRedirectCount()]).toEqual(after);
+    const running = http.request(url);
+    expect([http.getFinalUrl(), http.getRedirectCount()]).toEqual([url, 0]);
+    await expect(http.request(`${url}other`)).rejects.toMatchObject({ code: ErrorCode.BUSY });
+    expect([http.getFinalUrl(), http.getRedirectCount()]).toEqual([url, 0]);
+    await running;
+    expect([http.getFinalUrl(), http.getRedirectCount()]).toEqual(after);
+    http.close();
+  });
+});
+
 describe('HTTPRequest over TLS and proxies', () => {
   it('uses setTlsOptions for https URLs, and refuses server options', async () => {
     const certs = await testCertificates();
