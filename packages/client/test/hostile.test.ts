@@ -315,7 +315,7 @@ const cases: readonly Case[] = [
     expect: { code: 200, body: '', end: Status.CONNECTED, length: 0 },
   },
   {
-    name: '2001 field lines (over the 2000 cap, Node\'s maxHeadersCount)',
+    name: "2001 field lines (over the 2000 cap, Node's maxHeadersCount)",
     wire: wireLines2001,
     drip: 997,
     splits: splitsAround(wireLines2001, wireLines2001.length - 40),
