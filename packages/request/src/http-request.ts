@@ -104,6 +104,13 @@ const IDEMPOTENT: ReadonlySet<Method> = new Set<Method>([
   Method.OPTIONS,
   Method.TRACE,
 ]);
+/**
+ * The largest redirect body read and discarded to keep the connection for the next hop, in body
+ * bytes (de-chunked, not decoded). The page a server sends with a 3xx (nginx's is a few hundred
+ * bytes) arrives with its head; a body past this is likely to cost more time than the new
+ * connection it would save.
+ */
+const REDIRECT_BODY_DRAIN_MAX = 64 * 1024;
 /** The longest delay setTimeout takes. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const encoder = new TextEncoder();
@@ -207,6 +214,40 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
   set maxRedirects(value: number) {
     this.#maxRedirects = value;
+  }
+
+  /**
+   * Largest response head (status line to blank line) and trailer section accepted, in bytes: a
+   * gdhttp addition (Godot has no limit), forwarded to {@link HTTPClient.maxHeaderSize}. Default
+   * 16,384, as in Node, undici and h11; a larger head ends the request with `CONNECTION_ERROR`.
+   * Applies from the next request: a kept-alive connection opened under the old limit is not
+   * reused. Refused while a request runs, and for values that are not an integer of at least 64
+   * (the old value stays; {@link HTTPRequest.lastError} says why).
+   */
+  get maxHeaderSize(): number {
+    return this.#client.maxHeaderSize;
+  }
+  set maxHeaderSize(bytes: number) {
+    if (!this.#guard('maxHeaderSize') || bytes === this.#client.maxHeaderSize) return;
+    this.#client.maxHeaderSize = bytes;
+    this.#limitSet(this.#client.maxHeaderSize === bytes);
+  }
+
+  /**
+   * Most field lines accepted in a response head (and trailer section): a gdhttp addition,
+   * forwarded to {@link HTTPClient.maxHeaderCount}. Default 2,000, as Node's `maxHeadersCount`; a
+   * head with more ends the request with `CONNECTION_ERROR`. Applies from the next request: a
+   * kept-alive connection opened under the old limit is not reused. Refused while a request runs,
+   * and for values that are not an integer of at least 1 (the old value stays;
+   * {@link HTTPRequest.lastError} says why).
+   */
+  get maxHeaderCount(): number {
+    return this.#client.maxHeaderCount;
+  }
+  set maxHeaderCount(count: number) {
+    if (!this.#guard('maxHeaderCount') || count === this.#client.maxHeaderCount) return;
+    this.#client.maxHeaderCount = count;
+    this.#limitSet(this.#client.maxHeaderCount === count);
   }
 
   /** Seconds the whole request may take, redirects included; 0 for none (default). Negative is refused. */
@@ -488,6 +529,25 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     this.#lastError = new HTTPRequestError(message, code);
   }
 
+  /**
+   * After a header limit was handed to the client: the client decides what it accepts (one rule,
+   * kept there), and says why it refused in its own `lastError`.
+   */
+  #limitSet(accepted: boolean): void {
+    if (accepted) {
+      // The client gives a connection its limits when it opens, so the kept one still has the old
+      // ones: the next request must open a new connection for the change to apply.
+      this.#connectionKey = '';
+      return;
+    }
+    const why = this.#client.lastError;
+    this.#lastError = new HTTPRequestError(
+      why?.message ?? 'header limit refused',
+      why?.code ?? ErrorCode.PARAMETER_RANGE_ERROR,
+      { cause: why },
+    );
+  }
+
   async #run(job: Job): Promise<Outcome> {
     for (;;) {
       const outcome = await this.#exchange(job);
@@ -573,7 +633,12 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     // poll: the request then goes to a fresh connection instead of failing on this one, where
     // only an idempotent request could be sent again.
     client.poll();
-    return client.getStatus() === Status.CONNECTED;
+    if (client.getStatus() !== Status.CONNECTED) return false;
+    // Bytes that arrived on the idle connection answer no request of ours (a stray 408 whose
+    // close is still on its way, junk): the client refuses to send after them (CONNECTION_ERROR
+    // before a byte left), which would fail a POST that was never sent. A fresh connection is
+    // the one the server expects the request on.
+    return (client.connection?.getAvailableBytes() ?? 0) === 0;
   }
 
   async #connect(job: Job, url: RequestUrl): Promise<HTTPRequestResult | null> {
@@ -620,7 +685,14 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       const location = headerValues(headers, 'location').at(-1);
       const target = location === undefined ? null : parseRequestUrl(location, job.url.href);
       if (target !== null) {
-        // The redirect's body is not wanted; reusing the connection would mean reading it first.
+        // The redirect's body is not wanted, but the connection is: a same-origin chain (nginx's
+        // 301/302 always carry a small page) then costs one connection, as with curl.
+        if (this.#key(target) === this.#connectionKey && this.#drainable(headers)) {
+          await this.#discardBody(job);
+          if (job.settled) return failure(Result.CONNECTION_ERROR);
+        }
+        // Whatever was not read to its end (a large, unframed, other-origin or broken body) goes
+        // with its connection; the next hop opens a new one.
         if (client.getStatus() !== Status.CONNECTED) client.close();
         return { redirect: target, code };
       }
@@ -754,6 +826,46 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       headers,
       body: collected?.take() ?? EMPTY,
     };
+  }
+
+  /**
+   * Whether a followed redirect's body is worth reading to keep its connection: framed (a
+   * Content-Length up to {@link REDIRECT_BODY_DRAIN_MAX}, or chunked, capped while read) and on a
+   * connection the server keeps. A body read until close ends with the connection, and after
+   * `Connection: close` the connection is gone anyway — curl stops after the head then too.
+   */
+  #drainable(headers: readonly string[]): boolean {
+    const client = this.#client;
+    if (client.getStatus() !== Status.BODY) return false;
+    const length = client.getResponseBodyLength();
+    if (length > REDIRECT_BODY_DRAIN_MAX) return false;
+    if (length < 0 && !client.isResponseChunked()) return false;
+    return !headerValues(headers, 'connection').some((value) =>
+      value
+        .toLowerCase()
+        .split(',')
+        .some((token) => token.trim() === 'close'),
+    );
+  }
+
+  /**
+   * Reads a redirect's body to its end and drops it, so the connection is CONNECTED for the next
+   * hop. Stops (the caller then closes) once more than {@link REDIRECT_BODY_DRAIN_MAX} bytes came,
+   * or when the body breaks off. The bytes count nowhere — not in `getDownloadedBytes()`, nor
+   * `progress`: they belong to no response the caller sees. A timeout, cancel or abort closes the
+   * client, which is news, so the wait ends with the job.
+   */
+  async #discardBody(job: Job): Promise<void> {
+    const client = this.#client;
+    let discarded = 0;
+    for (;;) {
+      const piece = client.readResponseBodyView();
+      discarded += piece.length;
+      if (discarded > REDIRECT_BODY_DRAIN_MAX || client.getStatus() !== Status.BODY) return;
+      if (piece.length === 0) await client.news();
+      if (job.settled) return;
+      client.poll();
+    }
   }
 
   /**

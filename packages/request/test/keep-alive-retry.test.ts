@@ -158,3 +158,21 @@ describe('HTTPRequest on a kept-alive connection that fails under a request', ()
     },
   );
 });
+
+describe('HTTPRequest with bytes waiting on an idle kept-alive connection', () => {
+  it.each([
+    ['POST', Method.POST],
+    ['PATCH', Method.PATCH],
+    ['GET', Method.GET],
+  ])(
+    'sends a %s once, on a new connection: the bytes answer nothing and the client would refuse to send after them',
+    async (name, method) => {
+      // The junk arrives 30 ms after the first response, on a connection the server keeps open.
+      const s = await serve(ok('answered'), [...ok('first'), { delay: 30 }, 'junk\r\n']);
+      const { r, copies } = await secondRequest(s, method, 100);
+      expect(r.result).toBe(Result.SUCCESS);
+      expect(Buffer.from(r.body).toString()).toBe('answered');
+      expect(copies).toEqual([[name, 1]]);
+    },
+  );
+});
