@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Result } from '@gdhttp/constants';
 import { startScriptedServer } from '@gdhttp/testkit';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { runBundled } from './support/run-bundled.js';
 
 const childSource = fileURLToPath(new URL('./fixtures/download-child.ts', import.meta.url));
 
@@ -22,21 +20,12 @@ describe('HTTPRequest downloadFile at scale', () => {
     });
     try {
       // Bundled and run by plain node: a TypeScript loader would add ~40 MiB to what we measure.
-      const child = join(dir, 'download-child.mjs');
-      await build({
-        entryPoints: [childSource],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        conditions: ['@gdhttp/source'],
-        outfile: child,
-        logLevel: 'warning',
-      });
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [child, `http://${server.host}:${server.port}/big`, join(dir, 'big.bin')],
-        { timeout: 100_000 },
+      const { code, stdout, stderr } = await runBundled(
+        childSource,
+        [`http://${server.host}:${server.port}/big`, join(dir, 'big.bin')],
+        100_000,
       );
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
       const report = JSON.parse(stdout) as {
         result: number;
         downloaded: number;

@@ -2,16 +2,12 @@
 // The promises of cancelled and refused requests reject; had they no handler, each would be an
 // unhandled rejection, which ends a Node process (docs/decisions/0007). They must not, while a
 // caller that awaits still sees the rejection.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, Method, Result } from '@gdhttp/constants';
 import { type ScriptedServer, startScriptedServer } from '@gdhttp/testkit';
-import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTPRequest } from '../src/index.js';
+import { runBundled } from './support/run-bundled.js';
 
 const childSource = fileURLToPath(new URL('./fixtures/ignored-promises-child.ts', import.meta.url));
 
@@ -37,45 +33,15 @@ async function serve(): Promise<ScriptedServer> {
   return s;
 }
 
-/** Runs `script` under plain node, as a user would; resolves with its exit and output. */
-async function runNode(script: string, args: string[]) {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, stdout, stderr };
-}
-
 describe('HTTPRequest promises nobody awaits', () => {
   it('a Godot-style program that ignores them (cancel, BUSY, bad URL, CANT_CONNECT, abort) exits 0', async () => {
     const s = await serve();
-    const dir = mkdtempSync(join(tmpdir(), 'gdhttp-ignored-'));
-    try {
-      // Bundled and run by plain node with its default unhandled-rejection mode (throw): the
-      // process a user's program would be.
-      const child = join(dir, 'ignored-promises-child.mjs');
-      await build({
-        entryPoints: [childSource],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        conditions: ['@gdhttp/source'],
-        outfile: child,
-        logLevel: 'warning',
-      });
-      const { code, stdout, stderr } = await runNode(child, [`http://${s.host}:${s.port}/`]);
-      // An unhandled rejection would print its error here and exit with code 1.
-      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-      expect(JSON.parse(stdout)).toEqual({ completed: [Result.SUCCESS, Result.CANT_CONNECT] });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // Run by plain node with its default unhandled-rejection mode (throw): the process a user's
+    // program would be.
+    const { code, stdout, stderr } = await runBundled(childSource, [`http://${s.host}:${s.port}/`]);
+    // An unhandled rejection would print its error here and exit with code 1.
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(stdout)).toEqual({ completed: [Result.SUCCESS, Result.CANT_CONNECT] });
   });
 
   it('raise no unhandledRejection in this process, and an awaiting caller still sees each rejection', async () => {
