@@ -250,7 +250,7 @@ export class StreamPeerTLS implements StreamPeer {
   }
 
   /**
-   * Queues as much of `data` as the write window has room for (at most 256 KiB wait in the TLS
+   * Queues as much of `data` as the write window has room for (at most 4 MiB wait in the TLS
    * socket's buffer); when not all was taken, the news signal fires once there is room again.
    *
    * @param data - the bytes; the accepted part is handed over by reference.

@@ -27,7 +27,7 @@ export interface StreamPeer {
   /** Queues all of `data` for sending (do not modify it afterwards). `FAILED` if not connected. */
   putData(data: Uint8Array): ErrorCode;
   /**
-   * Queues as much of `data` as the write window (256 KiB waiting at most) has room for, by
+   * Queues as much of `data` as the write window (4 MiB waiting at most) has room for, by
    * reference. When not all was taken, news follows once there is room again.
    */
   putPartialData(data: Uint8Array): PartialWrite;

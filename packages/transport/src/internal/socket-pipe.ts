@@ -21,12 +21,13 @@ function endTurn(): void {
 }
 
 /**
- * Bytes `writePartial` lets wait in the socket's buffer (and this pipe's batch) at once. Larger
- * than Node's 16 KiB write high-water mark, so a big request body leaves in a few large writes
- * per event-loop turn instead of one 16 KiB piece per turn; small enough that a body produced
- * on the fly (or encrypted by TLS) never piles up in memory.
+ * Bytes `writePartial` lets wait in the socket's buffer (and this pipe's batch) at once. Far
+ * larger than Node's 16 KiB write high-water mark: every refill costs a trip through the event
+ * loop, and a 64 MiB upload measured 0.52× undici's rate with a 256 KiB window, 1.0–1.1× with
+ * 4 MiB (16 MiB gained nothing more). Bytes wait by reference, so the window costs no memory on
+ * TCP; on TLS it bounds the ciphertext waiting for the socket.
  */
-export const WRITE_WINDOW = 256 * 1024;
+export const WRITE_WINDOW = 4 * 1024 * 1024;
 
 /** What a {@link SocketPipe} saw happen (`drained`: the reader took the last byte after EOF). */
 export type PipeEvent = 'data' | 'end' | 'error' | 'drain' | 'drained';
