@@ -1,22 +1,45 @@
 #!/usr/bin/env bash
-# Installs the Debian proxies the transport tests start on 127.0.0.1 (tinyproxy, squid).
+# Installs the Debian packages the tests start on 127.0.0.1 or run as a reference: the proxies
+# (tinyproxy, squid), the real servers (nginx; httpbin under gunicorn) and the tools (curl, the
+# reference client; openssl, which makes the test certificates).
 #
-# Idempotent: does nothing when both binaries are present. Otherwise installs the missing
-# packages with apt-get, non-interactively, as root (or through sudo without a password).
-# Squid's package starts a system service on port 3128 where an init system runs; the tests
-# never use it, so service starts are blocked during the install when policy-rc.d is free.
-# Exit status: 0 when both are available afterwards, 1 otherwise.
+# Idempotent: does nothing when every binary (and the httpbin module) is present. Otherwise
+# installs the missing packages with apt-get, non-interactively, as root (or through sudo without
+# a password). squid's and nginx's packages start a system service (ports 3128 and 80) where an
+# init system runs; the tests never use them, so service starts are blocked during the install
+# when policy-rc.d is free.
+# Exit status: 0 when all are available afterwards, 1 otherwise.
 set -euo pipefail
 
 has() {
   command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]
 }
 
+# httpbin is a Python module: look for it with the interpreter Debian's gunicorn runs.
+has_httpbin() {
+  [ -x /usr/bin/python3 ] &&
+    /usr/bin/python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('httpbin') is None)" \
+      >/dev/null 2>&1
+}
+
+all_present() {
+  has tinyproxy && has squid && has nginx && { has gunicorn || has gunicorn3; } && has_httpbin &&
+    has curl && has openssl
+}
+
+NAMES="tinyproxy, squid, nginx, gunicorn, httpbin, curl and openssl"
+
 missing=()
 has tinyproxy || missing+=(tinyproxy-bin)
 has squid || missing+=(squid)
+# bookworm's nginx-light is a transitional package for nginx: ask for nginx itself.
+has nginx || missing+=(nginx)
+has gunicorn || has gunicorn3 || missing+=(gunicorn)
+has_httpbin || missing+=(python3-httpbin)
+has curl || missing+=(curl)
+has openssl || missing+=(openssl)
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "install-system-deps: tinyproxy and squid already installed"
+  echo "install-system-deps: $NAMES already installed"
   exit 0
 fi
 
@@ -34,7 +57,8 @@ else
   exit 1
 fi
 
-# Keep the package from starting squid as a service (policy-rc.d exit 101 = "not allowed").
+# Keep the packages from starting squid and nginx as services (policy-rc.d exit 101 = "not
+# allowed").
 policy=/usr/sbin/policy-rc.d
 added_policy=0
 if [ ! -e "$policy" ]; then
@@ -54,5 +78,5 @@ export DEBIAN_FRONTEND=noninteractive
   --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
   "${missing[@]}"
 
-has tinyproxy && has squid
-echo "install-system-deps: tinyproxy and squid installed"
+all_present
+echo "install-system-deps: $NAMES installed"

@@ -2,31 +2,34 @@
  * @packageDocumentation
  * Private test kit shared by every gdhttp package's socket tests: a scripted raw-TCP HTTP
  * server, certificates made at test time with openssl, echo servers, a listener whose connects
- * hang, and real proxies (npm `proxy`, tinyproxy, squid) on 127.0.0.1.
+ * hang, real proxies (npm `proxy`, tinyproxy, squid), and real servers (nginx, httpbin under
+ * gunicorn) on 127.0.0.1, with the system curl as the reference client.
  */
 
 export type { BlackholeListener } from './blackhole-listener.js';
 export { startBlackholeListener } from './blackhole-listener.js';
 export type { CertificatePair, TestCertificates } from './certificates.js';
 export { testCertificates } from './certificates.js';
+export type { CurlHead, CurlResult, CurlTransfer } from './curl.js';
+export { curl, curlEach } from './curl.js';
 export type { Pollable } from './drive-until.js';
 export { driveUntil } from './drive-until.js';
 export type { EchoServer, EchoServerOptions } from './echo-server.js';
 export { startEchoServer } from './echo-server.js';
+export { canConnect, freePort } from './free-port.js';
+export { headerValue } from './header-value.js';
+export type { HttpbinOptions, HttpbinServer } from './httpbin-server.js';
+export { startHttpbin } from './httpbin-server.js';
 export { listenLoopback } from './listen-loopback.js';
 export type {
-  ProxyCredentials,
-  ProxyFixture,
-  ProxyFixtureOptions,
-  SystemTool,
-} from './proxies.js';
-export {
-  INSTALL_HINT,
-  startNpmProxy,
-  startSquid,
-  startTinyproxy,
-  systemTool,
-} from './proxies.js';
+  NginxAccessLogEntry,
+  NginxFile,
+  NginxOptions,
+  NginxServer,
+} from './nginx-server.js';
+export { NGINX_FILE_SIZES, startNginx } from './nginx-server.js';
+export type { ProxyCredentials, ProxyFixture, ProxyFixtureOptions } from './proxies.js';
+export { startNpmProxy, startSquid, startTinyproxy } from './proxies.js';
 export type {
   Action,
   RecordedRequest,
@@ -35,3 +38,10 @@ export type {
   ScriptedServerOptions,
 } from './scripted-server.js';
 export { startScriptedServer } from './scripted-server.js';
+export { sha256Hex } from './sha256-hex.js';
+export type { SystemDaemon, SystemDaemonSpec } from './system-daemon.js';
+export { startSystemDaemon } from './system-daemon.js';
+export type { SystemTool, SystemToolName } from './system-tool.js';
+export { DEBIAN_PACKAGE, INSTALL_HINT, systemTool, systemTools } from './system-tool.js';
+export type { UploadReport, UploadReporter } from './upload-reporter.js';
+export { startUploadReporter } from './upload-reporter.js';
