@@ -57,7 +57,7 @@ async function upload(client: HTTPClient, body: Uint8Array, path = '/upload'): P
     client.requestRaw(Method.POST, path, ['Content-Type: application/octet-stream'], body),
   ).toBe(ErrorCode.OK);
   const seen = await drive(client, (s) => s !== Status.REQUESTING, 60_000);
-  expect(seen.at(-1), `after ${seen.join(" → ")}: ${client.lastError?.message}`).toBe(Status.BODY);
+  expect(seen.at(-1), `after ${seen.join(' → ')}: ${client.lastError?.message}`).toBe(Status.BODY);
   expect(client.getResponseCode()).toBe(200);
   return text(await readBody(client, 60_000));
 }
