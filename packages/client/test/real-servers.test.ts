@@ -12,7 +12,6 @@ import {
   type HttpbinServer,
   headerValue,
   NGINX_FILE_SIZES,
-  type NginxAccessLogEntry,
   type NginxServer,
   type ProxyFixture,
   sha256Hex,
@@ -23,7 +22,7 @@ import {
   type UploadReport,
 } from '@gdhttp/testkit';
 import { TLSOptions } from '@gdhttp/transport';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTPClient } from '../src/index.js';
 import { connect, drive, readBody } from './drive.js';
 
@@ -137,19 +136,6 @@ function expectSameAsCurl(mine: Exchanged, ref: CurlResult): void {
 function seen(bytes: Uint8Array): Pick<UploadReport, 'method' | 'bytes' | 'sha256'> {
   const report = JSON.parse(Buffer.from(bytes).toString()) as UploadReport;
   return { method: report.method, bytes: report.bytes, sha256: report.sha256 };
-}
-
-/** The access-log entries whose target contains `marker`, once `count` are in. */
-function logged(nginx: NginxServer, marker: string, count: number): Promise<NginxAccessLogEntry[]> {
-  // nginx writes the line when it finalises the request, a moment after the client has it all.
-  return vi.waitFor(
-    async () => {
-      const entries = (await nginx.accessLog()).filter((e) => e.target.includes(marker));
-      if (entries.length < count) throw new Error(`${entries.length} of ${count} requests logged`);
-      return entries;
-    },
-    { timeout: 3000, interval: 20 },
-  );
 }
 
 describe.skipIf(!nginxTools.shouldRun)(
@@ -270,7 +256,7 @@ describe.skipIf(!nginxTools.shouldRun)(
           } finally {
             client.close();
           }
-          const entries = await logged(nginx, marker, steps.length);
+          const entries = await nginx.logged(marker, steps.length);
           expect(new Set(entries.map((e) => e.connection)).size).toBe(1);
           expect(entries.map((e) => e.connectionRequests)).toEqual(entries.map((_, i) => i + 1));
         },

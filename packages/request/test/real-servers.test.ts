@@ -13,7 +13,6 @@ import {
   type HttpbinServer,
   headerValue,
   NGINX_FILE_SIZES,
-  type NginxAccessLogEntry,
   type NginxServer,
   type ProxyFixture,
   startHttpbin,
@@ -21,7 +20,7 @@ import {
   startSquid,
   systemTools,
 } from '@gdhttp/testkit';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Call,
   compare,
@@ -49,23 +48,6 @@ const POST_HELLO: Call = {
   body: Buffer.from('hello'),
 };
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
-
-/** The access-log entries of the requests whose target contains `marker`, once `count` are in. */
-async function logged(
-  nginx: NginxServer,
-  marker: string,
-  count: number,
-): Promise<NginxAccessLogEntry[]> {
-  // nginx writes the line when it finalises the request, a moment after the client has it all.
-  return vi.waitFor(
-    async () => {
-      const entries = (await nginx.accessLog()).filter((e) => e.target.includes(marker));
-      if (entries.length < count) throw new Error(`${entries.length} of ${count} requests logged`);
-      return entries;
-    },
-    { timeout: 3000, interval: 20 },
-  );
-}
 
 describe.skipIf(!nginxTools.shouldRun)(
   `HTTPRequest and curl against nginx${nginxTools.skipNote}`,
@@ -291,7 +273,7 @@ describe.skipIf(!nginxTools.shouldRun)(
           } finally {
             http.close();
           }
-          const entries = await logged(nginx, marker, kinds(marker).length);
+          const entries = await nginx.logged(marker, kinds(marker).length);
           expect(new Set(entries.map((e) => e.connection)).size).toBe(1);
           expect(entries.map((e) => e.connectionRequests)).toEqual(entries.map((_, i) => i + 1));
         },
@@ -322,7 +304,7 @@ describe.skipIf(!nginxTools.shouldRun)(
           } finally {
             http.close();
           }
-          const entries = await logged(nginx, marker, steps.length);
+          const entries = await nginx.logged(marker, steps.length);
           expect(entries.map((e) => e.status)).toEqual([
             200, 206, 304, 404, 204, 200, 200, 200, 200,
           ]);
@@ -338,7 +320,7 @@ describe.skipIf(!nginxTools.shouldRun)(
         expect(ref.numConnects).toBe(1);
         const { mine } = await viaHttpRequest(url);
         expect(nameOf(Result, mine.result)).toBe('SUCCESS');
-        const entries = (await logged(nginx, marker, 8)).slice(4);
+        const entries = (await nginx.logged(marker, 8)).slice(4);
         expect(entries.map((e) => e.status)).toEqual([301, 302, 307, 200]);
         expect(new Set(entries.map((e) => e.connection)).size).toBe(1);
       });

@@ -86,6 +86,12 @@ export interface NginxServer {
   file(size: number): NginxFile;
   /** The access log so far, one entry per finished request, oldest first. */
   accessLog(): Promise<NginxAccessLogEntry[]>;
+  /**
+   * The access-log entries whose target contains `marker`, once at least `count` are in: nginx
+   * writes a line when it finalises a request, a moment after the client has the whole response.
+   * Rejects after `timeoutMs` with how many were logged.
+   */
+  logged(marker: string, count: number, timeoutMs?: number): Promise<NginxAccessLogEntry[]>;
   /** Stops nginx by pid (SIGTERM, waits for it to exit), the upstream, and removes its files. */
   close(): Promise<void>;
 }
@@ -190,6 +196,7 @@ export async function startNginx(options: NginxOptions = {}): Promise<NginxServe
   }
   const [port, tlsPort] = daemon.ports as [number, number];
   const logPath = join(daemon.dir, 'access.log');
+  const accessLog = async () => parseAccessLog(await readFile(logPath, 'utf8').catch(() => ''));
   return {
     host: '127.0.0.1',
     port,
@@ -208,7 +215,19 @@ export async function startNginx(options: NginxOptions = {}): Promise<NginxServe
       if (file === undefined) throw new Error(`nginx serves no file of ${size} bytes`);
       return file;
     },
-    accessLog: async () => parseAccessLog(await readFile(logPath, 'utf8').catch(() => '')),
+    accessLog,
+    logged: async (marker, count, timeoutMs = 3000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const entries = (await accessLog()).filter((e) => e.target.includes(marker));
+        if (entries.length >= count) return entries;
+        if (Date.now() > deadline) {
+          throw new Error(`nginx logged ${entries.length} of ${count} requests for ${marker}`);
+        }
+        // Waiting for nginx to write its log, not driving any client: a short sleep is enough.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
     close: async () => {
       await daemon.close();
       await uploads.close();
