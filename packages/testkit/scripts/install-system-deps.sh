@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests start on 127.0.0.1 or run as a reference: the proxies
-# (tinyproxy, squid), the real servers (nginx; httpbin under gunicorn) and the tools (curl, the
-# reference client; openssl, which makes the test certificates).
+# (tinyproxy, squid), the real servers (nginx; httpbin under gunicorn), the tools (curl, the
+# reference client; openssl, which makes the test certificates) and the browser (chromium, which
+# the browser tests drive headless through playwright-core; no test tool downloads a browser).
 #
 # Idempotent: does nothing when every binary (and the httpbin module) is present. Otherwise
 # installs the missing packages with apt-get, non-interactively, as root (or through sudo without
@@ -24,10 +25,10 @@ has_httpbin() {
 
 all_present() {
   has tinyproxy && has squid && has nginx && { has gunicorn || has gunicorn3; } && has_httpbin &&
-    has curl && has openssl
+    has curl && has openssl && has chromium
 }
 
-NAMES="tinyproxy, squid, nginx, gunicorn, httpbin, curl and openssl"
+NAMES="tinyproxy, squid, nginx, gunicorn, httpbin, curl, openssl and chromium"
 
 missing=()
 has tinyproxy || missing+=(tinyproxy-bin)
@@ -38,6 +39,7 @@ has gunicorn || has gunicorn3 || missing+=(gunicorn)
 has_httpbin || missing+=(python3-httpbin)
 has curl || missing+=(curl)
 has openssl || missing+=(openssl)
+has chromium || missing+=(chromium)
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-system-deps: $NAMES already installed"
   exit 0

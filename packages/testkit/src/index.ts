@@ -6,6 +6,8 @@
  * gunicorn) on 127.0.0.1, with the system curl as the reference client.
  */
 
+// Playwright's page type, so a test that drives a page needs no playwright-core of its own.
+export type { Page } from 'playwright-core';
 export type { BlackholeListener } from './blackhole-listener.js';
 export { startBlackholeListener } from './blackhole-listener.js';
 export type { CertificatePair, TestCertificates } from './certificates.js';
@@ -20,6 +22,8 @@ export { canConnect, freePort } from './free-port.js';
 export { headerValue } from './header-value.js';
 export type { HttpbinOptions, HttpbinServer } from './httpbin-server.js';
 export { startHttpbin } from './httpbin-server.js';
+export type { LaunchBrowserOptions, LaunchedBrowser } from './launch-browser.js';
+export { CHROMIUM_ARGS, launchBrowser } from './launch-browser.js';
 export { listenLoopback } from './listen-loopback.js';
 export type {
   NginxAccessLogEntry,
@@ -38,6 +42,8 @@ export type {
   ScriptedServerOptions,
 } from './scripted-server.js';
 export { startScriptedServer } from './scripted-server.js';
+export type { ServedPage, ServePageOptions } from './serve-page.js';
+export { BROWSER_CONDITIONS, servePage } from './serve-page.js';
 export { sha256Hex } from './sha256-hex.js';
 export type { SystemDaemon, SystemDaemonSpec } from './system-daemon.js';
 export { startSystemDaemon } from './system-daemon.js';

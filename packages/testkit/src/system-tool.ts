@@ -7,7 +7,8 @@ export const INSTALL_HINT = 'run: bash packages/testkit/scripts/install-system-d
 
 /**
  * A program (or, for `httpbin`, a Python module) from Debian that the tests start on 127.0.0.1
- * or run as a reference: the proxies, nginx, httpbin under gunicorn, curl and openssl.
+ * or run as a reference: the proxies, nginx, httpbin under gunicorn, curl, openssl, and chromium
+ * (driven headless by the browser tests).
  */
 export type SystemToolName =
   | 'tinyproxy'
@@ -16,7 +17,8 @@ export type SystemToolName =
   | 'gunicorn'
   | 'httpbin'
   | 'curl'
-  | 'openssl';
+  | 'openssl'
+  | 'chromium';
 
 /** Where the tests stand with a Debian binary (or the set of them a suite needs). */
 export interface SystemTool {
@@ -44,6 +46,7 @@ export const DEBIAN_PACKAGE: Readonly<Record<SystemToolName, string>> = {
   httpbin: 'python3-httpbin',
   curl: 'curl',
   openssl: 'openssl',
+  chromium: 'chromium',
 };
 
 // Debian's gunicorn ships both names; older releases only `gunicorn3`.
@@ -54,6 +57,7 @@ const BINARIES: Readonly<Record<Exclude<SystemToolName, 'httpbin'>, readonly str
   gunicorn: ['gunicorn', 'gunicorn3'],
   curl: ['curl'],
   openssl: ['openssl'],
+  chromium: ['chromium'],
 };
 
 const SEARCH_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin'];

@@ -31,7 +31,11 @@ function alive(pid: number): boolean {
 
 describe('systemTool', () => {
   it('names the Debian package of every tool it knows', () => {
-    expect(DEBIAN_PACKAGE).toMatchObject({ nginx: 'nginx', httpbin: 'python3-httpbin' });
+    expect(DEBIAN_PACKAGE).toMatchObject({
+      nginx: 'nginx',
+      httpbin: 'python3-httpbin',
+      chromium: 'chromium',
+    });
     const nginx = systemTool('nginx');
     if (nginx.path === null) expect(() => nginx.require()).toThrow(/Debian package nginx/);
     else expect(nginx.require()).toBe(nginx.path);

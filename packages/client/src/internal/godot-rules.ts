@@ -1,7 +1,8 @@
 // Godot's HTTPClient argument rules (godot-spec.md §2.3, §2.5), kept apart from the state machine
 // so each rule can be tested against the spec's tables on its own.
-import { isIP } from 'node:net';
+// No Node module here: the web HTTPClient shares these rules (`ipVersion` replaces `node:net`).
 import { DefaultPort, Method, MIN_HOST_LENGTH } from '@gdhttp/constants';
+import { ipVersion } from './ip-version.js';
 
 /** What `connectToHost()` keeps of its `host` argument after Godot's scheme-prefix handling. */
 export interface HostArgument {
@@ -34,7 +35,7 @@ export function resolvePort(port: number, tls: boolean): number {
 
 /** True for a textual IPv4 or IPv6 address, which Godot connects to without a RESOLVING phase. */
 export function isIpLiteral(host: string): boolean {
-  return isIP(host) !== 0;
+  return ipVersion(host) !== 0;
 }
 
 /**
@@ -101,7 +102,7 @@ function asciiLower(c: number): number {
 export function authorityHost(host: string): string {
   // RFC 9110 §7.2 / RFC 3986 §3.2.2: an IPv6 literal is bracketed. Godot writes it bare (a QUIRK we
   // do not reproduce: a bare IPv6 Host header is unparseable by every server).
-  return isIP(host) === 6 ? `[${host}]` : host;
+  return ipVersion(host) === 6 ? `[${host}]` : host;
 }
 
 /** The value of the automatic Host header: the port is omitted only when it is the scheme's default. */

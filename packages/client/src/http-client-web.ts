@@ -1,0 +1,671 @@
+// The web build of HTTPClient: Godot's API, return codes and Status sequence over the browser's
+// fetch, as Godot's own web platform does it (`platform/web/http_client_web.cpp` and its fetch
+// library). A browser opens, pools and secures connections itself, so there is no socket here:
+// connectToHost() records where to go, request() starts a fetch, and poll() reports what the fetch
+// promise and the body's stream reader have delivered since. Differences from the Node build are
+// listed in README.md ("Web build") and docs/decisions/0010-web-httpclient.md.
+import {
+  CONNECT_TIMEOUT_SECONDS,
+  ErrorCode,
+  GdhttpError,
+  Method,
+  methodToken,
+  ReadChunkSize,
+  Status,
+} from '@gdhttp/constants';
+import {
+  DEFAULT_MAX_HEADER_COUNT,
+  DEFAULT_MAX_HEADER_SIZE,
+  isValidTarget,
+  type QueryValue,
+  queryStringFromDict,
+} from '@gdhttp/parser';
+import { describeFailure, FetchExchange } from './internal/fetch-exchange.js';
+import {
+  authorityHost,
+  hostHeaderValue,
+  isHostLongEnough,
+  isIpLiteral,
+  resolvePort,
+  stripSchemePrefix,
+} from './internal/godot-rules.js';
+import {
+  headerDictionary,
+  isChunkedResponse,
+  responseBodyLength,
+  responseHeaderLines,
+  toFetchHeaders,
+} from './internal/web-rules.js';
+
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+/**
+ * The User-Agent the web build's requests carry: the browser's own (a page cannot replace it),
+ * or `''` where the runtime has no `navigator`.
+ */
+export const USER_AGENT: string =
+  (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? '';
+
+/**
+ * What the web build accepts as `tlsOptions`: the shape of `@gdhttp/transport`'s `TLSOptions`,
+ * so a `TLSOptions.client()` made by shared code type-checks, without importing that package
+ * (it needs Node's `tls`). Only the default client options are honoured: a browser verifies
+ * certificates with its own trust store and names.
+ */
+export interface WebTLSOptions {
+  /** Whether these are server options (refused with `INVALID_PARAMETER`). */
+  isServer(): boolean;
+  /** Whether these skip verification (refused with `UNAVAILABLE`). */
+  isUnsafeClient(): boolean;
+  /** CA certificates replacing the system's; anything but `null` is refused with `UNAVAILABLE`. */
+  getTrustedCaChain(): readonly unknown[] | null;
+  /** A name verified instead of the host; anything but `''` is refused with `UNAVAILABLE`. */
+  getCommonNameOverride(): string;
+}
+
+/**
+ * Godot's `HTTPClient` for browsers (the `browser` export condition of `@gdhttp/client`): the same
+ * names, parameters, return codes and Status sequence as the Node build, made with `fetch`, as
+ * Godot's web export does it.
+ *
+ * `connectToHost()` opens nothing: the statuses RESOLVING → CONNECTING → CONNECTED pass one per
+ * `poll()`, as in Godot's web build. `request()` starts a `fetch`; `poll()` moves to BODY when the
+ * response arrives; `readResponseBodyChunk()` returns the bytes read so far, and the status
+ * becomes DISCONNECTED after the last one (connect again for the next request: the browser reuses
+ * its pooled connection). A network error or a CORS refusal is `CONNECTION_ERROR` with
+ * {@link HTTPClient.lastError} saying so. What a browser cannot do — proxies, TLS options other
+ * than the default, TRACE and CONNECT, blocking mode, forbidden request headers — is refused with
+ * Godot's codes instead of being dropped silently.
+ *
+ * @example
+ * ```ts
+ * import { HTTPClient } from '@gdhttp/client'; // the web build, under the `browser` condition
+ * import { Method, Status } from '@gdhttp/constants';
+ *
+ * const client = new HTTPClient();
+ * client.connectToHost('https://example.com');
+ * const busy = new Set<Status>([Status.RESOLVING, Status.CONNECTING, Status.REQUESTING]);
+ * while (busy.has(client.getStatus()) || client.getStatus() === Status.CONNECTED) {
+ *   if (client.getStatus() === Status.CONNECTED) client.request(Method.GET, '/', []);
+ *   const news = client.news();
+ *   client.poll();
+ *   if (busy.has(client.getStatus())) await news;
+ * }
+ * const parts: Uint8Array[] = [];
+ * while (client.getStatus() === Status.BODY) {
+ *   const chunk = client.readResponseBodyChunk();
+ *   if (chunk.length > 0) parts.push(chunk);
+ *   else await client.news();
+ * }
+ * console.log(client.getResponseCode(), client.getResponseHeaders());
+ * ```
+ */
+export class HTTPClient {
+  #status: Status = Status.DISCONNECTED;
+  #readChunkSize: number = ReadChunkSize.DEFAULT;
+  #connectTimeout: number = CONNECT_TIMEOUT_SECONDS;
+  #maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
+  #maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
+  #lastError: GdhttpError | null = null;
+
+  // Where requests go, recorded by connectToHost().
+  #host = '';
+  #port = -1;
+  #tls = false;
+
+  /** The request in flight, or whose body is being read. */
+  #exchange: FetchExchange | null = null;
+  #responseStarted = false;
+  /** Resolvers of news() promises, settled at the next progress. */
+  #waiters: (() => void)[] = [];
+
+  // The last response, as Godot's accessors report it: kept until the next response or close().
+  #code = 0;
+  #headerLines: string[] = [];
+  #chunked = false;
+  #bodyLength = -1;
+
+  /**
+   * Records the server requests go to, dropping any request in flight first. Nothing is opened:
+   * the browser connects when a request is made.
+   *
+   * A case-insensitive `http://` prefix forces plain HTTP; `https://` turns TLS on. A port below 0
+   * means 80 or 443. A bracketed IPv6 literal (`[::1]`) is accepted.
+   *
+   * @param host - host name or IP address, optionally prefixed by `http://` or `https://`.
+   * @param port - the port; -1 (default) for the scheme's default.
+   * @param tlsOptions - `null` for plain HTTP (unless `https://`), or default client options
+   *   (`TLSOptions.client()` with no arguments) for HTTPS.
+   * @returns `OK` (status RESOLVING for a host name, CONNECTING for an IP literal);
+   *   `INVALID_PARAMETER` for server TLS options, a host shorter than 4 characters or an argument
+   *   of the wrong type, or a port outside 1–65535 (status CANT_CONNECT); `UNAVAILABLE` for TLS
+   *   options a browser cannot apply (a custom CA, a name override, unsafe mode).
+   */
+  connectToHost(host: string, port = -1, tlsOptions: WebTLSOptions | null = null): ErrorCode {
+    this.close();
+    if (typeof host !== 'string') return this.#refuse('host must be a string');
+    if (typeof port !== 'number' || Number.isNaN(port)) {
+      return this.#refuse(`port must be a number, got ${typeof port}`);
+    }
+    let tls = false;
+    if (tlsOptions !== null) {
+      if (!isTLSOptionsLike(tlsOptions)) {
+        // Godot 3's third parameter was `use_ssl: bool`; every old script passes `true` there.
+        return this.#refuse(
+          'tlsOptions must be a TLSOptions or null (for TLS pass TLSOptions.client() or an https:// host, not true)',
+        );
+      }
+      if (tlsOptions.isServer()) {
+        return this.#refuse('connectToHost needs client TLS options, not server options');
+      }
+      if (
+        tlsOptions.isUnsafeClient() ||
+        tlsOptions.getTrustedCaChain() !== null ||
+        tlsOptions.getCommonNameOverride() !== ''
+      ) {
+        this.#lastError = new GdhttpError(
+          'a browser verifies certificates with its own trust store: only TLSOptions.client() without arguments (or an https:// host) is available',
+          ErrorCode.UNAVAILABLE,
+        );
+        return ErrorCode.UNAVAILABLE;
+      }
+      tls = true;
+    }
+    const prefixed = stripSchemePrefix(host);
+    if (prefixed.scheme === 'http') tls = false;
+    else if (prefixed.scheme === 'https') tls = true;
+    if (!isHostLongEnough(prefixed.host)) {
+      return this.#refuse(`host "${prefixed.host}" is shorter than 4 characters`);
+    }
+    const bare = /^\[[^\]]*\]$/.test(prefixed.host) ? prefixed.host.slice(1, -1) : prefixed.host;
+    const resolved = resolvePort(port, tls);
+    if (!Number.isInteger(resolved) || resolved < 1 || resolved > 65535) {
+      // As the Node build: a connection that cannot be made is refused at once.
+      this.#refuse(`port ${resolved} is outside 1-65535`);
+      this.#status = Status.CANT_CONNECT;
+      return ErrorCode.INVALID_PARAMETER;
+    }
+    this.#host = bare;
+    this.#port = resolved;
+    this.#tls = tls;
+    this.#status = isIpLiteral(bare) ? Status.CONNECTING : Status.RESOLVING;
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Advances the state machine by what the fetch has delivered: one connecting step per call (as
+   * Godot's web build), the response head in REQUESTING, the end of the body in BODY.
+   * Synchronous and non-blocking.
+   *
+   * @returns `OK`; `UNCONFIGURED` when DISCONNECTED; `CANT_RESOLVE` for a host no URL can be made
+   *   of; `CONNECTION_ERROR` when the fetch failed (network error, CORS refusal) or the body broke
+   *   off, and in that sticky state.
+   */
+  poll(): ErrorCode {
+    switch (this.#status) {
+      case Status.DISCONNECTED:
+        return ErrorCode.UNCONFIGURED;
+      case Status.RESOLVING:
+        // A browser resolves inside fetch; the one check possible here is that a URL can be made.
+        if (!isUrlHost(this.#host, this.#port, this.#tls)) {
+          return this.#fail(
+            Status.CANT_RESOLVE,
+            new GdhttpError(
+              `"${this.#host}" is not a host name a URL can hold`,
+              ErrorCode.CANT_RESOLVE,
+            ),
+            ErrorCode.CANT_RESOLVE,
+          );
+        }
+        this.#status = Status.CONNECTING;
+        return ErrorCode.OK;
+      case Status.CONNECTING:
+        this.#status = Status.CONNECTED;
+        return ErrorCode.OK;
+      case Status.CONNECTED:
+        return ErrorCode.OK;
+      case Status.REQUESTING:
+        return this.#pollRequesting();
+      case Status.BODY:
+        this.#exchange?.pump();
+        return this.#checkBodyEnd();
+      case Status.CANT_RESOLVE:
+        return ErrorCode.CANT_RESOLVE;
+      case Status.CANT_CONNECT:
+        return ErrorCode.CANT_CONNECT;
+      case Status.CONNECTION_ERROR:
+      case Status.TLS_HANDSHAKE_ERROR:
+        return ErrorCode.CONNECTION_ERROR;
+    }
+  }
+
+  /**
+   * Starts a request with a UTF-8 body. Same contract as {@link HTTPClient.requestRaw}.
+   */
+  request(method: Method, url: string, headers: readonly string[], body = ''): ErrorCode {
+    if (typeof body !== 'string')
+      return this.#refuse('body must be a string (requestRaw takes bytes)');
+    return this.requestRaw(method, url, headers, body === '' ? EMPTY : encoder.encode(body));
+  }
+
+  /**
+   * Starts the request with `fetch` (status REQUESTING); the next polls report its response. The
+   * browser adds Host, Content-Length, User-Agent and Accept itself.
+   *
+   * @param method - a {@link Method}; TRACE and CONNECT are refused (`UNAVAILABLE`), as in
+   *   Godot's web build.
+   * @param url - `/path?query` (the origin-form only: the server is the one given to connectToHost).
+   * @param headers - `"Name: value"` strings. The Fetch standard's forbidden names (and `Proxy-`,
+   *   `Sec-`) are refused, not dropped: `Host` and `Content-Length` only pass with the value the
+   *   browser sends anyway.
+   * @param body - the body; fetch copies it, so it may be reused at once. GET and HEAD take none.
+   * @returns `OK` (status REQUESTING); `UNAVAILABLE` for TRACE and CONNECT; `INVALID_PARAMETER` for
+   *   a bad method, URL, header, body or argument type, or when the status is not CONNECTED.
+   */
+  requestRaw(method: Method, url: string, headers: readonly string[], body: Uint8Array): ErrorCode {
+    const token = methodToken(method);
+    if (token === undefined) return this.#refuse(`method ${String(method)} is not a Method`);
+    if (method === Method.TRACE || method === Method.CONNECT) {
+      this.#lastError = new GdhttpError(
+        `${token} is not available in a browser (fetch refuses it)`,
+        ErrorCode.UNAVAILABLE,
+      );
+      return ErrorCode.UNAVAILABLE;
+    }
+    if (typeof url !== 'string') return this.#refuse('url must be a string');
+    if (!Array.isArray(headers) || !headers.every((h) => typeof h === 'string')) {
+      return this.#refuse('headers must be an array of "Name: value" strings');
+    }
+    if (!(body instanceof Uint8Array)) return this.#refuse('body must be a Uint8Array');
+    if (this.#status !== Status.CONNECTED) {
+      return this.#refuse(`request() needs status CONNECTED, not ${this.#status}`);
+    }
+    if (this.#host === '' || this.#port < 0) {
+      this.#lastError = new GdhttpError('no host to send to', ErrorCode.UNCONFIGURED);
+      return ErrorCode.UNCONFIGURED;
+    }
+    // Godot's web build takes the origin-form only; the Node build's absolute form is for proxies.
+    if (!url.startsWith('/') || !isValidTarget(token, url)) {
+      return this.#refuse('url must start with "/" and hold no whitespace or control characters');
+    }
+    if (body.length > 0 && (method === Method.GET || method === Method.HEAD)) {
+      return this.#refuse(`fetch cannot send a body with ${token}`);
+    }
+    const converted = toFetchHeaders(headers, {
+      host: hostHeaderValue(this.#host, this.#port, this.#tls),
+      bodyLength: body.length,
+    });
+    if ('refused' in converted) return this.#refuse(converted.refused);
+    // An empty body still says `Content-Length: 0` for POST, PUT and PATCH, as the Node build.
+    const sendBody =
+      body.length > 0 || method === Method.POST || method === Method.PUT || method === Method.PATCH;
+    this.#exchange?.abort();
+    this.#exchange = new FetchExchange(
+      {
+        url: `${this.#origin()}${url}`,
+        method: token,
+        headers: converted.pairs,
+        body: sendBody ? body : undefined,
+      },
+      () => this.#readChunkSize,
+      () => this.#notify(),
+    );
+    this.#responseStarted = false;
+    this.#lastError = null;
+    this.#status = Status.REQUESTING;
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Reads body bytes in status BODY: what has arrived, up to {@link HTTPClient.readChunkSize}
+   * (joined from as many stream reads as that takes, as Godot's web build does). Returns an empty
+   * array when nothing is waiting. After the last byte the status becomes DISCONNECTED; a body
+   * that broke off becomes CONNECTION_ERROR once the bytes before the break have been returned.
+   */
+  readResponseBodyChunk(): Uint8Array {
+    return this.#readBody(false);
+  }
+
+  /**
+   * The next piece one stream read delivered, at most {@link HTTPClient.readChunkSize}, as a view
+   * (never joined or copied); statuses change as with {@link HTTPClient.readResponseBodyChunk}.
+   */
+  readResponseBodyView(): Uint8Array {
+    return this.#readBody(true);
+  }
+
+  #readBody(view: boolean): Uint8Array {
+    const exchange = this.#exchange;
+    if (this.#status !== Status.BODY || exchange === null) return EMPTY;
+    const chunk = view
+      ? exchange.takePiece(this.#readChunkSize)
+      : exchange.take(this.#readChunkSize);
+    exchange.pump();
+    this.#checkBodyEnd();
+    return chunk;
+  }
+
+  /** The current status. */
+  getStatus(): Status {
+    return this.#status;
+  }
+
+  /** The final response's status code (after any redirect the browser followed); 0 before one. */
+  getResponseCode(): number {
+    return this.#code;
+  }
+
+  /**
+   * The response's header lines as `"name: value"`, as the browser shows them: names lowercase,
+   * repeated fields already combined, and only the headers the page may see (`Set-Cookie` never;
+   * cross-origin, the CORS-safelisted ones and those the server exposes). Kept until the next
+   * response or {@link HTTPClient.close}.
+   */
+  getResponseHeaders(): string[] {
+    return this.#headerLines.slice();
+  }
+
+  /** The headers as a dictionary (the browser already combined repeated fields). */
+  getResponseHeadersAsDictionary(): Record<string, string> {
+    return headerDictionary(this.#headerLines);
+  }
+
+  /** Always empty: fetch does not expose trailer fields. */
+  getResponseTrailers(): string[] {
+    return [];
+  }
+
+  /**
+   * The body length: 0 for a response without a body (HEAD, 204, 304); the Content-Length when
+   * the browser shows it and the body is known not to be content-coded (fetch hands out decoded
+   * bytes); otherwise -1 — always for a gzip response, and for a cross-origin one unless its
+   * server exposes `Content-Encoding`. Godot's web build always returns -1.
+   */
+  getResponseBodyLength(): number {
+    return this.#bodyLength;
+  }
+
+  /** True when the last response has at least one visible header line. */
+  hasResponse(): boolean {
+    return this.#headerLines.length > 0;
+  }
+
+  /**
+   * True when the response shows `Transfer-Encoding: chunked` (its final coding), as Godot's web
+   * build tells it; false when the browser hides the header (HTTP/2 and HTTP/3 have none).
+   */
+  isResponseChunked(): boolean {
+    return this.#chunked;
+  }
+
+  /**
+   * Godot's `query_string_from_dict`: `key=value` pairs joined by `&`, percent-encoded.
+   *
+   * @param fields - keys and values; arrays repeat the key, `null` writes the bare key.
+   */
+  queryStringFromDict(
+    fields: { readonly [key: string]: QueryValue } | ReadonlyMap<string | number, QueryValue>,
+  ): string {
+    return queryStringFromDict(fields);
+  }
+
+  /**
+   * Refused: a page cannot choose a proxy (the browser uses the system's). Sets
+   * {@link HTTPClient.lastError} (`UNAVAILABLE`), as Godot's web build prints "HTTP proxy feature
+   * is not available"; clearing (`''` or port -1) is accepted silently.
+   */
+  setHttpProxy(host: string, port: number, username?: string, password?: string): void {
+    this.#refuseProxy('HTTP', host, port, username, password);
+  }
+
+  /** Refused as {@link HTTPClient.setHttpProxy}. */
+  setHttpsProxy(host: string, port: number, username?: string, password?: string): void {
+    this.#refuseProxy('HTTPS', host, port, username, password);
+  }
+
+  #refuseProxy(
+    kind: string,
+    host: string,
+    port: number,
+    _username: string | undefined,
+    _password: string | undefined,
+  ): void {
+    if (host === '' || port === -1) return;
+    this.#lastError = new GdhttpError(
+      `${kind} proxy feature is not available: a browser uses its own proxy settings`,
+      ErrorCode.UNAVAILABLE,
+    );
+  }
+
+  /** Aborts the request in flight (its fetch and body stream) and returns to DISCONNECTED. */
+  close(): void {
+    this.#exchange?.abort();
+    this.#exchange = null;
+    this.#code = 0;
+    this.#headerLines = [];
+    this.#chunked = false;
+    this.#bodyLength = -1;
+    this.#status = Status.DISCONNECTED;
+    this.#notify();
+  }
+
+  /**
+   * A promise that settles when the fetch has news — its response, body bytes, the end of the
+   * body, a failure — or at once when a poll has work to do or there is nothing to wait for.
+   * Await it between polls instead of sleeping.
+   */
+  news(): Promise<void> {
+    const exchange = this.#exchange;
+    const waiting =
+      exchange !== null &&
+      ((this.#status === Status.REQUESTING && !exchange.settled) ||
+        (this.#status === Status.BODY &&
+          exchange.queued === 0 &&
+          !exchange.done &&
+          exchange.bodyFailure === null));
+    if (!waiting) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+    });
+  }
+
+  /** Whether the response to the current request has arrived (its status line and headers). */
+  get responseStarted(): boolean {
+    return this.#responseStarted;
+  }
+
+  /** The failure behind the last error status or refused call. */
+  get lastError(): GdhttpError | null {
+    return this.#lastError;
+  }
+
+  /**
+   * Bytes per `readResponseBodyChunk()`, and how far the body stream is read ahead of the caller:
+   * 256–16,777,216 (default 65,536). Values outside the range are refused (`lastError`).
+   */
+  get readChunkSize(): number {
+    return this.#readChunkSize;
+  }
+  set readChunkSize(size: number) {
+    if (!Number.isInteger(size) || size < ReadChunkSize.MIN || size > ReadChunkSize.MAX) {
+      this.#lastError = new GdhttpError(
+        `readChunkSize must be ${ReadChunkSize.MIN}..${ReadChunkSize.MAX}, got ${size}`,
+        ErrorCode.PARAMETER_RANGE_ERROR,
+      );
+      return;
+    }
+    this.#readChunkSize = size;
+  }
+
+  /** Kept for the Node build's API and validated as there; the browser applies its own limits. */
+  get maxHeaderSize(): number {
+    return this.#maxHeaderSize;
+  }
+  set maxHeaderSize(bytes: number) {
+    if (this.#limitRefused('maxHeaderSize', bytes, 64)) return;
+    this.#maxHeaderSize = bytes;
+  }
+
+  /** Kept for the Node build's API and validated as there; the browser applies its own limits. */
+  get maxHeaderCount(): number {
+    return this.#maxHeaderCount;
+  }
+  set maxHeaderCount(count: number) {
+    if (this.#limitRefused('maxHeaderCount', count, 1)) return;
+    this.#maxHeaderCount = count;
+  }
+
+  /**
+   * Kept for the Node build's API and validated as there; a browser has its own connect timeout
+   * (close() the client to give up sooner).
+   */
+  get connectTimeout(): number {
+    return this.#connectTimeout;
+  }
+  set connectTimeout(seconds: number) {
+    if (!(seconds > 0)) {
+      this.#lastError = new GdhttpError(
+        `connectTimeout must be above 0, got ${seconds}`,
+        ErrorCode.PARAMETER_RANGE_ERROR,
+      );
+      return;
+    }
+    this.#connectTimeout = seconds;
+  }
+
+  /**
+   * Always false: a page cannot block on the network. Enabling it is refused (`lastError` is
+   * `UNAVAILABLE`), as Godot's web build refuses it.
+   */
+  get blockingModeEnabled(): boolean {
+    return false;
+  }
+  set blockingModeEnabled(enabled: boolean) {
+    if (enabled) {
+      this.#lastError = new GdhttpError(
+        'blocking mode is not available: a browser cannot block on the network',
+        ErrorCode.UNAVAILABLE,
+      );
+    }
+  }
+
+  /**
+   * Always `null`: a browser gives no access to its connections. Setting one is refused
+   * (`lastError` is `UNAVAILABLE`), as in Godot's web build.
+   */
+  get connection(): null {
+    return null;
+  }
+  set connection(_stream: unknown) {
+    this.#lastError = new GdhttpError(
+      "accessing an HTTPClient's connection is not available in a browser",
+      ErrorCode.UNAVAILABLE,
+    );
+  }
+
+  #origin(): string {
+    return `${this.#tls ? 'https' : 'http'}://${authorityHost(this.#host)}:${this.#port}`;
+  }
+
+  #pollRequesting(): ErrorCode {
+    const exchange = this.#exchange!;
+    if (exchange.failure !== null) {
+      return this.#fail(
+        Status.CONNECTION_ERROR,
+        new GdhttpError(
+          `network error or CORS refusal: ${describeFailure(exchange.failure)}`,
+          ErrorCode.CONNECTION_ERROR,
+          { cause: exchange.failure },
+        ),
+        ErrorCode.CONNECTION_ERROR,
+      );
+    }
+    const response = exchange.response;
+    if (response === null) return ErrorCode.OK;
+    this.#responseStarted = true;
+    this.#code = response.status;
+    this.#headerLines = responseHeaderLines(response.headers);
+    this.#chunked = isChunkedResponse(response.headers);
+    this.#bodyLength = responseBodyLength(response);
+    // Always BODY, even for a bodiless response (Godot's web build): the next read or poll ends it.
+    this.#status = Status.BODY;
+    return ErrorCode.OK;
+  }
+
+  /** In BODY with nothing queued: DISCONNECTED at the end, CONNECTION_ERROR after a break. */
+  #checkBodyEnd(): ErrorCode {
+    const exchange = this.#exchange;
+    if (this.#status !== Status.BODY || exchange === null || exchange.queued > 0) {
+      return ErrorCode.OK;
+    }
+    if (exchange.bodyFailure !== null) {
+      return this.#fail(
+        Status.CONNECTION_ERROR,
+        new GdhttpError(
+          `the response body broke off: ${describeFailure(exchange.bodyFailure)}`,
+          ErrorCode.CONNECTION_ERROR,
+          { cause: exchange.bodyFailure },
+        ),
+        ErrorCode.CONNECTION_ERROR,
+      );
+    } else if (exchange.done) {
+      this.#exchange = null;
+      this.#status = Status.DISCONNECTED;
+    }
+    return ErrorCode.OK;
+  }
+
+  #notify(): void {
+    if (this.#waiters.length === 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  #refuse(message: string): ErrorCode {
+    this.#lastError = new GdhttpError(message, ErrorCode.INVALID_PARAMETER);
+    return ErrorCode.INVALID_PARAMETER;
+  }
+
+  #limitRefused(name: string, value: number, min: number): boolean {
+    if (Number.isSafeInteger(value) && value >= min) return false;
+    this.#lastError = new GdhttpError(
+      `${name} must be an integer of at least ${min}, got ${String(value)}`,
+      ErrorCode.PARAMETER_RANGE_ERROR,
+    );
+    return true;
+  }
+
+  /** Ends in a sticky error state; the fetch, if any, is stopped. The response stays readable. */
+  #fail(status: Status, error: GdhttpError, code: ErrorCode): ErrorCode {
+    this.#exchange?.abort();
+    this.#exchange = null;
+    this.#status = status;
+    this.#lastError = error;
+    this.#notify();
+    return code;
+  }
+}
+
+function isTLSOptionsLike(value: unknown): value is WebTLSOptions {
+  if (typeof value !== 'object' || value === null) return false;
+  const options = value as Record<string, unknown>;
+  return (
+    typeof options.isServer === 'function' &&
+    typeof options.isUnsafeClient === 'function' &&
+    typeof options.getTrustedCaChain === 'function' &&
+    typeof options.getCommonNameOverride === 'function'
+  );
+}
+
+/** Whether `host` makes a URL whose host is exactly it (no path, query, userinfo or spaces). */
+function isUrlHost(host: string, port: number, tls: boolean): boolean {
+  if (/[\s/?#@\\]/.test(host)) return false;
+  try {
+    new URL(`${tls ? 'https' : 'http'}://${authorityHost(host)}:${port}/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
