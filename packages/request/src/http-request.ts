@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { HTTPClient } from '@gdhttp/client';
 import {
   ErrorCode,
-  GdhttpError,
+  type GdhttpError,
   HTTPRequestDefaults,
   Method,
   ReadChunkSize,
@@ -10,6 +10,7 @@ import {
   Status,
 } from '@gdhttp/constants';
 import { TLSOptions } from '@gdhttp/transport';
+import { basicAuthorization } from './internal/basic-auth.js';
 import { BodyCollector } from './internal/body-collector.js';
 import {
   ACCEPT_ENCODING,
@@ -17,64 +18,23 @@ import {
   parseContentEncoding,
 } from './internal/content-decoder.js';
 import { DownloadFile } from './internal/download-file.js';
+import { failure, headerValues, ignore, resultOf } from './internal/outcome.js';
 import { isFollowedRedirect, type NextRequest, nextRequest } from './internal/redirect.js';
+import {
+  HTTPRequestError,
+  type HTTPRequestEvents,
+  type HTTPRequestOptions,
+  type HTTPRequestResult,
+} from './internal/request-types.js';
 import { parseRequestUrl, type RequestUrl } from './internal/request-url.js';
 
-/** What a finished request delivers: the `request_completed` payload, and what the promise resolves to. */
-export interface HTTPRequestResult {
-  /** How the request ended. */
-  result: Result;
-  /** The final response's status code; 0 when no response was received. */
-  responseCode: number;
-  /** The final response's header lines, `"Name: value"`, in order, duplicates kept. */
-  headers: string[];
-  /**
-   * The decoded body; empty when `downloadFile` or the `onBody` option is set, or the response had
-   * none.
-   */
-  body: Uint8Array;
-}
-
-/** Download progress, emitted as `progress` whenever body bytes arrive. */
-export interface HTTPRequestProgress {
-  /** Body bytes received on the wire so far in this response (before decompression). */
-  downloadedBytes: number;
-  /** The response's Content-Length, or -1 when unknown (chunked, read until close). */
-  bodySize: number;
-}
-
-/** Options beyond Godot's positional parameters. */
-export interface HTTPRequestOptions {
-  /** Aborts the request; the promise then rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /**
-   * Streams the final response's body: each piece (decoded, when `acceptGzip` applies) is handed
-   * to this callback as it arrives instead of being collected, and the result's `body` is empty,
-   * as with `downloadFile` (which cannot be combined with it). A returned promise is awaited
-   * before more is read, so a slow consumer slows the download instead of filling memory.
-   * `bodySizeLimit` still applies. If the callback throws or its promise rejects, the connection
-   * is closed and the request's promise rejects with that error (no `request_completed`, as for
-   * a cancel). Godot has no such option.
-   *
-   * A piece is a view that is only valid during the call (copy it to keep it).
-   */
-  onBody?: (chunk: Uint8Array) => void | Promise<void>;
-}
-
-/** Events of an {@link HTTPRequest}. */
-export interface HTTPRequestEvents {
-  /** Godot's `request_completed` signal: every request that started ends with exactly one. */
-  request_completed: [HTTPRequestResult];
-  /** Body bytes arrived (Godot has no such signal; users have asked for it for years). */
-  progress: [HTTPRequestProgress];
-}
-
-/**
- * Why a request could not start (the promise rejects with it): `BUSY` while another request runs,
- * `INVALID_PARAMETER` for a URL that is not http(s), `CANT_CONNECT` when the client refused the
- * connection parameters. Also the rejection of a request cancelled with {@link HTTPRequest.cancelRequest}.
- */
-export class HTTPRequestError extends GdhttpError {}
+export type {
+  HTTPRequestEvents,
+  HTTPRequestOptions,
+  HTTPRequestProgress,
+  HTTPRequestResult,
+} from './internal/request-types.js';
+export { HTTPRequestError } from './internal/request-types.js';
 
 interface Job {
   url: RequestUrl;
@@ -585,9 +545,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         !headers.some((h) => h.trim().toLowerCase().startsWith('authorization:'))
       ) {
         const { username, password } = url.credentials;
-        headers.push(
-          `Authorization: Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
-        );
+        headers.push(basicAuthorization(username, password));
       }
       if (
         client.requestRaw(job.request.method, url.path, headers, job.request.body) !== ErrorCode.OK
@@ -934,38 +892,4 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     if (free && this.#job === job) this.#job = null;
     return file === null ? null : file.abort();
   }
-}
-
-/** The rejection handler of every returned promise: the caller decides whether to look. */
-function ignore(): void {}
-
-function failure(result: Result): HTTPRequestResult {
-  return { result, responseCode: 0, headers: [], body: EMPTY };
-}
-
-/** The Result of a client that stopped in `status` (godot-spec.md §3.5). */
-function resultOf(status: Status): Result {
-  switch (status) {
-    case Status.CANT_RESOLVE:
-      return Result.CANT_RESOLVE;
-    case Status.TLS_HANDSHAKE_ERROR:
-      return Result.TLS_HANDSHAKE_ERROR;
-    case Status.CANT_CONNECT:
-    case Status.DISCONNECTED:
-      return Result.CANT_CONNECT;
-    default:
-      return Result.CONNECTION_ERROR;
-  }
-}
-
-/** The trimmed values of the header lines named `name` (given in lower case), in order. */
-function headerValues(headers: readonly string[], name: string): string[] {
-  const values: string[] = [];
-  for (const line of headers) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) {
-      values.push(line.slice(colon + 1).trim());
-    }
-  }
-  return values;
 }

@@ -1,0 +1,40 @@
+// Results and header lookups both builds of HTTPRequest share. Pure: no Node module.
+import { Result, Status } from '@gdhttp/constants';
+import type { HTTPRequestResult } from './request-types.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** The rejection handler of every returned promise: the caller decides whether to look. */
+export function ignore(): void {}
+
+/** A result without a response: `result`, code 0, no headers, no body. */
+export function failure(result: Result): HTTPRequestResult {
+  return { result, responseCode: 0, headers: [], body: EMPTY };
+}
+
+/** The Result of a client that stopped in `status` (godot-spec.md §3.5). */
+export function resultOf(status: Status): Result {
+  switch (status) {
+    case Status.CANT_RESOLVE:
+      return Result.CANT_RESOLVE;
+    case Status.TLS_HANDSHAKE_ERROR:
+      return Result.TLS_HANDSHAKE_ERROR;
+    case Status.CANT_CONNECT:
+    case Status.DISCONNECTED:
+      return Result.CANT_CONNECT;
+    default:
+      return Result.CONNECTION_ERROR;
+  }
+}
+
+/** The trimmed values of the header lines named `name` (given in lower case), in order. */
+export function headerValues(headers: readonly string[], name: string): string[] {
+  const values: string[] = [];
+  for (const line of headers) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) {
+      values.push(line.slice(colon + 1).trim());
+    }
+  }
+  return values;
+}

@@ -1,0 +1,66 @@
+// What both builds of HTTPRequest share in their public API: the result, progress, options and
+// events types, and the error a request that cannot start rejects with. Pure: no Node module, so
+// the web build (src/http-request-web.ts) imports it as the Node build does.
+import { GdhttpError, type Result } from '@gdhttp/constants';
+
+/** What a finished request delivers: the `request_completed` payload, and what the promise resolves to. */
+export interface HTTPRequestResult {
+  /** How the request ended. */
+  result: Result;
+  /** The final response's status code; 0 when no response was received. */
+  responseCode: number;
+  /** The final response's header lines, `"Name: value"`, in order, duplicates kept. */
+  headers: string[];
+  /**
+   * The decoded body; empty when `downloadFile` or the `onBody` option is set, or the response had
+   * none.
+   */
+  body: Uint8Array;
+}
+
+/** Download progress, emitted as `progress` whenever body bytes arrive. */
+export interface HTTPRequestProgress {
+  /**
+   * Body bytes received so far in this response: on the wire, before decompression, in the Node
+   * build; as the browser hands them out (already decoded) in the web build.
+   */
+  downloadedBytes: number;
+  /**
+   * The response's Content-Length, or -1 when unknown (chunked, read until close; in the web
+   * build also whenever the browser does not show that the body is uncompressed).
+   */
+  bodySize: number;
+}
+
+/** Options beyond Godot's positional parameters. */
+export interface HTTPRequestOptions {
+  /** Aborts the request; the promise then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * Streams the final response's body: each piece (decoded, when `acceptGzip` applies) is handed
+   * to this callback as it arrives instead of being collected, and the result's `body` is empty,
+   * as with `downloadFile` (which cannot be combined with it). A returned promise is awaited
+   * before more is read, so a slow consumer slows the download instead of filling memory.
+   * `bodySizeLimit` still applies. If the callback throws or its promise rejects, the connection
+   * is closed and the request's promise rejects with that error (no `request_completed`, as for
+   * a cancel). Godot has no such option.
+   *
+   * A piece is a view that is only valid during the call (copy it to keep it).
+   */
+  onBody?: (chunk: Uint8Array) => void | Promise<void>;
+}
+
+/** Events of an {@link HTTPRequest}. */
+export interface HTTPRequestEvents {
+  /** Godot's `request_completed` signal: every request that started ends with exactly one. */
+  request_completed: [HTTPRequestResult];
+  /** Body bytes arrived (Godot has no such signal; users have asked for it for years). */
+  progress: [HTTPRequestProgress];
+}
+
+/**
+ * Why a request could not start (the promise rejects with it): `BUSY` while another request runs,
+ * `INVALID_PARAMETER` for a URL that is not http(s), `CANT_CONNECT` when the client refused the
+ * connection parameters. Also the rejection of a request cancelled with {@link HTTPRequest.cancelRequest}.
+ */
+export class HTTPRequestError extends GdhttpError {}

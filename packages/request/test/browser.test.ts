@@ -1,0 +1,200 @@
+// The web HTTPRequest in a real browser: Debian's chromium, driven headless by playwright-core
+// (launched once for the file), opens a page bundled from test/browser/page.ts with the `browser`
+// export condition, so `@gdhttp/request` is the web build over the fetch-backed HTTPClient. The
+// scenario server listens on another port of 127.0.0.1 than the page, so every request is
+// cross-origin and CORS applies, as for a deployed game.
+import { createServer, type Server } from 'node:http';
+import {
+  freePort,
+  type LaunchedBrowser,
+  launchBrowser,
+  listenLoopback,
+  type Page,
+  type ServedPage,
+  servePage,
+  sha256Hex,
+  systemTools,
+} from '@gdhttp/testkit';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RequestOutcome, RequestSpec, RequestTestApi } from './browser/page.ts';
+import {
+  CHUNKS,
+  GZIP_TEXT,
+  LARGE_SIZE,
+  PLAIN,
+  pattern,
+  startWebTestServer,
+  type WebTestServer,
+} from './web/server.ts';
+
+const tools = systemTools('chromium');
+
+describe.skipIf(!tools.shouldRun)(`HTTPRequest in Chromium${tools.skipNote}`, () => {
+  let chromium: LaunchedBrowser | undefined;
+  let site: ServedPage | undefined;
+  let server: WebTestServer | undefined;
+  let noCors: Server | undefined;
+  let noCorsPort = 0;
+  let page: Page;
+  // A set-up failure fails every test with its reason (vitest reports a failed beforeAll's tests
+  // as skipped).
+  let setupError: unknown = null;
+
+  beforeAll(async () => {
+    try {
+      tools.require();
+      noCors = createServer((_request, response) => {
+        response.writeHead(200, { 'Content-Type': 'text/plain' });
+        response.end(PLAIN);
+      });
+      [chromium, server, noCorsPort] = await Promise.all([
+        launchBrowser(),
+        startWebTestServer(),
+        listenLoopback(noCors),
+      ]);
+      site = await servePage({
+        entry: new URL('./browser/page.ts', import.meta.url).pathname,
+        title: 'gdhttp HTTPRequest browser tests',
+      });
+      page = await chromium.newPage();
+      await page.goto(site.url);
+      await page.waitForFunction(() => 'gdhttpRequestTest' in globalThis, null, {
+        timeout: 10_000,
+      });
+    } catch (error) {
+      setupError = error;
+    }
+  }, 60_000);
+
+  beforeEach(() => {
+    if (setupError !== null) throw setupError;
+  });
+
+  afterAll(async () => {
+    noCors?.closeAllConnections();
+    noCors?.close();
+    await Promise.all([chromium?.close(), site?.close(), server?.close()]);
+  });
+
+  async function inBrowser(spec: RequestSpec): Promise<RequestOutcome> {
+    try {
+      return await page.evaluate(
+        (s) =>
+          (globalThis as unknown as { gdhttpRequestTest: RequestTestApi }).gdhttpRequestTest.run(s),
+        spec,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\npage log:\n${chromium!.log().join('\n')}`);
+    }
+  }
+
+  const url = (path: string) => `http://127.0.0.1:${server!.port}${path}`;
+
+  it('bundles the web build: no node: import in the page', () => {
+    expect(site!.script).not.toMatch(/from\s*["']node:/);
+    expect(site!.port).not.toBe(server!.port);
+  });
+
+  it('plain: SUCCESS, one request_completed, the exposed headers', async () => {
+    const outcome = await inBrowser({ url: url('/plain') });
+    expect(outcome).toMatchObject({
+      result: 'SUCCESS',
+      rejected: null,
+      responseCode: 200,
+      bodyText: PLAIN,
+      completed: ['SUCCESS'],
+      finalUrl: url('/plain'),
+      redirectCount: -1,
+      clientStatus: 'DISCONNECTED',
+    });
+    expect(outcome.headers).toContain('x-gdhttp-scenario: plain');
+  });
+
+  it('chunked and gzip: the browser de-chunks and decodes', async () => {
+    expect(await inBrowser({ url: url('/chunked') })).toMatchObject({
+      result: 'SUCCESS',
+      bodyText: CHUNKS.join(''),
+    });
+    const gzip = await inBrowser({ url: url('/gzip') });
+    expect(gzip).toMatchObject({ result: 'SUCCESS', bodyBytes: GZIP_TEXT.length });
+    expect(gzip.bodySha256).toBe(sha256Hex(new TextEncoder().encode(GZIP_TEXT)));
+  });
+
+  it('redirect: followed by the browser; the final URL is the requested one', async () => {
+    const before = server!.seen.length;
+    const outcome = await inBrowser({ url: url('/redirect') });
+    expect(outcome).toMatchObject({
+      result: 'SUCCESS',
+      responseCode: 200,
+      bodyText: PLAIN,
+      finalUrl: url('/redirect'),
+      redirectCount: -1,
+    });
+    expect(server!.seen.slice(before)).toEqual(['GET /redirect', 'GET /plain']);
+  });
+
+  it('404: SUCCESS with the code', async () => {
+    expect(await inBrowser({ url: url('/missing') })).toMatchObject({
+      result: 'SUCCESS',
+      responseCode: 404,
+      bodyText: 'not found\n',
+    });
+  });
+
+  it('large body: progress events up to the exposed size', async () => {
+    const outcome = await inBrowser({ url: url('/large'), downloadChunkSize: 65_536 });
+    expect(outcome).toMatchObject({
+      result: 'SUCCESS',
+      bodyBytes: LARGE_SIZE,
+      bodySha256: sha256Hex(pattern(LARGE_SIZE)),
+      lastProgress: { downloadedBytes: LARGE_SIZE, bodySize: LARGE_SIZE },
+    });
+    expect(outcome.progressEvents).toBeGreaterThanOrEqual(LARGE_SIZE / 65_536);
+  });
+
+  it('bodySizeLimit: on the decoded bytes of a gzip body', async () => {
+    expect(await inBrowser({ url: url('/gzip'), bodySizeLimit: 16 * 1024 })).toMatchObject({
+      result: 'BODY_SIZE_LIMIT_EXCEEDED',
+      completed: ['BODY_SIZE_LIMIT_EXCEEDED'],
+    });
+  });
+
+  it('timeout: TIMEOUT and the fetch is aborted', async () => {
+    const closed = server!.slowClosed();
+    expect(await inBrowser({ url: url('/slow'), timeout: 0.3 })).toMatchObject({
+      result: 'TIMEOUT',
+      completed: ['TIMEOUT'],
+    });
+    await closed;
+  });
+
+  it('cancel: the promise rejects, no request_completed, the fetch is aborted', async () => {
+    const closed = server!.slowClosed();
+    expect(await inBrowser({ url: url('/slow'), cancelOnProgress: true })).toMatchObject({
+      result: null,
+      rejected: 'FAILED',
+      completed: [],
+    });
+    await closed;
+  });
+
+  it('downloadFile: rejected with UNAVAILABLE', async () => {
+    expect(await inBrowser({ url: url('/plain'), downloadFile: 'x.bin' })).toMatchObject({
+      result: null,
+      rejected: 'UNAVAILABLE',
+      completed: [],
+    });
+  });
+
+  it('CORS refused and server down: CONNECTION_ERROR, never a hang', async () => {
+    expect(await inBrowser({ url: `http://127.0.0.1:${noCorsPort}/` })).toMatchObject({
+      result: 'CONNECTION_ERROR',
+      responseCode: 0,
+      completed: ['CONNECTION_ERROR'],
+    });
+    expect(await inBrowser({ url: `http://127.0.0.1:${await freePort()}/` })).toMatchObject({
+      result: 'CONNECTION_ERROR',
+      completed: ['CONNECTION_ERROR'],
+    });
+  });
+});
