@@ -125,6 +125,8 @@ export class HTTPClient {
   #headerLines: string[] = [];
   #chunked = false;
   #bodyLength = -1;
+  #responseUrl = '';
+  #redirected = false;
 
   /**
    * Records the server requests go to, dropping any request in flight first. Nothing is opened:
@@ -351,7 +353,10 @@ export class HTTPClient {
     return this.#status;
   }
 
-  /** The final response's status code (after any redirect the browser followed); 0 before one. */
+  /**
+   * The final response's status code (after any redirect the browser followed, see
+   * {@link HTTPClient.wasRedirected}); 0 before one.
+   */
   getResponseCode(): number {
     return this.#code;
   }
@@ -384,6 +389,28 @@ export class HTTPClient {
    */
   getResponseBodyLength(): number {
     return this.#bodyLength;
+  }
+
+  /**
+   * The URL the response came from (a gdhttp addition; Godot has none): fetch's `Response.url`,
+   * the last URL of the redirects the browser followed — the request's own URL when there were
+   * none — serialised by the browser (no fragment). `''` before a response, after
+   * {@link HTTPClient.close}, or when the browser gives none (a synthetic response). Kept until the
+   * next response or `close()`, as {@link HTTPClient.getResponseCode}. The Node build has no
+   * such method: there a 3xx is the response, and its `Location` says where it points.
+   */
+  getResponseUrl(): string {
+    return this.#responseUrl;
+  }
+
+  /**
+   * Whether the browser followed at least one redirect to reach the response (a gdhttp addition;
+   * Godot has none): fetch's `Response.redirected`. fetch does not tell how many. `false` before a
+   * response or after {@link HTTPClient.close}; kept until the next response or `close()`. The Node
+   * build has no such method: it never follows a redirect.
+   */
+  wasRedirected(): boolean {
+    return this.#redirected;
   }
 
   /** True when the last response has at least one visible header line. */
@@ -446,6 +473,8 @@ export class HTTPClient {
     this.#headerLines = [];
     this.#chunked = false;
     this.#bodyLength = -1;
+    this.#responseUrl = '';
+    this.#redirected = false;
     this.#status = Status.DISCONNECTED;
     this.#notify();
   }
@@ -588,6 +617,9 @@ export class HTTPClient {
     this.#headerLines = responseHeaderLines(response.headers);
     this.#chunked = isChunkedResponse(response.headers);
     this.#bodyLength = responseBodyLength(response);
+    // A polyfill's or a test double's Response may lack them.
+    this.#responseUrl = typeof response.url === 'string' ? response.url : '';
+    this.#redirected = response.redirected === true;
     // Always BODY, even for a bodiless response (Godot's web build): the next read or poll ends it.
     this.#status = Status.BODY;
     return ErrorCode.OK;

@@ -69,6 +69,17 @@ export async function startWebTestServer(): Promise<WebTestServer> {
         res.setHeader('Location', '/hello');
         res.end();
         return;
+      case '/redirect-chain':
+        // Two hops: 301 → 307 → /hello?via=chain (the fragment stays out of Response.url).
+        res.statusCode = 301;
+        res.setHeader('Location', '/redirect-hop');
+        res.end();
+        return;
+      case '/redirect-hop':
+        res.statusCode = 307;
+        res.setHeader('Location', '/hello?via=chain#top');
+        res.end();
+        return;
       case '/missing':
         res.statusCode = 404;
         res.end('not here');

@@ -157,6 +157,42 @@ describe('web HTTPClient: requests against a real server', () => {
     expect(server.seen.slice(-2).map((r) => r.url)).toEqual(['/redirect', '/hello']);
   });
 
+  it('getResponseUrl(), wasRedirected(): where fetch says the response came from', async () => {
+    const fresh = new HTTPClient();
+    expect(fresh.getResponseUrl()).toBe('');
+    expect(fresh.wasRedirected()).toBe(false);
+
+    const origin = `http://${server.host}:${server.port}`;
+    const chain = await exchange(Method.GET, '/redirect-chain?from=start');
+    expect(chain.client.getResponseCode()).toBe(200);
+    // The last hop's URL, its query kept, no fragment (fetch drops it from Response.url).
+    expect(chain.client.getResponseUrl()).toBe(`${origin}/hello?via=chain`);
+    expect(chain.client.wasRedirected()).toBe(true);
+    expect(server.seen.slice(-3).map((r) => r.url)).toEqual([
+      '/redirect-chain?from=start',
+      '/redirect-hop',
+      '/hello?via=chain',
+    ]);
+    expect(text(await readWebBody(chain.client))).toBe('hello');
+    // Kept after the body (DISCONNECTED), as the response code is; cleared by close().
+    expect(chain.client.getStatus()).toBe(Status.DISCONNECTED);
+    expect(chain.client.getResponseUrl()).toBe(`${origin}/hello?via=chain`);
+    expect(chain.client.wasRedirected()).toBe(true);
+    chain.client.close();
+    expect(chain.client.getResponseUrl()).toBe('');
+    expect(chain.client.wasRedirected()).toBe(false);
+
+    const direct = await exchange(Method.GET, '/hello?x=1');
+    expect(direct.client.getResponseUrl()).toBe(`${origin}/hello?x=1`);
+    expect(direct.client.wasRedirected()).toBe(false);
+    // Not known before the response arrives.
+    const pending = await connected();
+    expect(pending.request(Method.GET, '/hello', [])).toBe(ErrorCode.OK);
+    expect(pending.getResponseUrl()).toBe('');
+    expect(pending.wasRedirected()).toBe(false);
+    pending.close();
+  });
+
   it('a 404 is a response like any other', async () => {
     const { client } = await exchange(Method.GET, '/missing');
     expect(client.getResponseCode()).toBe(404);

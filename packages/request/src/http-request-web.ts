@@ -63,6 +63,16 @@ interface Job {
   onBody: ((chunk: Uint8Array) => void | Promise<void>) | undefined;
 }
 
+/**
+ * The web client's gdhttp additions about redirects. TypeScript sees `@gdhttp/client`'s Node
+ * declarations here (no `browser` condition in this package's tsconfig); what runs is the web
+ * build, which has them.
+ */
+interface WebClientRedirects {
+  getResponseUrl(): string;
+  wasRedirected(): boolean;
+}
+
 const EMPTY = new Uint8Array(0);
 /** The longest delay setTimeout takes. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -74,8 +84,9 @@ const encoder = new TextEncoder();
  * `HTTPClient` (fetch), as Godot's web export runs its HTTPRequest node.
  *
  * The browser follows redirects (the final response is delivered; {@link HTTPRequest.getFinalUrl}
- * is the requested URL and {@link HTTPRequest.getRedirectCount} -1, "unknown"), decodes
- * compressed bodies (`acceptGzip` stays true), and pools connections. `downloadFile`, proxies and
+ * is where it came from, {@link HTTPRequest.getRedirectCount} 0 without a redirect and -1, "at
+ * least one", with; `maxRedirects = 0` makes a redirected response `REDIRECT_LIMIT_REACHED`),
+ * decodes compressed bodies (`acceptGzip` stays true), and pools connections. `downloadFile`, proxies and
  * TLS options other than the default are refused. Events come from a small emitter with
  * EventEmitter's `on`, `off`, `once`, `emit`, `addListener`, `removeListener`,
  * `removeAllListeners` and `listenerCount`.
@@ -93,13 +104,15 @@ const encoder = new TextEncoder();
  * ```
  */
 export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
-  readonly #client = new HTTPClient();
+  readonly #client = new HTTPClient() as HTTPClient & WebClientRedirects;
   #job: Job | null = null;
   #downloaded = 0;
   #bodySize = -1;
   #lastError: GdhttpError | null = null;
   #lastUrl: [string, RequestUrl] | null = null;
   #finalUrl = '';
+  /** 0 or -1 ("at least one, count unknown"); see getRedirectCount(). */
+  #redirectCount = 0;
 
   #bodySizeLimit: number = HTTPRequestDefaults.bodySizeLimit;
   #downloadChunkSize: number = HTTPRequestDefaults.downloadChunkSize;
@@ -169,9 +182,12 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
   }
 
   /**
-   * Kept and validated as in the Node build, but not applied: the browser follows up to 20
-   * redirects (the Fetch standard) without telling the page, and a longer chain is a network
-   * error (`CONNECTION_ERROR`). `REDIRECT_LIMIT_REACHED` is never produced.
+   * Redirects allowed; 0 allows none, negative no limit. Default 8. The browser follows redirects
+   * itself (up to 20, the Fetch standard; a longer chain is a network error, `CONNECTION_ERROR`)
+   * and tells only whether it followed any, not how many. So only 0 is applied: a response the
+   * browser reached through a redirect then ends with `REDIRECT_LIMIT_REACHED` (as Godot, where
+   * the limit is checked on the redirect), carrying the final response's code and headers — the
+   * browser shows no 3xx — and no body. Any other value is kept, not applied.
    */
   get maxRedirects(): number {
     return this.#maxRedirects;
@@ -326,6 +342,8 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
       };
       this.#job = job;
       this.#finalUrl = parsed.href;
+      // Unknown until a response shows whether the browser followed a redirect.
+      this.#redirectCount = -1;
       if (this.#timeout > 0) this.#arm(job, Date.now() + this.#timeout * 1000);
       if (signal) {
         job.onAbort = () => this.#abort(job, signal.reason);
@@ -371,20 +389,29 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
   }
 
   /**
-   * The URL of the current or last request, normalised, without userinfo or fragment: the
-   * browser follows redirects without telling the web client where they led, so this is the URL
-   * given to `request()`, not the redirect's target. `''` before the first request.
+   * The URL the current or last request went to in the end (a gdhttp addition; Godot has none):
+   * the URL given to `request()` until a response arrives, then the URL the browser says the
+   * response came from (the web client's `getResponseUrl()`, `Response.url`: after the redirects
+   * it followed, the last hop's). Normalised as the Node build's: WHATWG `URL.href`, without
+   * userinfo (so credentials never reach a log) and without fragment. `''` before the first
+   * request; a request refused before it starts (`BUSY`, a bad URL) leaves it unchanged. When
+   * fetch fails (a network error, a CORS refusal, more than 20 redirects) it stays the requested
+   * URL: the browser does not say how far it got.
    */
   getFinalUrl(): string {
     return this.#finalUrl;
   }
 
   /**
-   * Always -1, "unknown": the browser follows redirects itself and does not tell the web client
-   * how many it followed.
+   * Redirects followed by the current or last request (a gdhttp addition; Godot has none): 0 when
+   * the browser reached the response without a redirect; -1 when it followed at least one — fetch
+   * says whether it did (`Response.redirected`), never how many — and also while no response has
+   * arrived (a request that fails before one leaves -1: the browser does not say whether it
+   * followed any). 0 before the first request; a request refused before it starts leaves it
+   * unchanged. The Node build always knows the count.
    */
   getRedirectCount(): number {
-    return -1;
+    return this.#redirectCount;
   }
 
   /**
@@ -522,6 +549,14 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
       if (!job.settled) client.close();
       return { result, responseCode: code, headers, body: EMPTY };
     };
+    // Where the browser says the response came from, normalised as the Node build's final URL
+    // (no userinfo, no fragment); the requested URL when it says nothing usable.
+    const redirected = client.wasRedirected();
+    this.#finalUrl = parseRequestUrl(client.getResponseUrl())?.href ?? job.url.href;
+    this.#redirectCount = redirected ? -1 : 0;
+    // As Godot, the limit is checked on the redirect: the browser has followed it already, so
+    // the response it reached is reported (its code and headers; a page never sees the 3xx).
+    if (redirected && this.#maxRedirects === 0) return withHead(Result.REDIRECT_LIMIT_REACHED);
     this.#downloaded = 0;
     const length = client.getResponseBodyLength();
     if (length === 0) {

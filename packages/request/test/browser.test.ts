@@ -104,7 +104,7 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest in Chromium${tools.skipNote}`, ()
       bodyText: PLAIN,
       completed: ['SUCCESS'],
       finalUrl: url('/plain'),
-      redirectCount: -1,
+      redirectCount: 0,
       clientStatus: 'DISCONNECTED',
     });
     expect(outcome.headers).toContain('x-gdhttp-scenario: plain');
@@ -120,17 +120,40 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest in Chromium${tools.skipNote}`, ()
     expect(gzip.bodySha256).toBe(sha256Hex(new TextEncoder().encode(GZIP_TEXT)));
   });
 
-  it('redirect: followed by the browser; the final URL is the requested one', async () => {
+  it('redirect: followed by the browser; the final URL is the last hop, the count -1', async () => {
     const before = server!.seen.length;
     const outcome = await inBrowser({ url: url('/redirect') });
     expect(outcome).toMatchObject({
       result: 'SUCCESS',
       responseCode: 200,
       bodyText: PLAIN,
-      finalUrl: url('/redirect'),
+      finalUrl: url('/plain'),
       redirectCount: -1,
     });
     expect(server!.seen.slice(before)).toEqual(['GET /redirect', 'GET /plain']);
+    // A cross-origin chain of three (301 → 307 → 302): Response.url is the last hop's, without
+    // the Location's fragment; maxRedirects = 0 ends it with REDIRECT_LIMIT_REACHED.
+    const chainStart = server!.seen.length;
+    expect(await inBrowser({ url: url('/redirect-chain#start') })).toMatchObject({
+      result: 'SUCCESS',
+      bodyText: PLAIN,
+      finalUrl: url('/plain?via=chain'),
+      redirectCount: -1,
+    });
+    expect(server!.seen.slice(chainStart)).toEqual([
+      'GET /redirect-chain',
+      'GET /redirect-hop',
+      'GET /redirect-last',
+      'GET /plain',
+    ]);
+    expect(await inBrowser({ url: url('/redirect'), maxRedirects: 0 })).toMatchObject({
+      result: 'REDIRECT_LIMIT_REACHED',
+      responseCode: 200,
+      bodyBytes: 0,
+      completed: ['REDIRECT_LIMIT_REACHED'],
+      finalUrl: url('/plain'),
+      redirectCount: -1,
+    });
   });
 
   it('404: SUCCESS with the code', async () => {

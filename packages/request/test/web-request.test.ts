@@ -74,7 +74,7 @@ describe('web HTTPRequest in Node', () => {
     expect(header(result.headers, 'x-gdhttp-scenario')).toBe('plain');
     expect(done).toEqual([result]);
     expect(http.getFinalUrl()).toBe(`${base}/plain`);
-    expect(http.getRedirectCount()).toBe(-1);
+    expect(http.getRedirectCount()).toBe(0);
     expect(http.getHttpClientStatus()).toBe(Status.DISCONNECTED);
     expect(http.getDownloadedBytes()).toBe(PLAIN.length);
     // No visible `Content-Encoding: identity`: the web client cannot vouch for the length.
@@ -97,16 +97,62 @@ describe('web HTTPRequest in Node', () => {
     expect(http.getDownloadedBytes()).toBe(GZIP_TEXT.length);
   });
 
-  it('redirect: followed by fetch; the final URL is the requested one', async () => {
+  it('redirect chain: followed by fetch; the final URL is the last hop, the count -1', async () => {
     const before = server.seen.length;
     const http = new HTTPRequest();
-    http.maxRedirects = 0; // kept, not applied: fetch follows
-    const result = await http.request(`${base}/redirect`);
+    expect(http.getRedirectCount()).toBe(0);
+    const completed = completions(http);
+    const result = await http.request(`${base}/redirect-chain#start`);
     expect(result).toMatchObject({ result: Result.SUCCESS, responseCode: 200 });
     expect(text(result.body)).toBe(PLAIN);
-    expect(server.seen.slice(before)).toEqual(['GET /redirect', 'GET /plain']);
-    expect(http.getFinalUrl()).toBe(`${base}/redirect`);
+    expect(header(result.headers, 'x-gdhttp-scenario')).toBe('plain');
+    expect(server.seen.slice(before)).toEqual([
+      'GET /redirect-chain',
+      'GET /redirect-hop',
+      'GET /redirect-last',
+      'GET /plain',
+    ]);
+    // Normalised as the Node build's: the query kept, no fragment.
+    expect(http.getFinalUrl()).toBe(`${base}/plain?via=chain`);
+    // fetch says a redirect was followed, not how many: "at least one".
     expect(http.getRedirectCount()).toBe(-1);
+    expect(completed.map((r) => r.result)).toEqual([Result.SUCCESS]);
+  });
+
+  it('no redirect: the final URL is the requested one (normalised), the count 0', async () => {
+    const http = new HTTPRequest();
+    const result = await http.request(`http://user:pw@127.0.0.1:${server.port}/plain?q=1#frag`);
+    expect(result).toMatchObject({ result: Result.SUCCESS, responseCode: 200 });
+    expect(http.getFinalUrl()).toBe(`${base}/plain?q=1`);
+    expect(http.getRedirectCount()).toBe(0);
+    // The next request starts unknown (-1) and learns again.
+    await http.request(`${base}/redirect`);
+    expect(http.getFinalUrl()).toBe(`${base}/plain`);
+    expect(http.getRedirectCount()).toBe(-1);
+    await http.request(`${base}/plain`);
+    expect(http.getRedirectCount()).toBe(0);
+  });
+
+  it('maxRedirects = 0 on a redirect: REDIRECT_LIMIT_REACHED with the code fetch reports', async () => {
+    const http = new HTTPRequest();
+    http.maxRedirects = 0;
+    const completed = completions(http);
+    const result = await http.request(`${base}/redirect`);
+    // The browser followed the 302 already: the code and headers are the response it reached.
+    expect(result).toMatchObject({ result: Result.REDIRECT_LIMIT_REACHED, responseCode: 200 });
+    expect(header(result.headers, 'x-gdhttp-scenario')).toBe('plain');
+    expect(result.body.length).toBe(0);
+    expect(completed.map((r) => r.result)).toEqual([Result.REDIRECT_LIMIT_REACHED]);
+    expect(http.getFinalUrl()).toBe(`${base}/plain`);
+    expect(http.getRedirectCount()).toBe(-1);
+    expect(http.getHttpClientStatus()).toBe(Status.DISCONNECTED);
+    // Without a redirect, 0 changes nothing; any other limit is not applied (count unknown).
+    expect(await http.request(`${base}/plain`)).toMatchObject({ result: Result.SUCCESS });
+    http.maxRedirects = 1;
+    expect(await http.request(`${base}/redirect-chain`)).toMatchObject({
+      result: Result.SUCCESS,
+      responseCode: 200,
+    });
   });
 
   it('404: a response like any other', async () => {

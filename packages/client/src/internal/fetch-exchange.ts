@@ -26,7 +26,10 @@ export class FetchExchange {
   /** Bytes already taken from `#chunks[0]`. */
   #offset = 0;
 
-  /** The response, once fetch resolved (after the browser followed any redirect). */
+  /**
+   * The response, once fetch resolved (after the browser followed any redirect: its `url` is the
+   * last hop's, `redirected` says whether there was one).
+   */
   response: Response | null = null;
   /** Why fetch rejected: a network error, a CORS refusal, a URL or request fetch refused. */
   failure: unknown = null;
@@ -45,7 +48,8 @@ export class FetchExchange {
       method: request.method,
       headers: request.headers,
       // fetch follows redirects itself: a page cannot see a 3xx (`manual` gives an opaque
-      // response with status 0), so the caller gets the final response, as a browser user would.
+      // response with status 0), so the caller gets the final response, as a browser user would;
+      // `Response.url` and `Response.redirected` tell where it came from (not how many hops).
       redirect: 'follow',
       // A poll-driven client expects every request to reach the server, as the Node one does.
       cache: 'no-store',

@@ -17,6 +17,7 @@ export interface RequestSpec {
   readonly bodySizeLimit?: number;
   readonly downloadChunkSize?: number;
   readonly downloadFile?: string;
+  readonly maxRedirects?: number;
   /** Calls `cancelRequest()` from the first `progress` event. */
   readonly cancelOnProgress?: boolean;
 }
@@ -59,6 +60,7 @@ async function run(spec: RequestSpec): Promise<RequestOutcome> {
   if (spec.bodySizeLimit !== undefined) http.bodySizeLimit = spec.bodySizeLimit;
   if (spec.downloadChunkSize !== undefined) http.downloadChunkSize = spec.downloadChunkSize;
   if (spec.downloadFile !== undefined) http.downloadFile = spec.downloadFile;
+  if (spec.maxRedirects !== undefined) http.maxRedirects = spec.maxRedirects;
   const completed: string[] = [];
   http.on('request_completed', ({ result }) => completed.push(nameOf(Result, result) ?? '?'));
   let progressEvents = 0;

@@ -92,6 +92,28 @@ export async function startWebTestServer(): Promise<WebTestServer> {
         response.writeHead(302, head('redirect', { Location: '/plain', 'Content-Length': 0 }));
         response.end();
         return;
+      case '/redirect-chain':
+        // Three hops: 301 → 307 → 302 → /plain?via=chain (the fragment stays out of the final URL).
+        response.writeHead(
+          301,
+          head('redirect-chain', { Location: '/redirect-hop', 'Content-Length': 0 }),
+        );
+        response.end();
+        return;
+      case '/redirect-hop':
+        response.writeHead(
+          307,
+          head('redirect-hop', { Location: '/redirect-last', 'Content-Length': 0 }),
+        );
+        response.end();
+        return;
+      case '/redirect-last':
+        response.writeHead(
+          302,
+          head('redirect-last', { Location: '/plain?via=chain#top', 'Content-Length': 0 }),
+        );
+        response.end();
+        return;
       case '/large':
         // `identity`, exposed, tells a cross-origin page that Content-Length is what it reads.
         response.writeHead(
