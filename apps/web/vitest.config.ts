@@ -1,0 +1,3 @@
+import { gdhttpProject } from '../../vitest.shared.ts';
+
+export default gdhttpProject('web');
