@@ -5,10 +5,14 @@
  * process on core 1): one connection sequential, and 50 connections with one sequential loop each
  * (HTTPRequest runs one request at a time per instance, so every client gets 50 in flight).
  * (b) MB/s of one 1 GiB Content-Length download (HTTPRequest streaming to `onBody`, and to a
- * file) beside undici, curl and a raw `net.Socket` (and one piped into a file).
+ * file) beside undici, curl and a raw `net.Socket` (and one piped into a file). (c) MB/s of one
+ * 64 MiB Content-Length upload (`HTTPRequest.requestRaw` POST) beside undici's `request()` and
+ * `curl --data-binary @file`, to a listener that counts and drops the body and answers the count.
  * Adapters interleave, order rotating each repetition, after a warm-up; figures are medians.
  */
-import { availableParallelism } from 'node:os';
+import { unlink, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WARM_BYTES } from './canned/server.ts';
 import { canPin, pinSelf, spawnCanned } from './canned/spawn.ts';
 import { undiciVersion } from './client.ts';
@@ -35,6 +39,14 @@ import {
   rawSocket,
   rawSocketFile,
 } from './request/download.ts';
+import {
+  CURL_TIME_TOTAL,
+  curlUpload,
+  gdhttpRequestUpload,
+  type UploadAdapter,
+  undiciRequestUpload,
+  uploadAdapters,
+} from './request/upload.ts';
 
 /** The scenarios for the canned server's ports: every client keeps one request per connection. */
 export function scenarios(ports: { small: number; large: number }): Scenario[] {
@@ -78,6 +90,65 @@ export async function measureDownloads(
   }));
 }
 
+/** MB/s of every upload adapter (and of the extra timings some report), round by round. */
+export type UploadRow = DownloadRow;
+
+/**
+ * Uploads a `bodyBytes` body to `port` with every adapter: `warmups` uploads each, then `reps`
+ * interleaved rounds (the order rotating each round). Every upload must have delivered the whole
+ * body by the server's count. The body (and curl's file of it) is written once; the files are
+ * deleted at the end.
+ */
+export async function measureUploads(
+  port: number,
+  bodyBytes: number,
+  list: readonly UploadAdapter[],
+  warmups: number,
+  reps: number,
+  pinCore: boolean,
+): Promise<UploadRow[]> {
+  const body = new Uint8Array(bodyBytes);
+  for (let i = 0; i < bodyBytes; i++) body[i] = 0x20 + (i % 95); // printable, not one repeated byte
+  const file = join(tmpdir(), `gdhttp-bench-upload-${process.pid}.bin`);
+  const emptyFile = join(tmpdir(), `gdhttp-bench-upload-empty-${process.pid}.bin`);
+  const target = { host: '127.0.0.1', port, body, file, emptyFile };
+  const samples = new Map<string, number[]>();
+  const add = (name: string, seconds: number) => {
+    if (!samples.has(name)) samples.set(name, []);
+    samples.get(name)!.push(bodyBytes / seconds / 1e6);
+  };
+  const once = async (a: UploadAdapter) => {
+    const u = await a.upload(target, pinCore);
+    if (u.received !== bodyBytes) {
+      throw new Error(
+        `${a.name}: the server counted ${u.received} body bytes, expected ${bodyBytes}`,
+      );
+    }
+    return u;
+  };
+  try {
+    await writeFile(file, body);
+    await writeFile(emptyFile, new Uint8Array(0));
+    for (const a of list) for (let i = 0; i < warmups; i++) await once(a);
+    for (let rep = 0; rep < reps; rep++) {
+      for (let k = 0; k < list.length; k++) {
+        const a = list[(k + rep) % list.length]!;
+        const u = await once(a);
+        add(a.name, u.seconds);
+        for (const x of u.also ?? []) add(x.name, x.seconds);
+      }
+    }
+  } finally {
+    await unlink(file).catch(() => {});
+    await unlink(emptyFile).catch(() => {});
+  }
+  return [...samples].map(([adapter, xs]) => ({
+    adapter,
+    megabytesPerSecond: median(xs),
+    samples: xs,
+  }));
+}
+
 export async function run(flags: string[]): Promise<void> {
   const quick = flags.includes('--quick');
   const opts = quick
@@ -85,6 +156,9 @@ export async function run(flags: string[]): Promise<void> {
     : { reps: 5, warmup: 2000, minRepSeconds: 1 };
   const downloadBytes = quick ? 256 << 20 : 1 << 30;
   const downloadReps = quick ? 3 : 9;
+  const uploadBytes = quick ? 16 << 20 : UPLOAD_BYTES;
+  const uploadReps = quick ? 3 : UPLOAD_REPS;
+  const uploadOnly = flags.includes('--upload-only');
   const pinCore = canPin();
   const cores = availableParallelism();
   // the server first: once this process is pinned, its children would inherit one core
@@ -96,6 +170,28 @@ export async function run(flags: string[]): Promise<void> {
         `client process ${process.pid} ${restore ? 'pinned to core 1 (taskset -a -p -c 1)' : 'not pinned'}; ` +
         `median of ${opts.reps} interleaved repetitions (>= ${opts.minRepSeconds} s each) after ${opts.warmup * 2} warm-up requests\n`,
     );
+    if (!uploadOnly) await requestsAndDownloads();
+    console.log(
+      `\n### upload: one ${uploadBytes >= 1 << 20 ? `${uploadBytes / (1 << 20)} MiB` : `${uploadBytes} B`} body (Content-Length) POSTed to a listener that counts and drops it, ` +
+        `MB/s = 10^6 bytes/s, median of ${uploadReps} interleaved rounds after ${UPLOAD_WARMUPS} uploads each; ` +
+        'ratios are the median of the per-round ratios; every upload checked: the server counted the whole body\n',
+    );
+    const ul = uploadAdapters();
+    const urows = await measureUploads(
+      server.ports.upload,
+      uploadBytes,
+      ul,
+      UPLOAD_WARMUPS,
+      uploadReps,
+      pinCore,
+    );
+    reportUploads(urows, ul);
+  } finally {
+    await server.close();
+    restore?.();
+  }
+
+  async function requestsAndDownloads(): Promise<void> {
     const list = requestAdapters();
     const rows: Row[] = [];
     for (const s of scenarios(server.ports)) rows.push(...(await measure(s, list, opts)));
@@ -117,11 +213,15 @@ export async function run(flags: string[]): Promise<void> {
       pinCore,
     );
     reportDownloads(drows, dl);
-  } finally {
-    await server.close();
-    restore?.();
   }
 }
+
+/** The upload body of a full run. */
+export const UPLOAD_BYTES = 64 << 20;
+/** Uploads per adapter before the rounds. */
+export const UPLOAD_WARMUPS = 3;
+/** Rounds of a full run (one upload per adapter each). */
+export const UPLOAD_REPS = 25;
 
 function reportRequests(rows: Row[], list: LoadAdapter[]): void {
   printRateTable(rows, list, [{ label: 'undici request', adapter: undiciRequest }]);
@@ -136,7 +236,7 @@ function reportRequests(rows: Row[], list: LoadAdapter[]): void {
   }
 }
 
-/** {@link pairedRatio} of two download adapters' MB/s, round by round. */
+/** {@link pairedRatio} of two download (or upload) rows' MB/s, round by round. */
 export function downloadRatio(rows: readonly DownloadRow[], a: string, b: string): number {
   const of = (name: string) => rows.find((r) => r.adapter === name)!.samples;
   return pairedRatio(of(a), of(b));
@@ -163,5 +263,35 @@ function reportDownloads(rows: DownloadRow[], list: DownloadAdapter[]): void {
   );
   console.log(
     `ratio ${gdhttpClientDiscard.name} / ${rawSocket.name}: ${ratio(gdhttpClientDiscard, rawSocket).toFixed(2)}x (the client layer alone)`,
+  );
+}
+
+function reportUploads(rows: UploadRow[], list: UploadAdapter[]): void {
+  const ratio = (a: string, b: string) => downloadRatio(rows, a, b);
+  console.log(
+    '| client | MB/s | runs (MB/s), in round order | vs undici request | vs curl (start-up subtracted) | vs curl time_total |',
+  );
+  console.log('|---|---:|---|---:|---:|---:|');
+  for (const r of rows) {
+    const vs = [undiciRequestUpload.name, curlUpload.name, CURL_TIME_TOTAL];
+    console.log(
+      `| ${r.adapter} | ${fmt(r.megabytesPerSecond)} | ${r.samples.map((x) => fmt(x)).join(', ')} | ` +
+        `${vs.map((b) => `${ratio(r.adapter, b).toFixed(2)}x`).join(' | ')} |`,
+    );
+  }
+  console.log('');
+  for (const a of list) console.log(`- ${a.name}: ${a.note}`);
+  const ours = gdhttpRequestUpload.name;
+  const vsUndici = ratio(ours, undiciRequestUpload.name);
+  const vsCurl = ratio(ours, curlUpload.name);
+  const vsCurlTotal = ratio(ours, CURL_TIME_TOTAL);
+  console.log(
+    `\nratio ${ours} / ${undiciRequestUpload.name}: ${vsUndici.toFixed(2)}x (target >= 1.0x) ${vsUndici >= 1 ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `ratio ${ours} / ${curlUpload.name}: ${vsCurl.toFixed(2)}x (target >= 0.8x) ${vsCurl >= 0.8 ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `ratio ${ours} / ${CURL_TIME_TOTAL}: ${vsCurlTotal.toFixed(2)}x (curl's transfer alone, after it read the file into memory; >= 0.8x ${vsCurlTotal >= 0.8 ? 'met' : 'NOT met'})`,
   );
 }

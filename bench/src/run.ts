@@ -20,7 +20,7 @@ const suites: Record<string, Suite> = {
   },
   request: {
     description:
-      'HTTPRequest vs undici request / node:http / fetch; 1 GiB download vs curl, raw socket',
+      'HTTPRequest vs undici request / node:http / fetch; 1 GiB download vs curl, raw socket; 64 MiB upload vs undici, curl',
     load: () => import('./request.ts'),
   },
 };
@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<void> {
   const names = argv.filter((a) => !a.startsWith('-'));
   const flags = argv.filter((a) => a.startsWith('-'));
   if (flags.includes('--help') || flags.includes('-h')) {
-    console.log('usage: pnpm bench [suite…] [--quick]\nsuites:');
+    console.log('usage: pnpm bench [suite…] [--quick] [--upload-only (request)]\nsuites:');
     for (const [name, s] of Object.entries(suites))
       console.log(`  ${name.padEnd(10)} ${s.description}`);
     return;

@@ -3,15 +3,17 @@
  * answer every request with fixed bytes, so the client, not the server, is the bottleneck
  * (`node:http` servers cap every client at 23–28 k req/s here).
  *
- * Four listeners on 127.0.0.1: `small` (13 B body), `large` (64 KiB body), `download`
- * (`downloadBytes`, 1 GiB by default, streamed from one 1 MiB buffer with backpressure) and `warm`
- * (the same with `min(downloadBytes, 256 MiB)`). Every
- * response is keep-alive with Content-Length. A request is counted at each `CRLF CRLF` (bodiless
- * GETs only), across read boundaries; pipelined requests are answered in order.
+ * Five listeners on 127.0.0.1: `small` (13 B body), `large` (64 KiB body), `download`
+ * (`downloadBytes`, 1 GiB by default, streamed from one 1 MiB buffer with backpressure), `warm`
+ * (the same with `min(downloadBytes, 256 MiB)`) and `upload` (reads each request's Content-Length
+ * body, counts and drops it, and answers `200` with the count in decimal as the body). Every
+ * response is keep-alive with Content-Length. On the first four a request is counted at each
+ * `CRLF CRLF` (bodiless GETs only), across read boundaries; pipelined requests are answered in
+ * order.
  *
  * Run as a process (`node --import tsx server.ts [downloadBytes]`), it prints one JSON line
- * `{"small":port,"large":port,"download":port,"warm":port}` and exits when its stdin closes, so it never
- * outlives the benchmark that spawned it.
+ * `{"small":port,"large":port,"download":port,"warm":port,"upload":port}` and exits when its stdin
+ * closes, so it never outlives the benchmark that spawned it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -118,21 +120,97 @@ function streaming(bytes: number): Server {
   });
 }
 
+/** The `upload` listener's answer to a request body of `received` bytes: its count in decimal. */
+export function countResponse(received: number): Buffer {
+  const body = String(received);
+  return Buffer.from(
+    'HTTP/1.1 200 OK\r\n' +
+      'Content-Type: text/plain\r\n' +
+      `Content-Length: ${body.length}\r\n` +
+      `Date: ${DATE}\r\n` +
+      'Connection: keep-alive\r\n' +
+      '\r\n' +
+      body,
+    'latin1',
+  );
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+/** Heads longer than this are refused (`431`): the upload clients send a few hundred bytes. */
+const MAX_HEAD = 16 * 1024;
+
+/**
+ * Reads requests with a Content-Length body (pipelined, split at any byte), counts each body's
+ * bytes and drops them, and answers {@link countResponse} once the whole body arrived. Answers
+ * `Expect: 100-continue` with `100 Continue`. A request without Content-Length, or with
+ * `Transfer-Encoding`, gets `411` and the connection closes: the benchmark must not time a body
+ * the server did not count.
+ */
+function counting(): Server {
+  return createServer({ noDelay: true }, (socket) => {
+    socket.on('error', () => socket.destroy());
+    let head: Buffer | null = null; // bytes of an unfinished head
+    let left = -1; // body bytes still to come; -1 while reading a head
+    let received = 0;
+    const refuse = (status: string): void => {
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      let at = 0;
+      while (at < chunk.length && !socket.writableEnded) {
+        if (left >= 0) {
+          const n = Math.min(left, chunk.length - at);
+          left -= n;
+          received += n;
+          at += n;
+        } else {
+          const from =
+            head === null ? chunk.subarray(at) : Buffer.concat([head, chunk.subarray(at)]);
+          // search from 3 bytes before the new data: CRLF CRLF may straddle two reads
+          const end = from.indexOf(HEAD_END, Math.max(0, (head?.length ?? 0) - 3));
+          if (end < 0) {
+            if (from.length > MAX_HEAD) refuse('431 Request Header Fields Too Large');
+            else head = Buffer.from(from);
+            return;
+          }
+          at += end + 4 - (head?.length ?? 0);
+          head = null;
+          const text = from.toString('latin1', 0, end);
+          const length = /\r\ncontent-length:[ \t]*(\d+)[ \t]*(?=\r\n|$)/i.exec(text);
+          if (length === null || /\r\ntransfer-encoding:/i.test(text)) {
+            refuse('411 Length Required');
+            return;
+          }
+          left = Number(length[1]);
+          received = 0;
+          if (left > 0 && /\r\nexpect:[ \t]*100-continue/i.test(text)) socket.write(CONTINUE);
+        }
+        if (left === 0) {
+          socket.write(countResponse(received));
+          left = -1;
+        }
+      }
+    });
+  });
+}
+
 export interface CannedServers {
-  ports: { small: number; large: number; download: number; warm: number };
+  ports: { small: number; large: number; download: number; warm: number; upload: number };
   close(): Promise<void>;
 }
 
-/** Starts the three canned listeners in this process on 127.0.0.1, ephemeral ports. */
+/** Starts the canned listeners in this process on 127.0.0.1, ephemeral ports. */
 export async function listenCanned(downloadBytes = DOWNLOAD_BYTES): Promise<CannedServers> {
   const servers = {
     small: fixed(cannedResponse(smallBody)),
     large: fixed(cannedResponse(largeBody)),
     download: streaming(downloadBytes),
     warm: streaming(Math.min(downloadBytes, WARM_BYTES)),
+    upload: counting(),
   };
   const sockets = new Set<Socket>();
-  const ports = { small: 0, large: 0, download: 0, warm: 0 };
+  const ports = { small: 0, large: 0, download: 0, warm: 0, upload: 0 };
   for (const [name, server] of Object.entries(servers) as [keyof typeof servers, Server][]) {
     server.on('connection', (s) => {
       sockets.add(s);
