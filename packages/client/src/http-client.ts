@@ -514,6 +514,10 @@ export class HTTPClient {
     password: string | undefined,
   ): ProxyAddress | null | undefined {
     if (host === '' || port === -1) return null;
+    if (typeof host !== 'string' || !Number.isInteger(port)) {
+      this.#refuse('a proxy needs a host string and an integer port');
+      return undefined;
+    }
     if (username === undefined) return { host, port, authorization: undefined };
     try {
       return { host, port, authorization: basicProxyAuthorization(username, password ?? '') };

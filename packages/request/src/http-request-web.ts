@@ -24,6 +24,7 @@ import {
 } from './internal/request-types.js';
 import { parseRequestUrl, type RequestUrl } from './internal/request-url.js';
 import { TypedEmitter } from './internal/typed-emitter.js';
+import { wrongArgument } from './internal/wrong-argument.js';
 
 export type {
   HTTPRequestEvents,
@@ -257,13 +258,10 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     body = '',
     options: HTTPRequestOptions = {},
   ): Promise<HTTPRequestResult> {
-    return this.requestRaw(
-      url,
-      headers,
-      method,
-      body === '' ? EMPTY : encoder.encode(body),
-      options,
-    );
+    // A body that is not a string reaches requestRaw() as it is and is refused there with
+    // INVALID_PARAMETER, like any argument of the wrong type, never thrown.
+    const bytes = typeof body !== 'string' ? body : body === '' ? EMPTY : encoder.encode(body);
+    return this.requestRaw(url, headers, method, bytes as Uint8Array, options);
   }
 
   /**
@@ -296,6 +294,10 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     body: Uint8Array,
     options: HTTPRequestOptions,
   ): Promise<HTTPRequestResult> {
+    const misuse = wrongArgument(url, headers, body, options);
+    if (misuse !== null) {
+      return Promise.reject(new HTTPRequestError(misuse, ErrorCode.INVALID_PARAMETER));
+    }
     if (this.#job !== null) {
       return Promise.reject(
         new HTTPRequestError(

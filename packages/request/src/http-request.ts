@@ -27,6 +27,7 @@ import {
   type HTTPRequestResult,
 } from './internal/request-types.js';
 import { parseRequestUrl, type RequestUrl } from './internal/request-url.js';
+import { wrongArgument } from './internal/wrong-argument.js';
 
 export type {
   HTTPRequestEvents,
@@ -120,6 +121,10 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return this.#acceptGzip;
   }
   set acceptGzip(value: boolean) {
+    if (typeof value !== 'boolean') {
+      this.#refuse('acceptGzip must be true or false', ErrorCode.INVALID_PARAMETER);
+      return;
+    }
     this.#acceptGzip = value;
   }
 
@@ -132,6 +137,13 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return this.#bodySizeLimit;
   }
   set bodySizeLimit(value: number) {
+    if (!Number.isSafeInteger(value)) {
+      this.#refuse(
+        'bodySizeLimit must be an integer (negative for none)',
+        ErrorCode.INVALID_PARAMETER,
+      );
+      return;
+    }
     if (this.#guard('bodySizeLimit')) this.#bodySizeLimit = value;
   }
 
@@ -165,6 +177,10 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return this.#downloadFile;
   }
   set downloadFile(value: string) {
+    if (typeof value !== 'string') {
+      this.#refuse('downloadFile must be a path string', ErrorCode.INVALID_PARAMETER);
+      return;
+    }
     if (this.#guard('downloadFile')) this.#downloadFile = value;
   }
 
@@ -173,6 +189,10 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return this.#maxRedirects;
   }
   set maxRedirects(value: number) {
+    if (!Number.isSafeInteger(value)) {
+      this.#refuse('maxRedirects must be an integer', ErrorCode.INVALID_PARAMETER);
+      return;
+    }
     this.#maxRedirects = value;
   }
 
@@ -189,8 +209,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
   set maxHeaderSize(bytes: number) {
     if (!this.#guard('maxHeaderSize') || bytes === this.#client.maxHeaderSize) return;
-    this.#client.maxHeaderSize = bytes;
-    this.#limitSet(this.#client.maxHeaderSize === bytes);
+    if (this.#forward(() => (this.#client.maxHeaderSize = bytes))) this.#limitChanged();
   }
 
   /**
@@ -206,8 +225,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
   set maxHeaderCount(count: number) {
     if (!this.#guard('maxHeaderCount') || count === this.#client.maxHeaderCount) return;
-    this.#client.maxHeaderCount = count;
-    this.#limitSet(this.#client.maxHeaderCount === count);
+    if (this.#forward(() => (this.#client.maxHeaderCount = count))) this.#limitChanged();
   }
 
   /** Seconds the whole request may take, redirects included; 0 for none (default). Negative is refused. */
@@ -215,7 +233,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return this.#timeout;
   }
   set timeout(value: number) {
-    if (!(value >= 0)) {
+    if (typeof value !== 'number' || !(value >= 0)) {
       this.#refuse('timeout must be 0 or more seconds', ErrorCode.PARAMETER_RANGE_ERROR);
       return;
     }
@@ -267,13 +285,10 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     body = '',
     options: HTTPRequestOptions = {},
   ): Promise<HTTPRequestResult> {
-    return this.requestRaw(
-      url,
-      headers,
-      method,
-      body === '' ? EMPTY : encoder.encode(body),
-      options,
-    );
+    // A body that is not a string reaches requestRaw() as it is and is refused there with
+    // INVALID_PARAMETER, like any argument of the wrong type, never thrown.
+    const bytes = typeof body !== 'string' ? body : body === '' ? EMPTY : encoder.encode(body);
+    return this.requestRaw(url, headers, method, bytes as Uint8Array, options);
   }
 
   /**
@@ -303,6 +318,10 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     body: Uint8Array,
     options: HTTPRequestOptions,
   ): Promise<HTTPRequestResult> {
+    const misuse = wrongArgument(url, headers, body, options);
+    if (misuse !== null) {
+      return Promise.reject(new HTTPRequestError(misuse, ErrorCode.INVALID_PARAMETER));
+    }
     if (this.#job !== null) {
       return Promise.reject(
         new HTTPRequestError(
@@ -427,7 +446,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
 
   /** TLS options for https URLs; null or server options are refused (the old ones stay). */
   setTlsOptions(options: TLSOptions | null): void {
-    if (options === null || options.isServer()) {
+    if (!(options instanceof TLSOptions) || options.isServer()) {
       this.#refuse('setTlsOptions needs client options', ErrorCode.INVALID_PARAMETER);
       return;
     }
@@ -442,8 +461,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
    *   {@link HTTPClient.setHttpProxy} (sent as `Proxy-Authorization`, never to the origin).
    */
   setHttpProxy(host: string, port: number, username?: string, password?: string): void {
+    if (!this.#forward(() => this.#client.setHttpProxy(host, port, username, password))) return;
     this.#httpProxy = host === '' || port === -1 ? null : [host, port];
-    this.#client.setHttpProxy(host, port, username, password);
     this.#connectionKey = '';
   }
 
@@ -453,9 +472,22 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
    * @param username - optional Basic credentials, sent on the CONNECT request only.
    */
   setHttpsProxy(host: string, port: number, username?: string, password?: string): void {
+    if (!this.#forward(() => this.#client.setHttpsProxy(host, port, username, password))) return;
     this.#httpsProxy = host === '' || port === -1 ? null : [host, port];
-    this.#client.setHttpsProxy(host, port, username, password);
     this.#connectionKey = '';
+  }
+
+  /**
+   * Forwards a setting to the client; false when the client refused it, whose reason then becomes
+   * this request's `lastError` (the client's rule decides, in one place).
+   */
+  #forward(apply: () => void): boolean {
+    const before = this.#client.lastError;
+    apply();
+    const error = this.#client.lastError;
+    if (error === null || error === before) return true;
+    this.#lastError = new HTTPRequestError(error.message, error.code, { cause: error });
+    return false;
   }
 
   /** Cancels any running request and closes the kept-alive connection. */
@@ -490,22 +522,11 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   /**
-   * After a header limit was handed to the client: the client decides what it accepts (one rule,
-   * kept there), and says why it refused in its own `lastError`.
+   * The client gives a connection its limits when it opens, so a kept one still has the old ones:
+   * the next request must open a new connection for a changed limit to apply.
    */
-  #limitSet(accepted: boolean): void {
-    if (accepted) {
-      // The client gives a connection its limits when it opens, so the kept one still has the old
-      // ones: the next request must open a new connection for the change to apply.
-      this.#connectionKey = '';
-      return;
-    }
-    const why = this.#client.lastError;
-    this.#lastError = new HTTPRequestError(
-      why?.message ?? 'header limit refused',
-      why?.code ?? ErrorCode.PARAMETER_RANGE_ERROR,
-      { cause: why },
-    );
+  #limitChanged(): void {
+    this.#connectionKey = '';
   }
 
   async #run(job: Job): Promise<Outcome> {

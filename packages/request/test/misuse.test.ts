@@ -1,0 +1,62 @@
+// Misuse never throws (issue #12): a script ported from GDScript, or plain JavaScript, that passes
+// an argument of the wrong type gets Godot's kind of answer — a rejected promise with
+// INVALID_PARAMETER, or a refused setting with `lastError` — never an exception.
+import { ErrorCode, Method } from '@gdhttp/constants';
+import { describe, expect, it } from 'vitest';
+import { HTTPRequest } from '../src/index.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: deliberate misuse, as untyped callers make it.
+const any = (v: unknown) => v as any;
+const URL_OK = 'http://127.0.0.1:9/';
+
+describe('HTTPRequest misuse', () => {
+  it.each([
+    ['a null url', () => new HTTPRequest().request(any(null))],
+    ['a number url', () => new HTTPRequest().request(any(123))],
+    ['headers as a string', () => new HTTPRequest().request(URL_OK, any('Accept: x'))],
+    ['a header that is not a string', () => new HTTPRequest().request(URL_OK, [any(1)])],
+    [
+      'a body that is not a string',
+      () => new HTTPRequest().request(URL_OK, [], Method.POST, any(5)),
+    ],
+    [
+      'a raw body that is not bytes',
+      () => new HTTPRequest().requestRaw(URL_OK, [], Method.POST, any('text')),
+    ],
+    [
+      'options that are not an object',
+      () => new HTTPRequest().request(URL_OK, [], Method.GET, '', any(7)),
+    ],
+  ])('rejects %s with INVALID_PARAMETER instead of throwing', async (_, call) => {
+    let promise: Promise<unknown> | undefined;
+    expect(() => {
+      promise = call();
+    }).not.toThrow();
+    await expect(promise).rejects.toMatchObject({ code: ErrorCode.INVALID_PARAMETER });
+  });
+
+  it.each([
+    ['timeout', 'x', 0],
+    ['bodySizeLimit', null, -1],
+    ['maxRedirects', 1.5, 8],
+    ['downloadFile', 5, ''],
+    ['acceptGzip', 'yes', true],
+  ] as const)('refuses %s = %o and keeps the old value', (name, value, kept) => {
+    const http = new HTTPRequest();
+    // biome-ignore lint/suspicious/noExplicitAny: indexing the property by name.
+    (http as any)[name] = value;
+    // biome-ignore lint/suspicious/noExplicitAny: indexing the property by name.
+    expect((http as any)[name]).toBe(kept);
+    expect(http.lastError?.message).toMatch(name);
+  });
+
+  it('refuses TLS options that are not TLSOptions, and proxies of the wrong type', () => {
+    const http = new HTTPRequest();
+    expect(() => http.setTlsOptions(any(true))).not.toThrow();
+    expect(http.lastError?.code).toBe(ErrorCode.INVALID_PARAMETER);
+    expect(() => http.setHttpProxy(any(1), any('a'))).not.toThrow();
+    expect(http.lastError?.code).toBe(ErrorCode.INVALID_PARAMETER);
+    expect(() => http.setHttpsProxy(any(null), 3128)).not.toThrow();
+    expect(http.lastError?.code).toBe(ErrorCode.INVALID_PARAMETER);
+  });
+});
