@@ -30,6 +30,11 @@ import {
   stripSchemePrefix,
 } from './internal/godot-rules.js';
 import {
+  connectTimeoutRefusal,
+  headerLimitRefusal,
+  readChunkSizeRefusal,
+} from './internal/setting-rules.js';
+import {
   headerDictionary,
   isChunkedResponse,
   responseBodyLength,
@@ -517,14 +522,9 @@ export class HTTPClient {
     return this.#readChunkSize;
   }
   set readChunkSize(size: number) {
-    if (!Number.isInteger(size) || size < ReadChunkSize.MIN || size > ReadChunkSize.MAX) {
-      this.#lastError = new GdhttpError(
-        `readChunkSize must be ${ReadChunkSize.MIN}..${ReadChunkSize.MAX}, got ${size}`,
-        ErrorCode.PARAMETER_RANGE_ERROR,
-      );
-      return;
-    }
-    this.#readChunkSize = size;
+    const refusal = readChunkSizeRefusal(size);
+    if (refusal === null) this.#readChunkSize = size;
+    else this.#lastError = refusal;
   }
 
   /** Kept for the Node build's API and validated as there; the browser applies its own limits. */
@@ -553,14 +553,9 @@ export class HTTPClient {
     return this.#connectTimeout;
   }
   set connectTimeout(seconds: number) {
-    if (!(seconds > 0)) {
-      this.#lastError = new GdhttpError(
-        `connectTimeout must be above 0, got ${seconds}`,
-        ErrorCode.PARAMETER_RANGE_ERROR,
-      );
-      return;
-    }
-    this.#connectTimeout = seconds;
+    const refusal = connectTimeoutRefusal(seconds);
+    if (refusal === null) this.#connectTimeout = seconds;
+    else this.#lastError = refusal;
   }
 
   /**
@@ -661,12 +656,9 @@ export class HTTPClient {
   }
 
   #limitRefused(name: string, value: number, min: number): boolean {
-    if (Number.isSafeInteger(value) && value >= min) return false;
-    this.#lastError = new GdhttpError(
-      `${name} must be an integer of at least ${min}, got ${String(value)}`,
-      ErrorCode.PARAMETER_RANGE_ERROR,
-    );
-    return true;
+    const refusal = headerLimitRefusal(name, value, min);
+    if (refusal !== null) this.#lastError = refusal;
+    return refusal !== null;
   }
 
   /** Ends in a sticky error state; the fetch, if any, is stopped. The response stays readable. */

@@ -44,6 +44,11 @@ import {
   withAutomaticHeaders,
 } from './internal/godot-rules.js';
 import { godotHeaderLines, ResponseReader } from './internal/response-reader.js';
+import {
+  connectTimeoutRefusal,
+  headerLimitRefusal,
+  readChunkSizeRefusal,
+} from './internal/setting-rules.js';
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -592,14 +597,9 @@ export class HTTPClient {
     return this.#readChunkSize;
   }
   set readChunkSize(size: number) {
-    if (!Number.isInteger(size) || size < ReadChunkSize.MIN || size > ReadChunkSize.MAX) {
-      this.#lastError = new GdhttpError(
-        `readChunkSize must be ${ReadChunkSize.MIN}..${ReadChunkSize.MAX}, got ${size}`,
-        ErrorCode.PARAMETER_RANGE_ERROR,
-      );
-      return;
-    }
-    this.#readChunkSize = size;
+    const refusal = readChunkSizeRefusal(size);
+    if (refusal === null) this.#readChunkSize = size;
+    else this.#lastError = refusal;
   }
 
   /**
@@ -631,12 +631,9 @@ export class HTTPClient {
 
   /** Refuses a limit that is not an integer of at least `min` (`lastError` says why). */
   #limitRefused(name: string, value: number, min: number): boolean {
-    if (Number.isSafeInteger(value) && value >= min) return false;
-    this.#lastError = new GdhttpError(
-      `${name} must be an integer of at least ${min}, got ${String(value)}`,
-      ErrorCode.PARAMETER_RANGE_ERROR,
-    );
-    return true;
+    const refusal = headerLimitRefusal(name, value, min);
+    if (refusal !== null) this.#lastError = refusal;
+    return refusal !== null;
   }
 
   /**
@@ -648,14 +645,9 @@ export class HTTPClient {
     return this.#connectTimeout;
   }
   set connectTimeout(seconds: number) {
-    if (!(seconds > 0)) {
-      this.#lastError = new GdhttpError(
-        `connectTimeout must be above 0, got ${seconds}`,
-        ErrorCode.PARAMETER_RANGE_ERROR,
-      );
-      return;
-    }
-    this.#connectTimeout = seconds;
+    const refusal = connectTimeoutRefusal(seconds);
+    if (refusal === null) this.#connectTimeout = seconds;
+    else this.#lastError = refusal;
   }
 
   /**
