@@ -9,7 +9,6 @@ import {
   type GdhttpError,
   HTTPRequestDefaults,
   Method,
-  ReadChunkSize,
   Result,
   Status,
 } from '@gdhttp/constants';
@@ -23,6 +22,13 @@ import {
   type HTTPRequestResult,
 } from './internal/request-types.js';
 import { parseRequestUrl, type RequestUrl } from './internal/request-url.js';
+import {
+  acceptGzipRefusal,
+  downloadChunkSizeRefusal,
+  downloadFileRefusal,
+  integerRefusal,
+  timeoutRefusal,
+} from './internal/setting-rules.js';
 import { TypedEmitter } from './internal/typed-emitter.js';
 import { wrongArgument } from './internal/wrong-argument.js';
 
@@ -130,6 +136,7 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     return true;
   }
   set acceptGzip(value: boolean) {
+    if (this.#refused(acceptGzipRefusal(value))) return;
     if (!value) {
       this.#refuse(
         'acceptGzip cannot be turned off in a browser: fetch always negotiates and decodes content codings',
@@ -147,6 +154,7 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     return this.#bodySizeLimit;
   }
   set bodySizeLimit(value: number) {
+    if (this.#refused(integerRefusal('bodySizeLimit', value))) return;
     if (this.#guard('bodySizeLimit')) this.#bodySizeLimit = value;
   }
 
@@ -159,13 +167,7 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
   }
   set downloadChunkSize(value: number) {
     if (!this.#guard('downloadChunkSize')) return;
-    if (!Number.isInteger(value) || value < ReadChunkSize.MIN || value > ReadChunkSize.MAX) {
-      this.#refuse(
-        `downloadChunkSize must be ${ReadChunkSize.MIN}..${ReadChunkSize.MAX}`,
-        ErrorCode.PARAMETER_RANGE_ERROR,
-      );
-      return;
-    }
+    if (this.#refused(downloadChunkSizeRefusal(value))) return;
     this.#downloadChunkSize = value;
     this.#client.readChunkSize = value;
   }
@@ -179,6 +181,7 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     return this.#downloadFile;
   }
   set downloadFile(value: string) {
+    if (this.#refused(downloadFileRefusal(value))) return;
     if (this.#guard('downloadFile')) this.#downloadFile = value;
   }
 
@@ -194,6 +197,7 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     return this.#maxRedirects;
   }
   set maxRedirects(value: number) {
+    if (this.#refused(integerRefusal('maxRedirects', value))) return;
     this.#maxRedirects = value;
   }
 
@@ -222,10 +226,7 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     return this.#timeout;
   }
   set timeout(value: number) {
-    if (!(value >= 0)) {
-      this.#refuse('timeout must be 0 or more seconds', ErrorCode.PARAMETER_RANGE_ERROR);
-      return;
-    }
+    if (this.#refused(timeoutRefusal(value))) return;
     this.#timeout = value;
   }
 
@@ -495,6 +496,12 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
 
   #refuse(message: string, code: ErrorCode): void {
     this.#lastError = new HTTPRequestError(message, code);
+  }
+
+  /** Keeps a setting rule's refusal as `lastError`; true when there was one. */
+  #refused(refusal: HTTPRequestError | null): boolean {
+    if (refusal !== null) this.#lastError = refusal;
+    return refusal !== null;
   }
 
   #limitSet(accepted: boolean): void {

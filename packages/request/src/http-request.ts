@@ -5,7 +5,6 @@ import {
   type GdhttpError,
   HTTPRequestDefaults,
   Method,
-  ReadChunkSize,
   Result,
   Status,
 } from '@gdhttp/constants';
@@ -27,6 +26,13 @@ import {
   type HTTPRequestResult,
 } from './internal/request-types.js';
 import { parseRequestUrl, type RequestUrl } from './internal/request-url.js';
+import {
+  acceptGzipRefusal,
+  downloadChunkSizeRefusal,
+  downloadFileRefusal,
+  integerRefusal,
+  timeoutRefusal,
+} from './internal/setting-rules.js';
 import { wrongArgument } from './internal/wrong-argument.js';
 
 export type {
@@ -121,10 +127,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return this.#acceptGzip;
   }
   set acceptGzip(value: boolean) {
-    if (typeof value !== 'boolean') {
-      this.#refuse('acceptGzip must be true or false', ErrorCode.INVALID_PARAMETER);
-      return;
-    }
+    if (this.#refused(acceptGzipRefusal(value))) return;
     this.#acceptGzip = value;
   }
 
@@ -137,13 +140,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return this.#bodySizeLimit;
   }
   set bodySizeLimit(value: number) {
-    if (!Number.isSafeInteger(value)) {
-      this.#refuse(
-        'bodySizeLimit must be an integer (negative for none)',
-        ErrorCode.INVALID_PARAMETER,
-      );
-      return;
-    }
+    if (this.#refused(integerRefusal('bodySizeLimit', value))) return;
     if (this.#guard('bodySizeLimit')) this.#bodySizeLimit = value;
   }
 
@@ -156,13 +153,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
   set downloadChunkSize(value: number) {
     if (!this.#guard('downloadChunkSize')) return;
-    if (!Number.isInteger(value) || value < ReadChunkSize.MIN || value > ReadChunkSize.MAX) {
-      this.#refuse(
-        `downloadChunkSize must be ${ReadChunkSize.MIN}..${ReadChunkSize.MAX}`,
-        ErrorCode.PARAMETER_RANGE_ERROR,
-      );
-      return;
-    }
+    if (this.#refused(downloadChunkSizeRefusal(value))) return;
     this.#downloadChunkSize = value;
     // Forwarded at once, as Godot does: a kept-alive connection reads in the new size too.
     this.#client.readChunkSize = value;
@@ -177,10 +168,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return this.#downloadFile;
   }
   set downloadFile(value: string) {
-    if (typeof value !== 'string') {
-      this.#refuse('downloadFile must be a path string', ErrorCode.INVALID_PARAMETER);
-      return;
-    }
+    if (this.#refused(downloadFileRefusal(value))) return;
     if (this.#guard('downloadFile')) this.#downloadFile = value;
   }
 
@@ -189,10 +177,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return this.#maxRedirects;
   }
   set maxRedirects(value: number) {
-    if (!Number.isSafeInteger(value)) {
-      this.#refuse('maxRedirects must be an integer', ErrorCode.INVALID_PARAMETER);
-      return;
-    }
+    if (this.#refused(integerRefusal('maxRedirects', value))) return;
     this.#maxRedirects = value;
   }
 
@@ -233,10 +218,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return this.#timeout;
   }
   set timeout(value: number) {
-    if (typeof value !== 'number' || !(value >= 0)) {
-      this.#refuse('timeout must be 0 or more seconds', ErrorCode.PARAMETER_RANGE_ERROR);
-      return;
-    }
+    if (this.#refused(timeoutRefusal(value))) return;
     this.#timeout = value;
   }
 
@@ -519,6 +501,12 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
 
   #refuse(message: string, code: ErrorCode): void {
     this.#lastError = new HTTPRequestError(message, code);
+  }
+
+  /** Keeps a setting rule's refusal as `lastError`; true when there was one. */
+  #refused(refusal: HTTPRequestError | null): boolean {
+    if (refusal !== null) this.#lastError = refusal;
+    return refusal !== null;
   }
 
   /**
