@@ -10,6 +10,12 @@
 export type { Page } from 'playwright-core';
 export type { BlackholeListener } from './blackhole-listener.js';
 export { startBlackholeListener } from './blackhole-listener.js';
+export type {
+  BrowserBundle,
+  BrowserEntry,
+  BundleForBrowserOptions,
+} from './bundle-for-browser.js';
+export { BROWSER_CONDITIONS, bundleForBrowser } from './bundle-for-browser.js';
 export type { CertificatePair, TestCertificates } from './certificates.js';
 export { testCertificates } from './certificates.js';
 export type { CurlHead, CurlResult, CurlTransfer } from './curl.js';
@@ -43,7 +49,7 @@ export type {
 } from './scripted-server.js';
 export { startScriptedServer } from './scripted-server.js';
 export type { ServedPage, ServePageOptions } from './serve-page.js';
-export { BROWSER_CONDITIONS, servePage } from './serve-page.js';
+export { servePage } from './serve-page.js';
 export { sha256Hex } from './sha256-hex.js';
 export type { SystemDaemon, SystemDaemonSpec } from './system-daemon.js';
 export { startSystemDaemon } from './system-daemon.js';

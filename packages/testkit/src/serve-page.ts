@@ -1,12 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { Message as BuildMessage } from 'esbuild';
+import { bundleForBrowser } from './bundle-for-browser.js';
 import { listenLoopback } from './listen-loopback.js';
-
-/**
- * The export conditions a browser bundle resolves with: the web builds (`browser`) read from the
- * workspace sources (`@gdhttp/source`), so nothing needs building first.
- */
-export const BROWSER_CONDITIONS: readonly string[] = ['browser', '@gdhttp/source'];
 
 /** Options of {@link servePage}. */
 export interface ServePageOptions {
@@ -48,37 +42,13 @@ export interface ServedPage {
  * @throws esbuild's errors when the bundle does not build.
  */
 export async function servePage(options: ServePageOptions): Promise<ServedPage> {
-  // Loaded here, not at the top: every socket test imports the test kit.
-  const esbuild = await import('esbuild');
-  const conditions = [...(options.conditions ?? BROWSER_CONDITIONS)];
-  let built: Awaited<ReturnType<typeof esbuild.build<{ write: false }>>>;
-  try {
-    built = await esbuild.build({
-      entryPoints: [options.entry],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      conditions,
-      ...(options.alias === undefined ? {} : { alias: { ...options.alias } }),
-      sourcemap: 'inline',
-      logLevel: 'silent',
-    });
-  } catch (error) {
-    // esbuild's own message lists five errors; name them all, each with its importer.
-    const errors = (error as { errors?: readonly BuildMessage[] }).errors;
-    if (errors === undefined) throw error;
-    const lines = errors.map(
-      (e) => `  ${e.location === null ? '' : `${e.location.file}:${e.location.line}: `}${e.text}`,
-    );
-    throw new Error(
-      `servePage: ${options.entry} does not bundle for the browser (conditions ${conditions.join(', ')}):\n${lines.join('\n')}`,
-    );
-  }
-  const script = built.outputFiles[0]?.text;
-  if (script === undefined)
-    throw new Error(`servePage: esbuild wrote nothing for ${options.entry}`);
+  const { code: script } = await bundleForBrowser(
+    { file: options.entry },
+    {
+      ...(options.conditions === undefined ? {} : { conditions: options.conditions }),
+      ...(options.alias === undefined ? {} : { alias: options.alias }),
+    },
+  );
   const title = options.title ?? 'gdhttp test page';
   const html = `<!doctype html>
 <html lang="en">
