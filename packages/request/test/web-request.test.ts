@@ -328,3 +328,32 @@ describe('web HTTPRequest in Node', () => {
     expect(result.result).toBe(Result.CONNECTION_ERROR);
   });
 });
+
+describe('web HTTPRequest misuse', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: deliberate misuse, as untyped callers make it.
+  const any = (v: unknown) => v as any;
+
+  it('rejects arguments of the wrong type with INVALID_PARAMETER, as the Node build', async () => {
+    const http = new HTTPRequest();
+    await expect(http.request(any(null))).rejects.toMatchObject({
+      code: ErrorCode.INVALID_PARAMETER,
+    });
+    await expect(http.request(`${base}/plain`, any('Accept: x'))).rejects.toMatchObject({
+      code: ErrorCode.INVALID_PARAMETER,
+    });
+    await expect(http.requestRaw(`${base}/plain`, [], 2, any('text'))).rejects.toMatchObject({
+      code: ErrorCode.INVALID_PARAMETER,
+    });
+  });
+
+  it('refuses settings of the wrong type and keeps the old value', () => {
+    const http = new HTTPRequest();
+    http.timeout = any('x');
+    expect(http.timeout).toBe(0);
+    http.bodySizeLimit = any(null);
+    expect(http.bodySizeLimit).toBe(-1);
+    http.maxRedirects = any(1.5);
+    expect(http.maxRedirects).toBe(8);
+    expect(http.lastError).toBeInstanceOf(HTTPRequestError);
+  });
+});
