@@ -23,6 +23,7 @@ import {
 import { describeFailure, FetchExchange } from './internal/fetch-exchange.js';
 import {
   authorityHost,
+  headerDictionary,
   hostHeaderValue,
   isHostLongEnough,
   isIpLiteral,
@@ -35,7 +36,6 @@ import {
   readChunkSizeRefusal,
 } from './internal/setting-rules.js';
 import {
-  headerDictionary,
   isChunkedResponse,
   responseBodyLength,
   responseHeaderLines,

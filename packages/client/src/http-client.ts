@@ -35,6 +35,7 @@ import {
   authorityHost,
   godotVerifyHeaders,
   hasGodotHeader,
+  headerDictionary,
   hostHeaderValue,
   isGodotUrlForm,
   isHostLongEnough,
@@ -433,23 +434,7 @@ export class HTTPClient {
    * Godot keeps only the last. Use {@link HTTPClient.getResponseHeaders} for `Set-Cookie`.
    */
   getResponseHeadersAsDictionary(): Record<string, string> {
-    const out: Record<string, string> = {};
-    const spelling = new Map<string, string>();
-    for (const line of this.#lines()) {
-      const colon = line.indexOf(':');
-      if (colon < 0) continue;
-      const name = line.slice(0, colon).trim();
-      const value = line.slice(colon + 1).trim();
-      const lower = name.toLowerCase();
-      const key = spelling.get(lower);
-      if (key === undefined) {
-        spelling.set(lower, name);
-        out[name] = value;
-      } else {
-        out[key] = `${out[key]}, ${value}`;
-      }
-    }
-    return out;
+    return headerDictionary(this.#lines());
   }
 
   /** Trailer fields of a chunked response (an addition: Godot discards them), once the body ended. */

@@ -144,3 +144,31 @@ export function withAutomaticHeaders(headers: readonly string[], ctx: AutoHeader
   if (!hasGodotHeader(headers, 'accept')) out.push('Accept: */*');
   return out;
 }
+
+/**
+ * Header lines as a dictionary, for both builds' `getResponseHeadersAsDictionary()`: names keep
+ * the spelling of their first occurrence and match case-insensitively; repeated fields are
+ * combined with `", "` (RFC 9110 §5.3) where Godot keeps only the last.
+ *
+ * @param lines - `"Name: value"` lines.
+ * @returns the dictionary.
+ */
+export function headerDictionary(lines: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const spelling = new Map<string, string>();
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim();
+    const value = line.slice(colon + 1).trim();
+    const lower = name.toLowerCase();
+    const key = spelling.get(lower);
+    if (key === undefined) {
+      spelling.set(lower, name);
+      out[name] = value;
+    } else {
+      out[key] = `${out[key]}, ${value}`;
+    }
+  }
+  return out;
+}

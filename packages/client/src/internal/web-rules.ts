@@ -144,27 +144,3 @@ export function responseBodyLength(response: Response): number {
     coding === null ? allHeadersVisible : stripEdges(coding).toLowerCase() === 'identity';
   return unencoded ? Number(length) : -1;
 }
-
-/**
- * Header lines as a dictionary, by the Node client's rule: names keep their first spelling and
- * match case-insensitively, repeated fields are combined with `", "`.
- */
-export function headerDictionary(lines: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  const spelling = new Map<string, string>();
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
-    const name = line.slice(0, colon).trim();
-    const value = line.slice(colon + 1).trim();
-    const lower = name.toLowerCase();
-    const key = spelling.get(lower);
-    if (key === undefined) {
-      spelling.set(lower, name);
-      out[name] = value;
-    } else {
-      out[key] = `${out[key]}, ${value}`;
-    }
-  }
-  return out;
-}
