@@ -6,12 +6,19 @@ import type { TLSOptions } from '@gdhttp/transport';
 import { expect } from 'vitest';
 import { HTTPClient } from '../src/index.js';
 
+/** What {@link drive} needs of a client: the Node build and the web build both fit. */
+export interface PolledClient {
+  getStatus(): Status;
+  poll(): unknown;
+  news(): Promise<void>;
+}
+
 /**
  * Polls until `until(status)` holds, awaiting `client.news()` between polls, and returns every
  * distinct status seen on the way (the first entry is the status before the first poll).
  */
 export async function drive(
-  client: HTTPClient,
+  client: PolledClient,
   until: (status: Status) => boolean,
   timeoutMs = 5000,
 ): Promise<Status[]> {

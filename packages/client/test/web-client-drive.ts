@@ -1,31 +1,7 @@
-// Drives the web HTTPClient as an async loop would: poll, then await news() (the deadline only
-// fails a test, it never makes progress).
-import { nameOf, Status as S, type Status } from '@gdhttp/constants';
+// Reads the web HTTPClient's body as an async loop would (drive() in drive.ts polls it): read,
+// then await news() (the deadline only fails a test, it never makes progress).
+import { Status as S } from '@gdhttp/constants';
 import type { HTTPClient } from '../src/http-client-web.js';
-
-/** Polls until `until(status)` holds and returns every distinct status seen (the first is the start). */
-export async function driveWeb(
-  client: HTTPClient,
-  until: (status: Status) => boolean,
-  timeoutMs = 5000,
-): Promise<Status[]> {
-  const seen: Status[] = [client.getStatus()];
-  const deadline = Date.now() + timeoutMs;
-  while (!until(client.getStatus())) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `driveWeb: timed out in ${nameOf(S, client.getStatus())}; saw ${seen.map((s) => nameOf(S, s)).join(' → ')}`,
-      );
-    }
-    const news = client.news();
-    client.poll();
-    const now = client.getStatus();
-    if (now !== seen.at(-1)) seen.push(now);
-    if (until(now)) break;
-    await withDeadline(news, deadline);
-  }
-  return seen;
-}
 
 /** Reads the body to its end with readResponseBodyChunk(), recording each piece's size. */
 export async function readWebBody(

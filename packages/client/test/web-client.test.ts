@@ -4,7 +4,8 @@ import { ErrorCode, Method, Status } from '@gdhttp/constants';
 import { TLSOptions } from '@gdhttp/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTPClient } from '../src/http-client-web.js';
-import { driveWeb, readWebBody } from './web-client-drive.js';
+import { drive } from './drive.js';
+import { readWebBody } from './web-client-drive.js';
 import { largeBody, sha256, startWebTestServer, type WebTestServer } from './web-client-server.js';
 
 let server: WebTestServer;
@@ -23,7 +24,7 @@ const answered = (s: Status) => s !== Status.REQUESTING;
 async function connected(): Promise<HTTPClient> {
   const client = new HTTPClient();
   expect(client.connectToHost(server.host, server.port)).toBe(ErrorCode.OK);
-  await driveWeb(client, settled);
+  await drive(client, settled);
   expect(client.getStatus()).toBe(Status.CONNECTED);
   return client;
 }
@@ -38,7 +39,7 @@ async function exchange(
   const client = await connected();
   expect(client.request(method, url, headers, body)).toBe(ErrorCode.OK);
   expect(client.getStatus()).toBe(Status.REQUESTING);
-  const seen = await driveWeb(client, answered);
+  const seen = await drive(client, answered);
   return { client, seen };
 }
 
@@ -56,7 +57,7 @@ describe('web HTTPClient: connecting', () => {
   it('goes RESOLVING → CONNECTING → CONNECTED for a host name', async () => {
     const client = new HTTPClient();
     expect(client.connectToHost('localhost', server.port)).toBe(ErrorCode.OK);
-    expect(await driveWeb(client, (s) => s === Status.CONNECTED)).toEqual([
+    expect(await drive(client, (s) => s === Status.CONNECTED)).toEqual([
       Status.RESOLVING,
       Status.CONNECTING,
       Status.CONNECTED,
@@ -128,7 +129,7 @@ describe('web HTTPClient: requests against a real server', () => {
     const bytes = new Uint8Array([0, 1, 2, 255]);
     expect(client.requestRaw(Method.PUT, '/echo', ['X-Name: Zoë'], bytes)).toBe(ErrorCode.OK);
     bytes.fill(9); // fetch copied the body: changing it now changes nothing.
-    await driveWeb(client, answered);
+    await drive(client, answered);
     expect([...(await readWebBody(client))]).toEqual([0, 1, 2, 255]);
     expect(Buffer.from(server.seen.at(-1)!.headers['x-name'] as string, 'latin1').toString()).toBe(
       'Zoë',
@@ -208,7 +209,7 @@ describe('web HTTPClient: requests against a real server', () => {
       expect(seen.at(-1)).toBe(Status.BODY);
       expect(client.getResponseBodyLength()).toBe(0);
       expect(client.readResponseBodyChunk().length).toBe(0);
-      await driveWeb(client, (s) => s !== Status.BODY);
+      await drive(client, (s) => s !== Status.BODY);
       expect(client.getStatus()).toBe(Status.DISCONNECTED);
     }
   });
@@ -218,9 +219,9 @@ describe('web HTTPClient: requests against a real server', () => {
     client.readChunkSize = 4096;
     const seen: Status[] = [];
     client.connectToHost(server.host, server.port);
-    seen.push(...(await driveWeb(client, settled)));
+    seen.push(...(await drive(client, settled)));
     client.request(Method.GET, '/large', []);
-    seen.push(...(await driveWeb(client, answered)));
+    seen.push(...(await drive(client, answered)));
     expect(client.getResponseBodyLength()).toBe(1_048_576 + 123);
     const sizes: number[] = [];
     const body = await readWebBody(client, sizes);
@@ -260,9 +261,9 @@ describe('web HTTPClient: failures are outcomes, never hangs', () => {
     await down.close();
     const client = new HTTPClient();
     client.connectToHost('127.0.0.1', port);
-    await driveWeb(client, settled);
+    await drive(client, settled);
     expect(client.request(Method.GET, '/', [])).toBe(ErrorCode.OK);
-    const seen = await driveWeb(client, answered);
+    const seen = await drive(client, answered);
     expect(seen).toEqual([Status.REQUESTING, Status.CONNECTION_ERROR]);
     expect(client.lastError?.code).toBe(ErrorCode.CONNECTION_ERROR);
     expect(client.lastError?.message).toMatch(/^network error or CORS refusal: TypeError/);
@@ -299,7 +300,7 @@ describe('web HTTPClient: failures are outcomes, never hangs', () => {
   it('close() in BODY cancels the body stream', async () => {
     const { client } = await exchange(Method.GET, '/hang-body');
     expect(client.getStatus()).toBe(Status.BODY);
-    await driveWeb(client, () => client.readResponseBodyChunk().length > 0);
+    await drive(client, () => client.readResponseBodyChunk().length > 0);
     client.close();
     expect(client.getStatus()).toBe(Status.DISCONNECTED);
     expect(client.getResponseCode()).toBe(0);
@@ -311,9 +312,9 @@ describe('web HTTPClient: failures are outcomes, never hangs', () => {
     client.request(Method.GET, '/hang-head', []);
     client.poll();
     expect(client.connectToHost(server.host, server.port)).toBe(ErrorCode.OK);
-    await driveWeb(client, settled);
+    await drive(client, settled);
     client.request(Method.GET, '/hello', []);
-    await driveWeb(client, answered);
+    await drive(client, answered);
     expect(text(await readWebBody(client))).toBe('hello');
   });
 });
@@ -423,7 +424,7 @@ describe('web HTTPClient: what a browser cannot do is refused with Godot codes',
     expect(client.request(Method.POST, '/echo', [host, 'Content-Length: 3'], 'abc')).toBe(
       ErrorCode.OK,
     );
-    await driveWeb(client, answered);
+    await drive(client, answered);
     expect(text(await readWebBody(client))).toBe('abc');
   });
 
