@@ -69,8 +69,7 @@ export async function startNpmProxy(options: ProxyFixtureOptions = {}): Promise<
 }
 
 /**
- * Starts Debian's tinyproxy on 127.0.0.1 with a generated configuration (anchors.md Appendix
- * E): no `ConnectPort` line, so CONNECT may reach any port. Its CONNECT answer is
+ * Starts Debian's tinyproxy on 127.0.0.1 with a generated configuration: no `ConnectPort` line, so CONNECT may reach any port. Its CONNECT answer is
  * `HTTP/1.0 200 Connection established` with no length, and its 407 is `HTTP/1.0`.
  *
  * @param options - `auth` for a `BasicAuth` line.
@@ -99,7 +98,7 @@ export async function startTinyproxy(options: ProxyFixtureOptions = {}): Promise
 
 /**
  * Starts Debian's squid on 127.0.0.1 in the foreground (`squid -N`) with a generated
- * configuration (anchors.md Appendix E): no cache, `basic_ncsa_auth` with an `openssl passwd
+ * configuration: no cache, `basic_ncsa_auth` with an `openssl passwd
  * -apr1` file when `auth` is given, `shutdown_lifetime 1 seconds`.
  *
  * @param options - `auth` to demand Basic credentials.

@@ -12,7 +12,11 @@ export function failure(result: Result): HTTPRequestResult {
   return { result, responseCode: 0, headers: [], body: EMPTY };
 }
 
-/** The Result of a client that stopped in `status` (godot-spec.md §3.5). */
+/**
+ * The Result of a client that stopped in `status`, as Godot's HTTPRequest maps them: CANT_RESOLVE,
+ * CANT_CONNECT (also a client left DISCONNECTED) and TLS_HANDSHAKE_ERROR keep their names, any
+ * other error is CONNECTION_ERROR.
+ */
 export function resultOf(status: Status): Result {
   switch (status) {
     case Status.CANT_RESOLVE:
