@@ -50,6 +50,8 @@ export type {
 export { startScriptedServer } from './scripted-server.js';
 export type { ServedPage, ServePageOptions } from './serve-page.js';
 export { servePage } from './serve-page.js';
+export type { ServerProcess, ServerProcessRequest } from './server-process.js';
+export { startServerProcess } from './server-process.js';
 export { sha256Hex } from './sha256-hex.js';
 export type { SystemDaemon, SystemDaemonSpec } from './system-daemon.js';
 export { startSystemDaemon } from './system-daemon.js';

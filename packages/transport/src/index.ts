@@ -6,9 +6,11 @@
 
 export { authorityOf } from './authority-of.js';
 export { CloseReason } from './close-reason.js';
+export { delayMsec, delayUsec } from './delay.js';
 export { basicProxyAuthorization } from './proxy-authorization.js';
 export { ProxyError } from './proxy-error.js';
 export { ResolverStatus } from './resolver-status.js';
+export { startModuleWorker } from './start-module-worker.js';
 export type { NewsListener, PartialWrite, StreamPeer } from './stream-peer.js';
 export type {
   ConnectOptions,
@@ -19,6 +21,11 @@ export type {
 export { DEFAULT_HIGH_WATER_MARK, StreamPeerTCP } from './stream-peer-tcp.js';
 export type { StreamPeerTLSOptions } from './stream-peer-tls.js';
 export { StreamPeerTLS } from './stream-peer-tls.js';
+export type {
+  StreamPeerWorkerOptions,
+  WorkerConnectOptions,
+} from './stream-peer-worker.js';
+export { DEFAULT_WORKER_BUFFER_SIZE, StreamPeerWorker } from './stream-peer-worker.js';
 export { TLSError, TLSFailureReason, tlsFailureReasonOf } from './tls-error.js';
 export type { CertificateInput, PrivateKeyInput } from './tls-options.js';
 export { TLSOptions } from './tls-options.js';

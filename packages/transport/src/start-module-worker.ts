@@ -1,0 +1,43 @@
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+/**
+ * Starts a worker thread running one of a gdhttp package's own modules, wherever the package runs
+ * from.
+ *
+ * A published package runs from `dist/`, where each worker module is built as its own entry
+ * beside `index.js` (`dist/peer-worker.js` for `src/internal/peer-worker.ts`). Inside the gdhttp
+ * repository the tests and apps run the TypeScript sources; Node 20 cannot load `.ts` in a worker,
+ * so the worker first registers tsx (a development dependency of the repository, never of a
+ * published package) and then imports the source module, with the `@gdhttp/source` condition so
+ * sibling packages resolve to their sources too.
+ *
+ * @param importMetaUrl - `import.meta.url` of the module asking (it locates the worker module).
+ * @param sourcePath - the worker module's path relative to that module's folder, without
+ *   extension, e.g. `'internal/peer-worker'`; in `dist/` only its last segment is used.
+ * @param options - Node's worker options (`workerData`, `transferList`, …); `eval` and `execArgv`
+ *   are set here.
+ * @returns the started worker.
+ * @example
+ * ```ts
+ * const worker = startModuleWorker(import.meta.url, 'internal/peer-worker', { workerData });
+ * ```
+ */
+export function startModuleWorker(
+  importMetaUrl: string,
+  sourcePath: string,
+  options: WorkerOptions = {},
+): Worker {
+  if (!importMetaUrl.endsWith('.ts')) {
+    const built = sourcePath.slice(sourcePath.lastIndexOf('/') + 1);
+    return new Worker(new URL(`./${built}.js`, importMetaUrl), options);
+  }
+  const source = new URL(`./${sourcePath}.ts`, importMetaUrl).href;
+  // Resolved from the repository's root node_modules, where tsx is a devDependency.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(source)}); });`;
+  return new Worker(boot, {
+    ...options,
+    eval: true,
+    execArgv: ['--conditions=@gdhttp/source'],
+  });
+}
