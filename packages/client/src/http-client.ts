@@ -25,6 +25,7 @@ import {
   type StreamPeer,
   StreamPeerTCP,
   StreamPeerTLS,
+  StreamPeerWorker,
   TLSError,
   TLSFailureReason,
   TLSOptions,
@@ -104,6 +105,8 @@ export class HTTPClient {
   #readChunkSize: number = ReadChunkSize.DEFAULT;
   #connectTimeout: number = CONNECT_TIMEOUT_SECONDS;
   #lastError: GdhttpError | null = null;
+  #useThreads = false;
+  #blocking = false;
 
   // Connection parameters, kept across close() as Godot keeps them.
   #host = '';
@@ -119,6 +122,8 @@ export class HTTPClient {
   #viaHttpProxy = false;
   #tcp: StreamPeerTCP | null = null;
   #tlsPeer: StreamPeerTLS | null = null;
+  /** The connection when it lives in a worker thread (useThreads or blocking mode). */
+  #worker: StreamPeerWorker | null = null;
   #stream: StreamPeer | null = null;
   #reader: ResponseReader | null = null;
 
@@ -193,9 +198,6 @@ export class HTTPClient {
     const proxy = tls ? this.#httpsProxy : this.#httpProxy;
     this.#viaHttpProxy = !tls && proxy !== null;
     const server = proxy ?? { host: bare, port: this.#port };
-    const tcp = new StreamPeerTCP({ connectTimeout: this.#connectTimeout });
-    this.#tcp = tcp;
-    this.#stream = tcp;
     // Through an HTTPS proxy the TCP peer opens a CONNECT tunnel (with a correct `Host: host:port`,
     // where Godot sends `Host: :-1`) and stays CONNECTING until the proxy answers 2xx.
     const tunnel =
@@ -210,9 +212,27 @@ export class HTTPClient {
             },
           }
         : {};
-    const err = tcp.connectToHost(server.host, server.port, tunnel);
+    let err: ErrorCode;
+    if (this.#useThreads || this.#blocking) {
+      // One peer does it all in its worker: lookup, connect, tunnel, and TLS named after the host.
+      const peer = new StreamPeerWorker({ connectTimeout: this.#connectTimeout });
+      this.#worker = peer;
+      this.#stream = peer;
+      err = peer.connectToHost(server.host, server.port, {
+        ...tunnel,
+        ...(options === null ? {} : { tls: { commonName: bare, options } }),
+      });
+    } else {
+      const tcp = new StreamPeerTCP({ connectTimeout: this.#connectTimeout });
+      this.#tcp = tcp;
+      this.#stream = tcp;
+      err = tcp.connectToHost(server.host, server.port, tunnel);
+    }
     if (err !== ErrorCode.OK) {
-      this.#lastError = tcp.lastError;
+      this.#lastError = new TransportError(
+        `cannot connect to ${server.host}:${server.port}: invalid address`,
+        err,
+      );
       this.#status = Status.CANT_CONNECT;
       return err;
     }
@@ -238,7 +258,9 @@ export class HTTPClient {
       case Status.BODY:
         return this.#pollAlive();
       case Status.REQUESTING:
-        return this.#pollRequesting();
+        return this.#blockingPeer() === null
+          ? this.#pollRequesting()
+          : this.#pollRequestingBlocked();
       case Status.CANT_RESOLVE:
         return ErrorCode.CANT_RESOLVE;
       case Status.CANT_CONNECT:
@@ -368,22 +390,51 @@ export class HTTPClient {
     const reader = this.#reader;
     const stream = this.#stream;
     if (this.#status !== Status.BODY || reader === null || stream === null) return EMPTY;
-    const max = this.#readChunkSize;
-    // A view needs one piece; Godot's read keeps reading while bytes and room remain.
-    const wanted = view ? 1 : max;
-    let ended = false;
-    if (reader.queued < wanted && reader.moreToRead) {
-      // As Godot: read what has arrived, up to readChunkSize (and the end of the body).
-      stream.poll();
-      while (reader.queued < wanted && reader.moreToRead) {
-        const data = stream.getPartialData(max - reader.queued);
-        if (data.length === 0) {
-          ended = this.#checkClosed();
-          break;
-        }
-        if (!this.#feed(data)) break;
+    let ended = this.#fill(reader, view);
+    const blocking = this.#blockingPeer();
+    if (blocking !== null) {
+      // Blocking mode: wait until the read can return all it may — readChunkSize bytes, the end of
+      // the current chunk, or the end of the body. A close or a failure is news too, so a server
+      // that dies ends the wait.
+      while (this.#status === Status.BODY && !ended && !this.#readSatisfied(reader, view)) {
+        blocking.waitForNews();
+        ended = this.#fill(reader, view);
       }
     }
+    return this.#takeBody(reader, view, ended);
+  }
+
+  /**
+   * Reads what has arrived into the reader, as Godot does: up to readChunkSize (a view needs one
+   * piece) and the end of the body. Returns true when the stream has ended.
+   */
+  #fill(reader: ResponseReader, view: boolean): boolean {
+    const stream = this.#stream!;
+    const max = this.#readChunkSize;
+    const wanted = view ? 1 : max;
+    if (reader.queued >= wanted || !reader.moreToRead) return false;
+    stream.poll();
+    while (reader.queued < wanted && reader.moreToRead) {
+      const data = stream.getPartialData(max - reader.queued);
+      if (data.length === 0) return this.#checkClosed();
+      if (!this.#feed(data)) return false;
+    }
+    return false;
+  }
+
+  /** Blocking mode: whether a body read may return now (see {@link HTTPClient.blockingModeEnabled}). */
+  #readSatisfied(reader: ResponseReader, view: boolean): boolean {
+    if (!reader.moreToRead || reader.error !== null) return true;
+    if (view) return reader.queued > 0;
+    const max = this.#readChunkSize;
+    return reader.head?.bodyKind === BodyKind.CHUNKED
+      ? reader.readable(max) > 0
+      : reader.queued >= max;
+  }
+
+  /** Hands out the next body bytes, and ends the response when they were the last. */
+  #takeBody(reader: ResponseReader, view: boolean, ended: boolean): Uint8Array {
+    const max = this.#readChunkSize;
     // After a failure the bytes that did arrive are still handed out, as Godot does.
     const chunk = view ? reader.takePiece(max) : reader.take(max);
     if (this.#status === Status.BODY && reader.queued === 0) {
@@ -517,13 +568,9 @@ export class HTTPClient {
     }
   }
 
-  /** Closes the connection and returns to DISCONNECTED. Safe in any state. */
+  /** Closes the connection (ending its worker thread, if any) and returns to DISCONNECTED. Safe in any state. */
   close(): void {
-    this.#tlsPeer?.disconnectFromHost();
-    this.#tcp?.disconnectFromHost();
-    this.#tcp = null;
-    this.#tlsPeer = null;
-    this.#stream = null;
+    this.#dropConnection();
     this.#reader = null;
     this.#pending = null;
     this.#code = 0;
@@ -540,7 +587,7 @@ export class HTTPClient {
    * of sleeping. Settles at once when there is no connection to wait for.
    */
   news(): Promise<void> {
-    const peer = this.#tlsPeer ?? this.#tcp;
+    const peer = this.#worker ?? this.#tlsPeer ?? this.#tcp;
     if (peer === null) return Promise.resolve();
     // The transport announces changes, not unread bytes: when bytes the current state consumes are
     // already waiting (a full buffer pauses the socket, so no event would follow), that is news now.
@@ -552,7 +599,7 @@ export class HTTPClient {
       (status === Status.REQUESTING && peer.getAvailableBytes() > 0) ||
       (status === Status.CONNECTING &&
         this.#tlsPeer === null &&
-        this.#tcp?.getStatus() !== StreamPeerTCPStatus.CONNECTING)
+        (this.#worker ?? this.#tcp)?.getStatus() !== StreamPeerTCPStatus.CONNECTING)
     ) {
       return Promise.resolve();
     }
@@ -636,20 +683,82 @@ export class HTTPClient {
   }
 
   /**
-   * Always false. Godot's native build blocks reads in this mode; a Node event loop cannot block
-   * on a socket without freezing the process, so enabling it is refused — the value stays false and
-   * {@link HTTPClient.lastError} says why — exactly as Godot's Web build refuses it.
+   * Godot's blocking mode (default false). When true, `poll()` in REQUESTING sends the request and
+   * blocks until the response head has arrived, and `readResponseBodyChunk()` blocks until it can
+   * return `readChunkSize` bytes, the rest of the current chunk, or the rest of the body (a view
+   * read: at least one byte). A connection that fails or closes ends every wait, with the bytes
+   * that did arrive; a server that stays silent with the connection open blocks as long as in
+   * Godot. The calling thread blocks (`Atomics.wait`): nothing else runs on it meanwhile.
+   *
+   * Blocking needs a connection whose socket lives in a worker thread (see
+   * {@link HTTPClient.useThreads}), so enabling it also makes the next `connectToHost()` use one.
+   * Enabling it while an event-loop connection is open is refused (`UNAVAILABLE`, the value stays
+   * false): call `connectToHost()` again after enabling it. Unlike Godot, a read in blocking mode
+   * never loses the bytes of a read-until-close body that ends before `readChunkSize` (Godot's
+   * blocking read of such a body returns nothing for its last piece).
+   *
+   * @example
+   * ```ts
+   * const http = new HTTPClient();
+   * http.blockingModeEnabled = true;
+   * http.connectToHost('example.com', 80);
+   * while (http.getStatus() === Status.RESOLVING || http.getStatus() === Status.CONNECTING) {
+   *   http.poll();
+   *   delayMsec(1);
+   * }
+   * http.request(Method.GET, '/', []);
+   * http.poll(); // returns once the head arrived: status BODY, CONNECTED or an error
+   * const first = http.readResponseBodyChunk(); // readChunkSize bytes, or the whole short body
+   * ```
    */
   get blockingModeEnabled(): boolean {
-    return false;
+    return this.#blocking;
   }
   set blockingModeEnabled(enabled: boolean) {
-    if (enabled) {
+    if (typeof enabled !== 'boolean') {
+      this.#refuse('blockingModeEnabled must be a boolean');
+      return;
+    }
+    if (enabled && this.#stream !== null && this.#worker === null) {
       this.#lastError = new GdhttpError(
-        'blocking mode is not available: poll() never blocks the event loop (as on Godot Web)',
+        'blocking mode needs a connection in a worker thread: enable it before connectToHost()',
         ErrorCode.UNAVAILABLE,
       );
+      return;
     }
+    this.#blocking = enabled;
+  }
+
+  /**
+   * A gdhttp addition (default false): when true, each connection's socket — lookup, connect,
+   * proxy tunnel, TLS — lives in a worker thread, and the client reads and writes it through shared
+   * memory ({@link StreamPeerWorker}). Then `poll()` sees progress even when the caller never
+   * yields to the event loop: a synchronous Godot loop (`poll(); delayMsec(500)`) works as in
+   * Godot. Off, the client uses the event loop's sockets, which is faster (no extra copy, no
+   * thread) and what async code wants. Applies from the next {@link HTTPClient.connectToHost};
+   * {@link HTTPClient.blockingModeEnabled} implies it. The worker ends with the connection:
+   * `close()`, a server closing, garbage collection of an abandoned client, or process exit.
+   *
+   * @example
+   * ```ts
+   * const http = new HTTPClient();
+   * http.useThreads = true;
+   * http.connectToHost('127.0.0.1', 8080);
+   * while (http.getStatus() === Status.CONNECTING || http.getStatus() === Status.RESOLVING) {
+   *   http.poll();
+   *   delayMsec(500); // OS.delay_msec(500)
+   * }
+   * ```
+   */
+  get useThreads(): boolean {
+    return this.#useThreads;
+  }
+  set useThreads(enabled: boolean) {
+    if (typeof enabled !== 'boolean') {
+      this.#refuse('useThreads must be a boolean');
+      return;
+    }
+    this.#useThreads = enabled;
   }
 
   /**
@@ -666,14 +775,19 @@ export class HTTPClient {
       return;
     }
     if (stream === this.#stream) return;
-    if (this.#tlsOptions !== null && !(stream instanceof StreamPeerTLS)) {
-      this.#refuse('a TLS connection needs a StreamPeerTLS');
+    const secure =
+      stream instanceof StreamPeerTLS ||
+      (stream instanceof StreamPeerWorker &&
+        stream.getTlsStatus() !== StreamPeerTLSStatus.DISCONNECTED);
+    if (this.#tlsOptions !== null && !secure) {
+      this.#refuse('a TLS connection needs a StreamPeerTLS (or a StreamPeerWorker running TLS)');
       return;
     }
     this.close();
     this.#stream = stream;
     if (stream instanceof StreamPeerTLS) this.#tlsPeer = stream;
     else if (stream instanceof StreamPeerTCP) this.#tcp = stream;
+    else if (stream instanceof StreamPeerWorker) this.#worker = stream;
     this.#reader = this.#newReader();
     this.#status = Status.CONNECTED;
   }
@@ -701,26 +815,25 @@ export class HTTPClient {
   #pollConnecting(): ErrorCode {
     // Once the handshake started, the TLS peer owns the socket: only it has news.
     if (this.#tlsPeer !== null) return this.#pollHandshake(this.#tlsPeer);
-    const tcp = this.#tcp!;
-    tcp.poll();
-    const tcpStatus = tcp.getStatus();
+    // The TCP peer, or the worker peer that also does the tunnel and TLS: same states, same codes.
+    const peer = this.#worker ?? this.#tcp!;
+    peer.poll();
+    const peerStatus = peer.getStatus();
     const failed =
-      tcpStatus === StreamPeerTCPStatus.ERROR || tcpStatus === StreamPeerTCPStatus.NONE;
-    if (failed && tcp.lastError?.code === ErrorCode.CANT_RESOLVE) {
-      return this.#fail(Status.CANT_RESOLVE, tcp.lastError, ErrorCode.CANT_RESOLVE);
+      peerStatus === StreamPeerTCPStatus.ERROR || peerStatus === StreamPeerTCPStatus.NONE;
+    if (failed && peer.lastError?.code === ErrorCode.CANT_RESOLVE) {
+      return this.#fail(Status.CANT_RESOLVE, peer.lastError, ErrorCode.CANT_RESOLVE);
     }
-    if (this.#status === Status.RESOLVING && tcp.getResolverStatus() === ResolverStatus.DONE) {
+    if (this.#status === Status.RESOLVING && peer.getResolverStatus() === ResolverStatus.DONE) {
       // Godot moves one step per poll: the poll that takes the addresses only starts connecting,
       // even when the socket has connected (or failed) meanwhile; news() settles at once for that.
       this.#status = Status.CONNECTING;
       return ErrorCode.OK;
     }
-    if (failed) {
-      // Godot returns ERR_CANT_CONNECT once no address is left, whatever failed (refused, timed
-      // out, the proxy's answer); the detail stays in lastError.
-      return this.#fail(Status.CANT_CONNECT, tcp.lastError, ErrorCode.CANT_CONNECT);
-    }
-    if (tcpStatus === StreamPeerTCPStatus.CONNECTING) return ErrorCode.OK;
+    if (failed) return this.#failConnecting(peer.lastError);
+    if (peerStatus === StreamPeerTCPStatus.CONNECTING) return ErrorCode.OK;
+    if (peer === this.#worker) return this.#connected();
+    const tcp = this.#tcp!;
     if (this.#tls) {
       // TLS over the TCP stream (or the proxy tunnel), named after the host given to
       // connectToHost(): SNI and verification name, as in Godot.
@@ -740,16 +853,25 @@ export class HTTPClient {
     peer.poll();
     const tlsStatus = peer.getStatus();
     if (tlsStatus === StreamPeerTLSStatus.HANDSHAKING) return ErrorCode.OK;
-    if (tlsStatus !== StreamPeerTLSStatus.CONNECTED) {
-      const error = peer.lastError;
-      if (error instanceof TLSError && error.reason === TLSFailureReason.CONNECTION_CLOSED) {
-        // The server closed or reset the socket mid-handshake: Godot's poll() checks the TCP
-        // socket before the TLS peer, finds it gone and reports CANT_CONNECT, not a TLS failure.
-        return this.#fail(Status.CANT_CONNECT, error, ErrorCode.CANT_CONNECT);
-      }
-      return this.#fail(Status.TLS_HANDSHAKE_ERROR, error, ErrorCode.CANT_CONNECT);
-    }
+    if (tlsStatus !== StreamPeerTLSStatus.CONNECTED) return this.#failConnecting(peer.lastError);
     return this.#connected();
+  }
+
+  /**
+   * A connect, tunnel or handshake failed. Godot returns ERR_CANT_CONNECT once no address is left,
+   * whatever failed (refused, timed out, the proxy's answer); the detail stays in lastError. A
+   * failed handshake is TLS_HANDSHAKE_ERROR — unless the server closed or reset the socket
+   * mid-handshake: Godot's poll() checks the TCP socket before the TLS peer, finds it gone and
+   * reports CANT_CONNECT.
+   */
+  #failConnecting(error: TransportError | null): ErrorCode {
+    const handshake =
+      error instanceof TLSError && error.reason !== TLSFailureReason.CONNECTION_CLOSED;
+    return this.#fail(
+      handshake ? Status.TLS_HANDSHAKE_ERROR : Status.CANT_CONNECT,
+      error,
+      ErrorCode.CANT_CONNECT,
+    );
   }
 
   #connected(): ErrorCode {
@@ -935,11 +1057,33 @@ export class HTTPClient {
       return;
     }
     // The server closes after this response (RFC 9112 §9.6); the response stays readable.
+    this.#dropConnection();
+    this.#status = Status.DISCONNECTED;
+  }
+
+  /** Closes whichever peers carry the connection. */
+  #dropConnection(): void {
     this.#tlsPeer?.disconnectFromHost();
     this.#tcp?.disconnectFromHost();
+    this.#worker?.disconnectFromHost();
     this.#tcp = null;
     this.#tlsPeer = null;
+    this.#worker = null;
     this.#stream = null;
-    this.#status = Status.DISCONNECTED;
+  }
+
+  /** The worker peer to block on, in blocking mode; `null` when calls must not block. */
+  #blockingPeer(): StreamPeerWorker | null {
+    return this.#blocking ? this.#worker : null;
+  }
+
+  /** Blocking mode's REQUESTING: sends the request and waits until the head (or a failure) came. */
+  #pollRequestingBlocked(): ErrorCode {
+    const peer = this.#worker!;
+    for (;;) {
+      const err = this.#pollRequesting();
+      if (err !== ErrorCode.OK || this.#status !== Status.REQUESTING) return err;
+      peer.waitForNews();
+    }
   }
 }

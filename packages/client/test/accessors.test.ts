@@ -66,11 +66,17 @@ describe('HTTPClient automatic headers', () => {
 });
 
 describe('HTTPClient accessors', () => {
-  it('refuses blocking mode, as Godot does on platforms that cannot block', () => {
+  it('takes blocking mode and useThreads as booleans, refusing anything else', () => {
     const client = new HTTPClient();
-    client.blockingModeEnabled = true;
     expect(client.blockingModeEnabled).toBe(false);
-    expect(client.lastError?.code).toBe(ErrorCode.UNAVAILABLE);
+    expect(client.useThreads).toBe(false);
+    client.blockingModeEnabled = true;
+    client.useThreads = true;
+    expect(client.blockingModeEnabled).toBe(true);
+    expect(client.useThreads).toBe(true);
+    client.useThreads = 1 as unknown as boolean;
+    expect(client.useThreads).toBe(true);
+    expect(client.lastError?.code).toBe(ErrorCode.INVALID_PARAMETER);
     client.blockingModeEnabled = false;
     expect(client.blockingModeEnabled).toBe(false);
   });
