@@ -575,6 +575,22 @@ export class HTTPClient {
   }
 
   /**
+   * Always false: the browser runs each fetch off the page's thread already, and a page cannot
+   * wait for it synchronously. Enabling it is refused (`lastError` is `UNAVAILABLE`).
+   */
+  get useThreads(): boolean {
+    return false;
+  }
+  set useThreads(enabled: boolean) {
+    if (enabled) {
+      this.#lastError = new GdhttpError(
+        'useThreads is not available in a browser: poll() from the page loop instead',
+        ErrorCode.UNAVAILABLE,
+      );
+    }
+  }
+
+  /**
    * Always `null`: a browser gives no access to its connections. Setting one is refused
    * (`lastError` is `UNAVAILABLE`), as in Godot's web build.
    */

@@ -373,11 +373,14 @@ describe('web HTTPClient: what a browser cannot do is refused with Godot codes',
     expect(client.getStatus()).toBe(Status.CONNECTED);
   });
 
-  it('blocking mode, the connection and out-of-range settings are refused', () => {
+  it('blocking mode, threads, the connection and out-of-range settings are refused', () => {
     const client = new HTTPClient();
     client.blockingModeEnabled = true;
     expect(client.blockingModeEnabled).toBe(false);
     expect(client.lastError?.code).toBe(ErrorCode.UNAVAILABLE);
+    client.useThreads = true;
+    expect(client.useThreads).toBe(false);
+    expect(client.lastError?.message).toMatch(/useThreads is not available in a browser/);
     client.connection = {};
     expect(client.connection).toBeNull();
     expect(client.lastError?.code).toBe(ErrorCode.UNAVAILABLE);

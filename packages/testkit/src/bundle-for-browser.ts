@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Message as BuildMessage } from 'esbuild';
 
@@ -83,7 +84,9 @@ export async function bundleForBrowser(
   }
   const output = built.outputFiles[0];
   if (output === undefined) throw new Error(`esbuild wrote nothing for ${name}`);
-  const inputs = Object.keys(built.metafile.inputs);
+  // esbuild names inputs relative to the working directory; absolute, they read the same from
+  // the repository root and from a package.
+  const inputs = Object.keys(built.metafile.inputs).map((input) => resolve(input));
   return {
     code: output.text,
     bytes: output.contents.length,

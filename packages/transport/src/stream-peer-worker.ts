@@ -387,7 +387,12 @@ export class StreamPeerWorker implements StreamPeer {
   waitForNews(timeoutMs = Number.POSITIVE_INFINITY): boolean {
     const link = this.#link;
     if (link === null) return false;
-    return Atomics.wait(link.control, Word.NEWS, this.#seen, timeoutMs) !== 'timed-out';
+    // WAITING first, then the wait (which compares NEWS): a bump in between is seen by one or
+    // the other, so no wake-up is lost.
+    Atomics.store(link.control, Word.WAITING, 1);
+    const outcome = Atomics.wait(link.control, Word.NEWS, this.#seen, timeoutMs);
+    Atomics.store(link.control, Word.WAITING, 0);
+    return outcome !== 'timed-out';
   }
 
   /** The whole connection's state as of the last `poll()` (CONNECTING until TLS is up). */
@@ -536,9 +541,9 @@ export class StreamPeerWorker implements StreamPeer {
   /** {@inheritDoc StreamPeer.news} */
   news(): Promise<void> {
     const link = this.#link;
-    if (link === null || link.ended || Atomics.load(link.control, Word.NEWS) !== this.#seen) {
-      return this.#news.next();
-    }
+    if (link === null || link.ended) return this.#news.next();
+    // The worker moved since the last poll(): that is news now.
+    if (Atomics.load(link.control, Word.NEWS) !== this.#seen) return Promise.resolve();
     const next = this.#news.next();
     link.waiting += 1;
     link.updateReference();

@@ -6,7 +6,8 @@
  * after each change the caller can see — bytes in, room out, a new stage. The caller bumps WAKE
  * (then notifies) when it wrote bytes out or, with WANT_ROOM set, freed room in. ASYNC is the
  * caller's request for a message on the worker's port when NEWS moves, so `news()` promises
- * settle without anyone blocking.
+ * settle without anyone blocking. WAITING is set by the caller while it blocks on NEWS: the worker
+ * only makes the (costly) notify call then, bumping NEWS first, so no wake-up is lost.
  */
 
 import type { MessagePort } from 'node:worker_threads';
@@ -22,8 +23,9 @@ export const Word = {
   REASON: 5,
   WANT_ROOM: 6,
   ASYNC: 7,
+  WAITING: 8,
 } as const;
-export const CONTROL_WORDS = 8;
+export const CONTROL_WORDS = 9;
 
 /** The connection's stage, as the worker publishes it. */
 export const Stage = {

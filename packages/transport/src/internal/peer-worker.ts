@@ -205,7 +205,7 @@ function step(): void {
   if (stage === Stage.OPEN && active !== null) news = relay(active) || news;
   if (!news) return;
   Atomics.add(control, Word.NEWS, 1);
-  Atomics.notify(control, Word.NEWS);
+  if (Atomics.load(control, Word.WAITING) !== 0) Atomics.notify(control, Word.NEWS);
   if (Atomics.compareExchange(control, Word.ASYNC, Async.WANTED, Async.SENT) === Async.WANTED) {
     port.postMessage(0);
   }

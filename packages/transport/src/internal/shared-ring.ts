@@ -11,6 +11,7 @@
  */
 
 const EMPTY = new Uint8Array(0);
+const SLAB = 1024 * 1024;
 const WRITTEN = 0;
 const READ = 1;
 
@@ -36,6 +37,8 @@ export class SharedRing {
   readonly #bytes: Uint8Array;
   readonly #counters: Int32Array;
   readonly #mask: number;
+  #slab: Uint8Array = EMPTY;
+  #slabAt = SLAB;
 
   constructor(memory: SharedRingMemory) {
     this.#bytes = new Uint8Array(memory.data);
@@ -74,13 +77,28 @@ export class SharedRing {
     const available = (Atomics.load(this.#counters, WRITTEN) - read) | 0;
     const n = Math.max(0, Math.min(max, available));
     if (n === 0) return EMPTY;
-    // Every byte is written below, so the memory need not be zeroed first.
-    const out = Buffer.allocUnsafe(n);
+    const out = this.#allocate(n);
     const at = read & this.#mask;
     const first = Math.min(n, this.capacity - at);
     out.set(this.#bytes.subarray(at, at + first));
     if (first < n) out.set(this.#bytes.subarray(0, n - first), first);
     Atomics.store(this.#counters, READ, (read + n) | 0);
+    return out;
+  }
+
+  /**
+   * Memory for `n` bytes read out: a slice of a 1 MiB slab, as Node's socket reads share one pool,
+   * instead of a new buffer each (a fresh allocation per 64 KiB read measured 1.4 GB/s against
+   * 2.2 GB/s). A kept slice keeps its slab alive, never more. Not zeroed: every byte is written.
+   */
+  #allocate(n: number): Uint8Array {
+    if (n > SLAB / 4) return Buffer.allocUnsafeSlow(n);
+    if (this.#slabAt + n > SLAB) {
+      this.#slab = Buffer.allocUnsafeSlow(SLAB);
+      this.#slabAt = 0;
+    }
+    const out = this.#slab.subarray(this.#slabAt, this.#slabAt + n);
+    this.#slabAt += n;
     return out;
   }
 
