@@ -23,6 +23,20 @@ const suites: Record<string, Suite> = {
       'HTTPRequest vs undici request / node:http / fetch; 1 GiB download vs curl, raw socket; 64 MiB upload vs undici, curl',
     load: () => import('./request.ts'),
   },
+  'use-threads': {
+    description:
+      'HTTPRequest useThreads off/on: main-thread time and 60 Hz frame times during a 256 MiB gzip download',
+    load: () => import('./use-threads.ts'),
+  },
+  threads: {
+    description:
+      'HTTPClient over the worker-thread transport (useThreads, blocking mode) vs the event-loop transport',
+    load: () => import('./threads.ts'),
+  },
+  'cli-startup': {
+    description: "gdhttp command: spawn to first request byte vs node -e '' and curl",
+    load: () => import('./cli-startup.ts'),
+  },
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -230,14 +230,19 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     this.#timeout = value;
   }
 
-  /** Always false; setting true is refused (`UNAVAILABLE`), as in the Node build. */
+  /**
+   * Always false in the web build; setting true is refused (`UNAVAILABLE`) and requests go on as
+   * before. Godot's web export does the same (it cannot put its fetch-backed client in blocking
+   * mode, prints an error and carries on), and here fetch already runs off the page's thread. The
+   * Node build runs requests in a worker thread when this is set.
+   */
   get useThreads(): boolean {
     return false;
   }
   set useThreads(value: boolean) {
     if (value) {
       this.#refuse(
-        'useThreads is not available: requests never block the event loop',
+        'useThreads is not available in the web build: fetch never blocks the page',
         ErrorCode.UNAVAILABLE,
       );
     }

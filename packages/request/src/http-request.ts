@@ -8,7 +8,7 @@ import {
   Result,
   Status,
 } from '@gdhttp/constants';
-import { TLSOptions } from '@gdhttp/transport';
+import { startModuleWorker, TLSOptions } from '@gdhttp/transport';
 import { basicAuthorization } from './internal/basic-auth.js';
 import { BodyCollector } from './internal/body-collector.js';
 import {
@@ -32,7 +32,16 @@ import {
   downloadFileRefusal,
   integerRefusal,
   timeoutRefusal,
+  useThreadsRefusal,
 } from './internal/setting-rules.js';
+import { stateWatchers } from './internal/state-watchers.js';
+import { ThreadedJob } from './internal/threaded-job.js';
+import {
+  describeTls,
+  type ProxyArguments,
+  type WorkerRequest,
+  type WorkerState,
+} from './internal/worker-messages.js';
 import { wrongArgument } from './internal/wrong-argument.js';
 
 export type {
@@ -104,10 +113,15 @@ type Outcome = HTTPRequestResult | { redirect: RequestUrl; code: number };
 export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   readonly #client = new HTTPClient();
   #tlsOptions: TLSOptions | null = null;
-  #httpProxy: [string, number] | null = null;
-  #httpsProxy: [string, number] | null = null;
+  #httpProxy: ProxyArguments | null = null;
+  #httpsProxy: ProxyArguments | null = null;
   #connectionKey = '';
   #job: Job | null = null;
+  /** The request running in a worker thread (`useThreads`), if one runs. */
+  #threaded: ThreadedJob | null = null;
+  /** The worker's client status, as it last reported it. */
+  #threadStatus: Status = Status.DISCONNECTED;
+  #useThreads = false;
   #downloaded = 0;
   #bodySize = -1;
   #lastError: GdhttpError | null = null;
@@ -129,6 +143,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   set acceptGzip(value: boolean) {
     if (this.#refused(acceptGzipRefusal(value))) return;
     this.#acceptGzip = value;
+    this.#threaded?.send({ type: 'acceptGzip', value });
   }
 
   /**
@@ -179,6 +194,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   set maxRedirects(value: number) {
     if (this.#refused(integerRefusal('maxRedirects', value))) return;
     this.#maxRedirects = value;
+    this.#threaded?.send({ type: 'maxRedirects', value });
   }
 
   /**
@@ -223,21 +239,37 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   /**
-   * Always false. Godot runs the request on a thread when this is set; gdhttp's client never
-   * blocks the event loop, so a thread would add latency without freeing anything. Setting it to
-   * true is refused (the value stays false and {@link HTTPRequest.lastError} says why), as Godot's
-   * Web build refuses blocking mode.
+   * Runs each request in a worker thread of its own (Godot's `use_threads`): the connection,
+   * parsing, redirects, decompression, the download file and the collected body all cost this
+   * thread nothing; it only receives the events and the result (the body's buffer is moved
+   * across, not copied). Default false. Everything else behaves as without threads: the same
+   * results, rejections, events, getters (updated as the worker reports), `cancelRequest()`,
+   * `timeout`, `signal` and `onBody` (called here, in order, with pieces moved from the worker; a
+   * piece stays valid after the call). Refused while a request runs, as Godot refuses it unless
+   * the client is disconnected; a value that is not a boolean is refused with
+   * `INVALID_PARAMETER`.
+   *
+   * A threaded request never reuses a kept-alive connection across requests: its connection
+   * lives and ends in its worker (a same-origin redirect within the request still reuses it).
+   * Starting a worker costs tens to hundreds of milliseconds (Node starts a fresh isolate and
+   * loads the modules in it), so this pays off for large or compressed bodies on a busy thread,
+   * not for small requests. In a bundle, `request-worker.js` must sit beside
+   * the module that holds HTTPRequest (as in `dist/`); if the worker cannot start, the request
+   * rejects with `CANT_CREATE`.
+   *
+   * @example
+   * ```ts
+   * const http = new HTTPRequest();
+   * http.useThreads = true; // gunzipping 256 MiB no longer stalls this thread's frames
+   * const { result, body } = await http.request('https://example.com/big.json');
+   * ```
    */
   get useThreads(): boolean {
-    return false;
+    return this.#useThreads;
   }
   set useThreads(value: boolean) {
-    if (value) {
-      this.#refuse(
-        'useThreads is not available: requests never block the event loop',
-        ErrorCode.UNAVAILABLE,
-      );
-    }
+    if (this.#refused(useThreadsRefusal(value))) return;
+    if (this.#guard('useThreads')) this.#useThreads = value;
   }
 
   /** The last refused setting or call, with why; `null` when none was refused. */
@@ -304,7 +336,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     if (misuse !== null) {
       return Promise.reject(new HTTPRequestError(misuse, ErrorCode.INVALID_PARAMETER));
     }
-    if (this.#job !== null) {
+    if (this.#busy()) {
       return Promise.reject(
         new HTTPRequestError(
           'HTTPRequest is processing a request; wait for it or cancelRequest()',
@@ -338,6 +370,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         ),
       );
     }
+
+    if (this.#useThreads) return this.#startThreaded(parsed, url, headers, method, body, options);
 
     const userHeaders = headers.slice();
     if (
@@ -382,17 +416,101 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   /**
+   * Starts a request in a worker thread of its own (`useThreads`). The checks that refuse a request
+   * before it starts have run on this thread, so they reject exactly as without threads; the
+   * worker runs everything after them with an ordinary HTTPRequest configured as this one.
+   */
+  #startThreaded(
+    parsed: RequestUrl,
+    url: string,
+    headers: readonly string[],
+    method: Method,
+    body: Uint8Array,
+    options: HTTPRequestOptions,
+  ): Promise<HTTPRequestResult> {
+    // The connection kept from an earlier request on this thread would not be used: the worker
+    // opens its own.
+    this.#client.close();
+    this.#connectionKey = '';
+    const spec: WorkerRequest = {
+      url,
+      headers: headers.slice(),
+      method,
+      // Cloned into the worker (the caller keeps its bytes); a transfer would empty them.
+      body,
+      streamBody: options.onBody !== undefined,
+      deadline: this.#timeout > 0 ? Date.now() + this.#timeout * 1000 : 0,
+      settings: {
+        acceptGzip: this.#acceptGzip,
+        bodySizeLimit: this.#bodySizeLimit,
+        downloadChunkSize: this.#downloadChunkSize,
+        downloadFile: this.#downloadFile,
+        maxRedirects: this.#maxRedirects,
+        maxHeaderSize: this.#client.maxHeaderSize,
+        maxHeaderCount: this.#client.maxHeaderCount,
+        tls: this.#tlsOptions === null ? null : describeTls(this.#tlsOptions),
+        httpProxy: this.#httpProxy,
+        httpsProxy: this.#httpsProxy,
+      },
+    };
+    let worker: ReturnType<typeof startModuleWorker>;
+    try {
+      worker = startModuleWorker(import.meta.url, 'internal/request-worker', { workerData: spec });
+    } catch (cause) {
+      return Promise.reject(
+        new HTTPRequestError('cannot start the request worker', ErrorCode.CANT_CREATE, { cause }),
+      );
+    }
+    this.#finalUrl = parsed.href;
+    this.#redirectCount = 0;
+    this.#threadStatus = Status.RESOLVING;
+    return new Promise<HTTPRequestResult>((resolve, reject) => {
+      this.#threaded = new ThreadedJob(worker, {
+        host: {
+          state: (state: WorkerState) => {
+            this.#threadStatus = state.status;
+            this.#finalUrl = state.finalUrl;
+            this.#redirectCount = state.redirectCount;
+            this.#downloaded = state.downloadedBytes;
+            this.#bodySize = state.bodySize;
+          },
+          progress: (progress) => {
+            this.#downloaded = progress.downloadedBytes;
+            this.#bodySize = progress.bodySize;
+            this.emit('progress', progress);
+          },
+          release: (job) => {
+            if (this.#threaded === job) this.#threaded = null;
+          },
+          completed: (result) => this.emit('request_completed', result),
+        },
+        resolve,
+        reject,
+        signal: options.signal,
+        onBody: options.onBody,
+      });
+    });
+  }
+
+  /** Tells a request worker watching this HTTPRequest that its state may have changed. */
+  #watch(): void {
+    stateWatchers.get(this)?.();
+  }
+
+  /**
    * Stops the running request: closes the connection, deletes a partial download, and rejects the
    * request's promise with an {@link HTTPRequestError}. Emits no `request_completed`, as in Godot.
    * Does nothing when no request runs.
    */
   cancelRequest(): void {
+    this.#threaded?.cancel(new HTTPRequestError('request cancelled', ErrorCode.FAILED));
     const job = this.#job;
     if (job) this.#abort(job, new HTTPRequestError('request cancelled', ErrorCode.FAILED));
   }
 
   /** The underlying client's status: CONNECTED while a kept-alive connection waits for reuse. */
   getHttpClientStatus(): Status {
+    if (this.#threaded !== null) return this.#threadStatus;
     return this.#client.getStatus();
   }
 
@@ -434,6 +552,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     }
     this.#tlsOptions = options;
     this.#connectionKey = '';
+    this.#threaded?.send({ type: 'tls', value: describeTls(options) });
   }
 
   /**
@@ -444,8 +563,9 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
    */
   setHttpProxy(host: string, port: number, username?: string, password?: string): void {
     if (!this.#forward(() => this.#client.setHttpProxy(host, port, username, password))) return;
-    this.#httpProxy = host === '' || port === -1 ? null : [host, port];
+    this.#httpProxy = host === '' || port === -1 ? null : [host, port, username, password];
     this.#connectionKey = '';
+    this.#threaded?.send({ type: 'httpProxy', value: this.#httpProxy });
   }
 
   /**
@@ -455,8 +575,9 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
    */
   setHttpsProxy(host: string, port: number, username?: string, password?: string): void {
     if (!this.#forward(() => this.#client.setHttpsProxy(host, port, username, password))) return;
-    this.#httpsProxy = host === '' || port === -1 ? null : [host, port];
+    this.#httpsProxy = host === '' || port === -1 ? null : [host, port, username, password];
     this.#connectionKey = '';
+    this.#threaded?.send({ type: 'httpsProxy', value: this.#httpsProxy });
   }
 
   /**
@@ -493,8 +614,13 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     }
   }
 
+  /** Whether a request runs, on this thread or in a worker. */
+  #busy(): boolean {
+    return this.#job !== null || this.#threaded !== null;
+  }
+
   #guard(name: string): boolean {
-    if (this.#job === null) return true;
+    if (!this.#busy()) return true;
     this.#refuse(`${name} cannot change while a request is running`, ErrorCode.BUSY);
     return false;
   }
@@ -535,6 +661,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       this.#redirectCount = job.redirects;
       this.#downloaded = 0;
       this.#bodySize = -1;
+      this.#watch();
     }
   }
 
@@ -588,7 +715,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
 
   #key(url: RequestUrl): string {
     const proxy = url.tls ? this.#httpsProxy : this.#httpProxy;
-    return `${url.origin}|${proxy?.join(':') ?? ''}`;
+    return proxy === null ? `${url.origin}|` : `${url.origin}|${proxy[0]}:${proxy[1]}`;
   }
 
   #reusable(url: RequestUrl): boolean {
@@ -678,6 +805,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       return { result: Result.SUCCESS, responseCode: code, headers, body: EMPTY };
     }
     this.#bodySize = length;
+    this.#watch();
     const limit = this.#bodySizeLimit;
     if (limit >= 0 && this.#bodySize > limit) {
       client.close();
@@ -844,6 +972,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     const client = this.#client;
     for (;;) {
       client.poll();
+      this.#watch();
       if (job.settled || !keep(client.getStatus())) return;
       await client.news();
       if (job.settled) return;

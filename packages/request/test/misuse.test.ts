@@ -41,6 +41,7 @@ describe('HTTPRequest misuse', () => {
     ['maxRedirects', 1.5, 8],
     ['downloadFile', 5, ''],
     ['acceptGzip', 'yes', true],
+    ['useThreads', 'yes', false],
   ] as const)('refuses %s = %o and keeps the old value', (name, value, kept) => {
     const http = new HTTPRequest();
     // biome-ignore lint/suspicious/noExplicitAny: indexing the property by name.

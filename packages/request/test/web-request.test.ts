@@ -311,6 +311,17 @@ describe('web HTTPRequest in Node', () => {
     }
   });
 
+  it('refuses useThreads (UNAVAILABLE) and stays false, as the Node build does not', async () => {
+    // A page has no worker to run the socket work in: the requests go through fetch anyway,
+    // which never blocks the page (Godot's web export refuses blocking mode too).
+    const http = new HTTPRequest();
+    http.useThreads = true;
+    expect(http.useThreads).toBe(false);
+    expect(http.lastError?.code).toBe(ErrorCode.UNAVAILABLE);
+    const result = await http.request(`${base}/plain`);
+    expect(result.result).toBe(Result.SUCCESS);
+  });
+
   it('refuses what fetch cannot do: acceptGzip off, custom TLS, forbidden headers', async () => {
     const http = new HTTPRequest();
     http.acceptGzip = false;

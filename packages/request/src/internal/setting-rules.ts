@@ -41,3 +41,9 @@ export function acceptGzipRefusal(value: unknown): HTTPRequestError | null {
   if (typeof value === 'boolean') return null;
   return new HTTPRequestError('acceptGzip must be true or false', ErrorCode.INVALID_PARAMETER);
 }
+
+/** `useThreads`: true or false. */
+export function useThreadsRefusal(value: unknown): HTTPRequestError | null {
+  if (typeof value === 'boolean') return null;
+  return new HTTPRequestError('useThreads must be true or false', ErrorCode.INVALID_PARAMETER);
+}
