@@ -1,3 +1,6 @@
+import { mergeConfig } from 'vitest/config';
 import { gdhttpProject } from '../../vitest.shared.ts';
 
-export default gdhttpProject('cli', 60_000);
+export default mergeConfig(gdhttpProject('cli', 60_000), {
+  test: { globalSetup: ['./test/build.global.ts'] },
+});

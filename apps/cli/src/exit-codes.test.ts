@@ -40,7 +40,7 @@ describe('failureMessage', () => {
 
   it('names host, port, limit or file, in one line per Result', () => {
     expect(failureMessage(Result.CANT_RESOLVE, ctx)).toBe("cannot resolve host 'example.test'");
-    expect(failureMessage(Result.TIMEOUT, ctx)).toBe('timed out after 2 s (--timeout)');
+    expect(failureMessage(Result.TIMEOUT, ctx)).toBe('timed out after 2 s (--max-time)');
     expect(failureMessage(Result.DOWNLOAD_FILE_CANT_OPEN, ctx)).toBe(
       "cannot create '/tmp/out.bin'",
     );

@@ -122,9 +122,9 @@ export function failureMessage(result: Result, ctx: FailureContext): string {
     case Result.TLS_HANDSHAKE_ERROR:
       return `TLS handshake with ${where} failed (certificate untrusted, expired or for another name? see --cacert and -k)`;
     case Result.TIMEOUT:
-      return `timed out after ${ctx.timeout} s (--timeout)`;
+      return `timed out after ${ctx.timeout} s (--max-time)`;
     case Result.REDIRECT_LIMIT_REACHED:
-      return `too many redirects (more than ${ctx.maxRedirects}; see --max-redirects)`;
+      return `too many redirects (more than ${ctx.maxRedirects}; see --max-redirs)`;
     case Result.NO_RESPONSE:
       return `no response from ${where} (a status line without any header)`;
     case Result.CONNECTION_ERROR:
@@ -141,5 +141,21 @@ export function failureMessage(result: Result, ctx: FailureContext): string {
       return `the body from ${where} does not match its declared size`;
     case Result.REQUEST_FAILED:
       return `the request to ${where} failed`;
+  }
+}
+
+/** A failure before, around or after the request, with its exit code; printed as one line. */
+export class Failure extends Error {
+  override readonly name = 'Failure';
+
+  /**
+   * @param message - the line printed after `gdhttp: `.
+   * @param exitCode - the process's exit code.
+   */
+  constructor(
+    message: string,
+    readonly exitCode: Exit,
+  ) {
+    super(message);
   }
 }

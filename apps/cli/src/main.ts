@@ -1,6 +1,6 @@
 /**
- * `gdhttp URL [options]`: the process around {@link run}. bin/gdhttp.mjs starts this file with
- * tsx and the `@gdhttp/source` condition; see README.md.
+ * `gdhttp [options] URL`: the process around {@link run}. Built to dist/gdhttp.js, the package's
+ * `bin`; see README.md.
  */
 import { Exit } from './exit-codes.js';
 import { run } from './run.js';
@@ -31,6 +31,7 @@ if (process.env.npm_lifecycle_event === 'start' && args[0] === '--') args.shift(
 process.exitCode = await run(args, {
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   env: process.env,
   // `pnpm --filter @gdhttp/cli start` runs in apps/cli; relative paths are the caller's.
   cwd:

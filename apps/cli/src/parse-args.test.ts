@@ -12,7 +12,7 @@ describe('parseArgs', () => {
       output: 'out',
       verbose: true,
       follow: false,
-      maxRedirects: undefined,
+      maxRedirects: 50, // curl's default
       timeout: 0,
       maxFilesize: -1,
       progress: undefined,
@@ -33,21 +33,41 @@ describe('parseArgs', () => {
 
   it('reads numbers: seconds, redirect limits (implying -L) and sizes with suffixes', () => {
     expect(parseArgs(['--timeout', '0.5', 'h']).timeout).toBe(0.5);
-    expect(parseArgs(['--max-redirects', '3', 'h'])).toMatchObject({
-      maxRedirects: 3,
-      follow: true,
-    });
+    // Unlike gdhttp before, and as curl: a limit does not imply -L.
+    expect(parseArgs(['--max-redirs', '3', 'h'])).toMatchObject({ maxRedirects: 3, follow: false });
     expect(parseArgs(['--max-redirects=-1', 'h']).maxRedirects).toBe(-1);
     expect(parseArgs(['--max-filesize', '2M', 'h']).maxFilesize).toBe(2 * 1024 * 1024);
     expect(parseArgs(['--max-filesize', '100', 'h']).maxFilesize).toBe(100);
   });
 
   it('keeps -d parts in order and treats everything after -- as the URL', () => {
-    expect(parseArgs(['-d', 'a=1', '--data', '@f', 'h']).data).toEqual([
-      { kind: 'text', value: 'a=1' },
-      { kind: 'text', value: '@f' },
+    expect(
+      parseArgs(['-d', 'a=1', '--json', '{}', '--data', '@f', '--data-urlencode', 'q=a b', 'h'])
+        .data,
+    ).toEqual([
+      { kind: 'data', value: 'a=1' },
+      { kind: 'json', value: '{}' },
+      { kind: 'data', value: '@f' },
+      { kind: 'urlencode', value: 'q=a b' },
     ]);
+    expect(parseArgs(['-d', '-1', 'h']).data).toEqual([{ kind: 'data', value: '-1' }]);
     expect(parseArgs(['--', '-weird.test']).url).toBe('http://-weird.test');
+  });
+
+  it("reads curl's everyday bundles: -fsSL, -kLo file, -sSw", () => {
+    expect(parseArgs(['-fsSL', 'h'])).toMatchObject({
+      fail: true,
+      silent: true,
+      showError: true,
+      follow: true,
+    });
+    expect(parseArgs(['-sSw', '%{http_code}', 'h'])).toMatchObject({ writeOut: '%{http_code}' });
+    expect(parseArgs(['-o', '-', 'h'])).toMatchObject({ output: null, outputToTerminal: true });
+    expect(parseArgs(['-u', 'a:b', '-A', 'ua', '-e', 'r;auto', 'h']).headers).toEqual([
+      'Authorization: Basic YTpi',
+      'User-Agent: ua',
+      'Referer: r',
+    ]);
   });
 
   it('returns help without needing a URL', () => {
@@ -58,10 +78,16 @@ describe('parseArgs', () => {
     [[], 'no URL given (see gdhttp --help)'],
     [['a', 'b'], 'one URL at a time, got 2'],
     [['--bogus', 'h'], 'unknown option --bogus (see gdhttp --help)'],
-    [['-Lz', 'h'], 'unknown option -z in -Lz'],
+    [['-Lz', 'h'], 'unknown option -z in -Lz (see gdhttp --help)'],
+    [['-fsSLZ', 'h'], 'unknown option -Z in -fsSLZ (see gdhttp --help)'],
+    [['-F', 'a=b', 'h'], /^-F is not supported yet \(multipart/],
+    [['-T', 'f', 'h'], /^-T is not supported yet \(a streamed upload/],
+    [['-C', '-', 'h'], /^-C is not supported yet \(resuming/],
+    [['-u', 'user', 'h'], '-u: give the password too, as user:password'],
+    [['-O', '-o', 'x', 'h'], '-O and -o cannot be used together'],
     [['h', '-H'], '-H needs a value'],
     [['-vo'], '-o needs a value'],
-    [['-k=1', 'h'], 'unknown option -= in -k=1'],
+    [['-k=1', 'h'], 'unknown option -= in -k=1 (see gdhttp --help)'],
     [['--insecure=yes', 'h'], '--insecure takes no value'],
     [['-X', 'FETCH', 'h'], /^-X: unsupported method 'FETCH' \(GET, HEAD, POST/],
     [['-H', 'no colon', 'h'], "-H: a header is 'Name: value', got 'no colon'"],
@@ -75,7 +101,6 @@ describe('parseArgs', () => {
     [['ftp://h/'], "unsupported protocol 'ftp' (http and https only)"],
     [['http://exa mple/'], "malformed URL 'http://exa mple/'"],
     [['-I', '-d', 'x', 'h'], '-I and -d cannot be used together'],
-    [['--data-binary', 'x', '-d', 'y', 'h'], /^--data-binary cannot be combined/],
   ] as const)('refuses %j with a UsageError', (argv, message) => {
     const run = () => parseArgs(argv);
     expect(run).toThrow(UsageError);

@@ -1,29 +1,53 @@
+import { parseArgs as parseTokens } from 'node:util';
 import { Method } from '@gdhttp/constants';
+
+/** How one request-body piece is read and joined (curl's `-d` family, in command-line order). */
+export type DataKind = 'data' | 'raw' | 'binary' | 'urlencode' | 'json';
+
+/** One `-d`/`--data-raw`/`--data-binary`/`--data-urlencode`/`--json` value, as typed. */
+export interface DataPiece {
+  kind: DataKind;
+  value: string;
+}
 
 /** What the command line asks for, before any file is read or socket opened. */
 export interface Options {
   /** The URL, with `http://` added when it had no scheme. */
   url: string;
-  /** `-X`; `undefined` means GET, HEAD with `-I`, POST with `-d`. */
+  /** `-X`; `undefined` means GET, HEAD with `-I`, POST with a body. */
   method: Method | undefined;
-  /** `-H` lines, `Name: value`, in order. */
+  /** `-H`, `-A`, `-e` and `-u` lines, `Name: value`, in order. */
   headers: string[];
-  /** `-d` parts (joined with `&`, as curl does) or `--data-binary`; `@file` is read later. */
-  data: { kind: 'text' | 'binary'; value: string }[];
-  /** `-o`; `null` (also for `-o -`) writes the body to stdout. */
+  /** The body pieces in command-line order; `@file` is read later. */
+  data: DataPiece[];
+  /** `-o FILE`; `null` writes the body to stdout. */
   output: string | null;
+  /** `-o -`/`--output -`: stdout even for a binary body on a terminal (curl's escape hatch). */
+  outputToTerminal: boolean;
+  /** `-O`: the file is the URL's last path segment. */
+  remoteName: boolean;
   /** `-I`. */
   head: boolean;
-  /** `-L`, or implied by `--max-redirects`. */
+  /** `-i`: the response heads before the body on stdout. */
+  include: boolean;
+  /** `-D FILE` (`-` for stdout). */
+  dumpHeader: string | null;
+  /** `-w FORMAT`. */
+  writeOut: string | null;
+  /** `-L`. */
   follow: boolean;
-  /** `--max-redirects`; `undefined` keeps HTTPRequest's default (8) when following. */
-  maxRedirects: number | undefined;
-  /** `--timeout` in seconds; 0 for none. */
+  /** `--max-redirs`; -1 for no limit (curl's default is 50). */
+  maxRedirects: number;
+  /** `--max-time` in seconds; 0 for none. */
   timeout: number;
+  /** `--connect-timeout` in seconds; 0 for HTTPClient's own. */
+  connectTimeout: number;
   /** `--max-filesize` in bytes; -1 for no limit. */
   maxFilesize: number;
-  /** `--proxy` as typed; {@link parseProxy} reads it. */
+  /** `-x` as typed (`''` turns every proxy off, as in curl); `null` reads the environment. */
   proxy: string | null;
+  /** `--noproxy LIST`; `null` reads `no_proxy`/`NO_PROXY`. */
+  noProxy: string | null;
   /** `--cacert` path. */
   cacert: string | null;
   /** `-k`. */
@@ -34,10 +58,20 @@ export interface Options {
   verbose: boolean;
   /** `-f`. */
   fail: boolean;
-  /** `true` forces the progress bar on, `false` off, `undefined` decides by TTY. */
+  /** `-s`. */
+  silent: boolean;
+  /** `-S`: error messages even with `-s`. */
+  showError: boolean;
+  /** `true` forces the progress bar on (`--progress`, `-#`), `false` off, `undefined` by TTY. */
   progress: boolean | undefined;
+  /** `--retry N`: attempts after the first one. */
+  retry: number;
+  /** `--retry-delay S`; 0 for curl's backoff (1 s, doubling). */
+  retryDelay: number;
   /** `-h`; the other fields are then unchecked. */
   help: boolean;
+  /** `-V`; the other fields are then unchecked. */
+  version: boolean;
 }
 
 /** A command line that cannot run: the message is printed after `gdhttp: `, exit code 2. */
@@ -46,72 +80,111 @@ export class UsageError extends Error {
 }
 
 /** The `--help` text. */
-export const USAGE = `usage: gdhttp URL [options]
-  -X, --request METHOD     GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, CONNECT or PATCH
-  -H, --header 'Name: v'   add a request header (repeatable)
-  -d, --data DATA          send DATA (POST by default); @FILE reads FILE without its newlines
-      --data-binary DATA   send DATA as is; @FILE reads FILE byte for byte
-  -o, --output FILE        write the body to FILE (appears only when complete; - is stdout)
-  -I, --head               HEAD request; print the response head
-  -L, --location           follow redirects (up to 8, HTTPRequest's default)
-      --max-redirects N    follow up to N redirects (implies -L; -1: no limit)
-  -m, --timeout S          give up after S seconds in total (0: never)
-      --max-filesize N     give up on a body larger than N bytes (suffix K, M, G: KiB, MiB, GiB)
-  -x, --proxy URL          http://[user:pass@]host:port, for http and https URLs
-      --cacert FILE        trust the CA certificates in FILE (PEM) instead of the system's
-  -k, --insecure           do not verify the server's certificate (overrides --cacert)
-      --compressed         ask for gzip, deflate or br and decode it
-  -f, --fail               exit 22 on an HTTP status of 400 or more
-  -v, --verbose            print the request and response heads on stderr
-      --progress           draw the progress bar even when stderr is not a terminal
-      --no-progress        never draw it (GDHTTP_PROGRESS=1 or 0 sets the default)
-  -h, --help               this help`;
+export const USAGE = `usage: gdhttp [options] URL
+  -X, --request METHOD      GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, CONNECT or PATCH
+  -H, --header 'Name: v'    add a request header (repeatable)
+  -A, --user-agent TEXT     User-Agent
+  -e, --referer URL         Referer
+  -u, --user USER:PASS      Basic credentials for the server
+  -d, --data DATA           send DATA (POST); @FILE reads FILE without its newlines, @- stdin
+      --data-raw DATA       send DATA; a leading @ is just a character
+      --data-binary DATA    send DATA as is; @FILE reads FILE byte for byte
+      --data-urlencode DATA send DATA URL-encoded: content, =content, name=content, @file, name@file
+      --json DATA           send DATA as JSON (Content-Type and Accept: application/json)
+  -o, --output FILE         write the body to FILE (appears only when complete; - is stdout)
+  -O, --remote-name         write the body to the URL's file name, in this directory
+  -i, --include             print the response heads before the body
+  -I, --head                HEAD request; print the response head
+  -D, --dump-header FILE    write the response heads to FILE (- is stdout)
+  -w, --write-out FORMAT    print FORMAT after the transfer: %{http_code}, %{size_download},
+                            %{time_total}, %{url_effective}, %{num_redirects}, %{content_type}
+  -L, --location            follow redirects
+      --max-redirs N        follow up to N redirects (default 50; -1: no limit)
+  -m, --max-time S          give up after S seconds in total (0: never)
+      --connect-timeout S   give up when connecting takes more than S seconds
+      --max-filesize N      give up on a body larger than N bytes (suffix K, M, G)
+  -x, --proxy URL           http://[user:pass@]host[:port] for http and https URLs ('' for none)
+      --noproxy LIST        hosts to reach without the proxy (overrides no_proxy)
+      --cacert FILE         trust the CA certificates in FILE (PEM) instead of the system's
+  -k, --insecure            do not verify the server's certificate (overrides --cacert)
+      --compressed          ask for gzip, deflate or br and decode it
+  -f, --fail                exit 22 on an HTTP status of 400 or more, printing no body
+      --retry N             try again N times on a timeout, 408, 429, 500, 502, 503 or 504
+      --retry-delay S       wait S seconds between tries (default: 1 s, doubling)
+  -s, --silent              no progress bar and no error messages
+  -S, --show-error          error messages even with -s
+  -v, --verbose             print each request and response head on stderr
+  -#, --progress-bar        draw the progress bar (when stderr is a terminal)
+      --progress            draw the progress bar even when stderr is not a terminal
+      --no-progress         never draw it (GDHTTP_PROGRESS=1 or 0 sets the default)
+  -h, --help                this help
+  -V, --version             the version`;
 
 const METHODS = Object.keys(Method).filter((name) => name !== 'MAX');
 
-// Options that take a value, by every spelling.
-const WITH_VALUE: Readonly<Record<string, string>> = {
-  '-X': 'request',
-  '--request': 'request',
-  '-H': 'header',
-  '--header': 'header',
-  '-d': 'data',
-  '--data': 'data',
-  '--data-binary': 'data-binary',
-  '-o': 'output',
-  '--output': 'output',
-  '--max-redirects': 'max-redirects',
-  '--max-redirs': 'max-redirects',
-  '-m': 'timeout',
-  '--timeout': 'timeout',
-  '--max-time': 'timeout',
-  '--max-filesize': 'max-filesize',
-  '-x': 'proxy',
-  '--proxy': 'proxy',
-  '--cacert': 'cacert',
-};
+type Spec = { type: 'string' | 'boolean'; short?: string };
 
-const FLAGS: Readonly<Record<string, string>> = {
-  '-I': 'head',
-  '--head': 'head',
-  '-L': 'location',
-  '--location': 'location',
-  '-k': 'insecure',
-  '--insecure': 'insecure',
-  '--compressed': 'compressed',
-  '-f': 'fail',
-  '--fail': 'fail',
-  '-v': 'verbose',
-  '--verbose': 'verbose',
-  '--progress': 'progress',
-  '--no-progress': 'no-progress',
-  '-h': 'help',
-  '--help': 'help',
+// Every option by its long name; node:util's parseArgs reads them, tokens keep their order.
+const OPTIONS = {
+  request: { type: 'string', short: 'X' },
+  header: { type: 'string', short: 'H' },
+  'user-agent': { type: 'string', short: 'A' },
+  referer: { type: 'string', short: 'e' },
+  user: { type: 'string', short: 'u' },
+  data: { type: 'string', short: 'd' },
+  'data-ascii': { type: 'string' },
+  'data-raw': { type: 'string' },
+  'data-binary': { type: 'string' },
+  'data-urlencode': { type: 'string' },
+  json: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'remote-name': { type: 'boolean', short: 'O' },
+  include: { type: 'boolean', short: 'i' },
+  head: { type: 'boolean', short: 'I' },
+  'dump-header': { type: 'string', short: 'D' },
+  'write-out': { type: 'string', short: 'w' },
+  location: { type: 'boolean', short: 'L' },
+  'max-redirs': { type: 'string' },
+  'max-redirects': { type: 'string' },
+  'max-time': { type: 'string', short: 'm' },
+  timeout: { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  'max-filesize': { type: 'string' },
+  proxy: { type: 'string', short: 'x' },
+  noproxy: { type: 'string' },
+  cacert: { type: 'string' },
+  insecure: { type: 'boolean', short: 'k' },
+  compressed: { type: 'boolean' },
+  fail: { type: 'boolean', short: 'f' },
+  retry: { type: 'string' },
+  'retry-delay': { type: 'string' },
+  silent: { type: 'boolean', short: 's' },
+  'show-error': { type: 'boolean', short: 'S' },
+  verbose: { type: 'boolean', short: 'v' },
+  'progress-bar': { type: 'boolean', short: '#' },
+  progress: { type: 'boolean' },
+  'no-progress': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+  // Accepted so that the refusal names what is missing, not "unknown option".
+  form: { type: 'string', short: 'F' },
+  'upload-file': { type: 'string', short: 'T' },
+  'continue-at': { type: 'string', short: 'C' },
+} as const satisfies Record<string, Spec>;
+
+type Name = keyof typeof OPTIONS;
+
+/** curl options gdhttp knows but cannot do yet, with why. */
+const NOT_YET: Partial<Record<Name, string>> = {
+  form: 'multipart bodies need streamed request bodies in @gdhttp/request',
+  'upload-file': 'a streamed upload needs streamed request bodies in @gdhttp/request',
+  'continue-at': 'resuming needs resumable downloads in @gdhttp/request',
 };
 
 /**
- * Parses `gdhttp`'s arguments, curl style: options and the URL in any order, `--opt=value`,
- * short flags bundled (`-Lv`) and a short option's value attached (`-XPOST`), `--` ends options.
+ * Parses `gdhttp`'s arguments with `node:util`'s `parseArgs`, curl style: options and the URL in
+ * any order, `--opt=value`, bundled short flags (`-fsSL`, `-kLo file`), attached values
+ * (`-XPOST`), `--` ends options. Its tokens keep the order of `-d` and `-H`.
  *
  * @param argv - the arguments after the program name.
  * @returns the options.
@@ -124,85 +197,81 @@ export function parseArgs(argv: readonly string[]): Options {
     headers: [],
     data: [],
     output: null,
+    outputToTerminal: false,
+    remoteName: false,
     head: false,
+    include: false,
+    dumpHeader: null,
+    writeOut: null,
     follow: false,
-    maxRedirects: undefined,
+    maxRedirects: 50,
     timeout: 0,
+    connectTimeout: 0,
     maxFilesize: -1,
     proxy: null,
+    noProxy: null,
     cacert: null,
     insecure: false,
     compressed: false,
     verbose: false,
     fail: false,
+    silent: false,
+    showError: false,
     progress: undefined,
+    retry: 0,
+    retryDelay: 0,
     help: false,
+    version: false,
   };
+  // strict: false, so that an unknown option is a token we name ourselves, in one line, and a
+  // value that starts with `-` (`-d -1`) is a value, as in curl.
+  const { tokens } = parseTokens({
+    args: [...argv],
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const urls: string[] = [];
-  let optionsEnd = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (optionsEnd || arg === '-' || !arg.startsWith('-')) {
-      urls.push(arg);
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      urls.push(token.value);
       continue;
     }
-    if (arg === '--') {
-      optionsEnd = true;
-      continue;
+    if (token.kind === 'option-terminator') continue;
+    const { name, rawName, value } = token;
+    if (!Object.hasOwn(OPTIONS, name)) {
+      // Name the bundle it came from too: `-z` alone is unclear when the user typed `-Lz`.
+      const arg = argv[token.index] ?? rawName;
+      const bundle = arg.startsWith('--') || arg.split('=')[0] === rawName ? '' : ` in ${arg}`;
+      throw new UsageError(`unknown option ${rawName}${bundle} (see gdhttp --help)`);
     }
-    let name = arg;
-    let value: string | undefined;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      if (eq > 0) {
-        name = arg.slice(0, eq);
-        value = arg.slice(eq + 1);
-      }
-    } else if (arg.length > 2) {
-      // Bundled short options, as curl reads them: flags until one that takes a value, whose
-      // value is the rest of the argument (-XPOST, -ofile, -vXPOST) or the next one (-kLo f).
-      for (let j = 1; j < arg.length; j++) {
-        const short = `-${arg[j]}`;
-        const option = WITH_VALUE[short];
-        if (option !== undefined) {
-          const rest = arg.slice(j + 1);
-          const attached = rest === '' ? argv[++i] : rest;
-          if (attached === undefined) throw new UsageError(`${short} needs a value`);
-          applyValue(o, option, attached, short);
-          break;
-        }
-        const flag = FLAGS[short];
-        if (flag === undefined) throw new UsageError(`unknown option ${short} in ${arg}`);
-        applyFlag(o, flag);
-      }
-      continue;
-    }
-    if (name in FLAGS) {
-      if (value !== undefined) throw new UsageError(`${name} takes no value`);
-      applyFlag(o, FLAGS[name]!);
-    } else if (name in WITH_VALUE) {
-      if (value === undefined) {
-        value = argv[++i];
-        if (value === undefined) throw new UsageError(`${name} needs a value`);
-      }
-      applyValue(o, WITH_VALUE[name]!, value, name);
+    const spec: Spec = OPTIONS[name as Name];
+    if (spec.type === 'boolean') {
+      if (value !== undefined) throw new UsageError(`${rawName} takes no value`);
+      applyFlag(o, name as Name);
     } else {
-      throw new UsageError(`unknown option ${name} (see gdhttp --help)`);
+      if (value === undefined) throw new UsageError(`${rawName} needs a value`);
+      applyValue(o, name as Name, value, rawName);
     }
   }
-  if (o.help) return o;
+  if (o.help || o.version) return o;
   if (urls.length === 0) throw new UsageError('no URL given (see gdhttp --help)');
   if (urls.length > 1) throw new UsageError(`one URL at a time, got ${urls.length}`);
   o.url = checkUrl(urls[0]!);
   if (o.head && o.data.length > 0) throw new UsageError('-I and -d cannot be used together');
-  if (o.data.some((d) => d.kind === 'binary') && o.data.length > 1) {
-    throw new UsageError('--data-binary cannot be combined with other -d/--data-binary');
-  }
+  if (o.remoteName && o.output !== null) throw new UsageError('-O and -o cannot be used together');
   return o;
 }
 
-function applyFlag(o: Options, flag: string): void {
-  switch (flag) {
+function applyFlag(o: Options, name: Name): void {
+  switch (name) {
+    case 'remote-name':
+      o.remoteName = true;
+      break;
+    case 'include':
+      o.include = true;
+      break;
     case 'head':
       o.head = true;
       break;
@@ -218,8 +287,17 @@ function applyFlag(o: Options, flag: string): void {
     case 'fail':
       o.fail = true;
       break;
+    case 'silent':
+      o.silent = true;
+      break;
+    case 'show-error':
+      o.showError = true;
+      break;
     case 'verbose':
       o.verbose = true;
+      break;
+    case 'progress-bar':
+      // curl's -# picks its bar over its meter; gdhttp has only the bar, drawn as usual.
       break;
     case 'progress':
       o.progress = true;
@@ -230,11 +308,18 @@ function applyFlag(o: Options, flag: string): void {
     case 'help':
       o.help = true;
       break;
+    case 'version':
+      o.version = true;
+      break;
+    default:
+      break;
   }
 }
 
-function applyValue(o: Options, option: string, value: string, spelled: string): void {
-  switch (option) {
+function applyValue(o: Options, name: Name, value: string, spelled: string): void {
+  const why = NOT_YET[name];
+  if (why !== undefined) throw new UsageError(`${spelled} is not supported yet (${why})`);
+  switch (name) {
     case 'request': {
       const upper = value.toUpperCase();
       if (!METHODS.includes(upper)) {
@@ -243,44 +328,78 @@ function applyValue(o: Options, option: string, value: string, spelled: string):
       o.method = Method[upper as keyof typeof Method];
       break;
     }
-    case 'header': {
+    case 'header':
+      o.headers.push(checkHeader(value, spelled));
+      break;
+    case 'user-agent':
+      o.headers.push(checkHeader(`User-Agent: ${value}`, spelled));
+      break;
+    case 'referer':
+      // curl's `;auto` suffix asks it to set Referer on redirects; gdhttp sends the given one.
+      o.headers.push(checkHeader(`Referer: ${value.replace(/;auto$/, '')}`, spelled));
+      break;
+    case 'user': {
       const colon = value.indexOf(':');
-      if (
-        colon <= 0 ||
-        /[\r\n\0]/.test(value) ||
-        !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value.slice(0, colon))
-      ) {
-        throw new UsageError(`${spelled}: a header is 'Name: value', got '${value.slice(0, 40)}'`);
-      }
-      o.headers.push(value);
+      // curl prompts for a missing password; gdhttp never reads the terminal.
+      if (colon < 0) throw new UsageError(`${spelled}: give the password too, as user:password`);
+      const token = Buffer.from(value).toString('base64');
+      o.headers.push(`Authorization: Basic ${token}`);
       break;
     }
     case 'data':
-      o.data.push({ kind: 'text', value });
+    case 'data-ascii':
+      o.data.push({ kind: 'data', value });
+      break;
+    case 'data-raw':
+      o.data.push({ kind: 'raw', value });
       break;
     case 'data-binary':
       o.data.push({ kind: 'binary', value });
       break;
+    case 'data-urlencode':
+      o.data.push({ kind: 'urlencode', value });
+      break;
+    case 'json':
+      o.data.push({ kind: 'json', value });
+      break;
     case 'output':
       if (value === '') throw new UsageError(`${spelled} needs a file name`);
-      // curl's convention: `-o -` is standard output.
+      // curl's convention: `-o -` is standard output, binary or not.
       o.output = value === '-' ? null : value;
+      o.outputToTerminal = value === '-';
       break;
+    case 'dump-header':
+      if (value === '') throw new UsageError(`${spelled} needs a file name`);
+      o.dumpHeader = value;
+      break;
+    case 'write-out':
+      o.writeOut = value;
+      break;
+    case 'max-redirs':
     case 'max-redirects': {
       const n = Number(value);
       if (value.trim() === '' || !Number.isInteger(n) || n < -1) {
         throw new UsageError(`${spelled}: expected a whole number ≥ -1, got '${value}'`);
       }
       o.maxRedirects = n;
-      o.follow = true;
       break;
     }
-    case 'timeout': {
-      const s = Number(value);
-      if (value.trim() === '' || !Number.isFinite(s) || s < 0) {
-        throw new UsageError(`${spelled}: expected seconds ≥ 0, got '${value}'`);
+    case 'max-time':
+    case 'timeout':
+      o.timeout = seconds(value, spelled);
+      break;
+    case 'connect-timeout':
+      o.connectTimeout = seconds(value, spelled);
+      break;
+    case 'retry-delay':
+      o.retryDelay = seconds(value, spelled);
+      break;
+    case 'retry': {
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isInteger(n) || n < 0) {
+        throw new UsageError(`${spelled}: expected a whole number ≥ 0, got '${value}'`);
       }
-      o.timeout = s;
+      o.retry = n;
       break;
     }
     case 'max-filesize': {
@@ -297,10 +416,35 @@ function applyValue(o: Options, option: string, value: string, spelled: string):
     case 'proxy':
       o.proxy = value;
       break;
+    case 'noproxy':
+      o.noProxy = value;
+      break;
     case 'cacert':
       o.cacert = value;
       break;
+    default:
+      break;
   }
+}
+
+function seconds(value: string, spelled: string): number {
+  const s = Number(value);
+  if (value.trim() === '' || !Number.isFinite(s) || s < 0) {
+    throw new UsageError(`${spelled}: expected seconds ≥ 0, got '${value}'`);
+  }
+  return s;
+}
+
+function checkHeader(value: string, spelled: string): string {
+  const colon = value.indexOf(':');
+  if (
+    colon <= 0 ||
+    /[\r\n\0]/.test(value) ||
+    !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value.slice(0, colon))
+  ) {
+    throw new UsageError(`${spelled}: a header is 'Name: value', got '${value.slice(0, 40)}'`);
+  }
+  return value;
 }
 
 function checkUrl(raw: string): string {
@@ -330,8 +474,8 @@ export interface ProxySetting {
 }
 
 /**
- * Parses `--proxy`: `http://[user:pass@]host[:port]` (port 1080 when absent, as curl), or
- * `host:port`. Only HTTP proxies exist in HTTPClient, so other schemes are refused.
+ * Parses `--proxy` or a proxy variable: `http://[user:pass@]host[:port]` (port 1080 when absent,
+ * as curl), or `host:port`. Only HTTP proxies exist in HTTPClient, so other schemes are refused.
  *
  * @param raw - the option's value.
  * @returns host, port and the percent-decoded credentials, if any.

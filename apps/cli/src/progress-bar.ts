@@ -11,6 +11,14 @@ export interface ProgressBarOptions {
   intervalMs?: number;
   /** The clock, in milliseconds (default `performance.now`); tests pass a fake one. */
   now?: () => number;
+  /**
+   * `bar` (default) redraws one line in place with `\r`, for a terminal. `lines` writes a line
+   * per quarter of a known size (every second when the size is unknown) and one at the end, for a
+   * pipe or a CI log, which would otherwise get thousands of redraws.
+   */
+  mode?: 'bar' | 'lines';
+  /** Text before each line (default none); the tour indents its steps. */
+  indent?: string;
 }
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -64,6 +72,9 @@ export class ProgressBar {
   readonly #target: BarTarget;
   readonly #intervalMs: number;
   readonly #now: () => number;
+  readonly #lines: boolean;
+  readonly #indent: string;
+  #quarter = 0;
   #start = -1;
   #lastDraw = Number.NEGATIVE_INFINITY;
   #bytes = 0;
@@ -78,6 +89,8 @@ export class ProgressBar {
     this.#target = target;
     this.#intervalMs = options.intervalMs ?? 100;
     this.#now = options.now ?? (() => performance.now());
+    this.#lines = options.mode === 'lines';
+    this.#indent = options.indent ?? '';
   }
 
   /**
@@ -91,6 +104,16 @@ export class ProgressBar {
     if (this.#start < 0) this.#start = now;
     this.#bytes = bytes;
     this.#total = total;
+    if (this.#lines) {
+      // A line each time a new quarter is reached (the last one by finish()), or every second.
+      const quarter = total > 0 ? Math.min(3, Math.floor((bytes / total) * 4)) : 0;
+      if (total > 0 ? quarter > this.#quarter : now - this.#lastDraw >= 1000) {
+        this.#quarter = quarter;
+        this.#lastDraw = now;
+        this.#target.write(`${this.#indent}${this.render(now, false)}\n`);
+      }
+      return;
+    }
     if (now - this.#lastDraw >= this.#intervalMs) {
       this.#lastDraw = now;
       this.#draw(this.render(now, false));
@@ -100,6 +123,10 @@ export class ProgressBar {
   /** Draws the final state (with the elapsed time) and ends the line; nothing if no byte came. */
   finish(): void {
     if (this.#start < 0) return;
+    if (this.#lines) {
+      this.#target.write(`${this.#indent}${this.render(this.#now(), true)}\n`);
+      return;
+    }
     this.#draw(this.render(this.#now(), true));
     this.#target.write('\n');
     this.#drawnLength = -1;
@@ -134,11 +161,13 @@ export class ProgressBar {
     if (!known) return info;
     const fraction = this.#total === 0 ? 1 : Math.min(1, this.#bytes / this.#total);
     const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
+    // A log line needs no drawn bar: the percentage says it.
+    if (this.#lines) return `${percent}  ${info}`;
     // `100% [` + bar + `] ` + info must fit in columns - 1: a line that wraps cannot be redrawn
     // with `\r`. 24 cells leave room for the longest numbers on 80 columns, so the bar keeps its
     // width while they change; narrow terminals lose the bar before they lose the numbers.
     // A pseudo-terminal nobody sized reports 0 columns: draw for 80.
-    const room = (this.#target.columns || 80) - 1 - info.length - 8;
+    const room = (this.#target.columns || 80) - 1 - this.#indent.length - info.length - 8;
     if (room < 10) return `${percent} ${info}`;
     const width = Math.min(24, room);
     const filled = Math.floor(fraction * width);
@@ -148,7 +177,7 @@ export class ProgressBar {
   #draw(line: string): void {
     // Spaces erase what is left of a longer line drawn before (the rate and ETA change width).
     const erase = ' '.repeat(Math.max(0, this.#drawnLength - line.length));
-    this.#target.write(`\r${line}${erase}`);
+    this.#target.write(`\r${this.#indent}${line}${erase}`);
     this.#drawnLength = line.length;
   }
 }

@@ -8,9 +8,9 @@ import { type Action, type ScriptedServer, startScriptedServer } from '@gdhttp/t
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Exit } from '../src/exit-codes.js';
 
-// The real entry point, as a user runs it: bin → Node with tsx and the source condition →
-// src/main.ts, in child processes. The behaviour itself is tested in-process in run.test.ts.
-const BIN = fileURLToPath(new URL('../bin/gdhttp.mjs', import.meta.url));
+// The real entry point, as a user runs it: the built dist/gdhttp.js (test/build.global.ts builds
+// it once per run), in child processes. The behaviour itself is tested in-process in run.test.ts.
+const BIN = fileURLToPath(new URL('../dist/gdhttp.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 let dir: string;
@@ -82,7 +82,7 @@ const gdhttp = (args: string[], env: Record<string, string> = {}) =>
 const hasScript = spawnSync('script', ['--version']).status === 0;
 const hasPnpm = spawnSync('pnpm', ['--version']).status === 0;
 
-describe('bin/gdhttp.mjs', () => {
+describe('dist/gdhttp.js', () => {
   it('downloads to -o with the bar forced by GDHTTP_PROGRESS=1, and reports failures in one line', async () => {
     const size = 8 * 1024 * 1024;
     const s = await serve([big(size)]);
@@ -143,7 +143,7 @@ describe('bin/gdhttp.mjs', () => {
     const done = ended(child);
     await s.request(0);
     await new Promise((resolve) => setTimeout(resolve, 200)); // the body has started
-    // A terminal's Ctrl-C signals the whole foreground group: bin and the Node it started.
+    // A terminal's Ctrl-C signals the whole foreground group.
     process.kill(-child.pid!, 'SIGINT');
     const r = await done;
     expect(r).toEqual({ code: Exit.INTERRUPTED, stdout: '', stderr: 'gdhttp: interrupted\n' });
@@ -173,7 +173,7 @@ describe('bin/gdhttp.mjs', () => {
     );
     expect(r).toMatchObject({ code: 0, stdout: '' });
     expect(r.stderr).toContain('> GET / HTTP/1.1\n');
-    expect(r.stderr).toContain('< 200 OK\n');
+    expect(r.stderr).toContain('< HTTP/1.1 200 OK\n');
     // pnpm runs the script in apps/cli; -o is relative to where pnpm was started.
     expect(readFileSync(join(dir, 'start.txt'), 'utf8')).toBe('hi');
   });

@@ -132,8 +132,8 @@ describe('run: exit codes', () => {
   it('prints the usage on --help and exits 0', async () => {
     const r = await gdhttp(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^usage: gdhttp URL \[options\]\n/);
-    expect(r.stdout).toContain('--max-redirects N');
+    expect(r.stdout).toMatch(/^usage: gdhttp \[options\] URL\n/);
+    expect(r.stdout).toContain('--max-redirs N');
   });
 
   it('exits 6 when the host cannot be resolved', async () => {
@@ -205,7 +205,7 @@ describe('run: exit codes', () => {
     const started = performance.now();
     const r = await gdhttp(['--timeout', '0.3', urlOf(s)]);
     expect(r.code).toBe(Exit.TIMEOUT);
-    expectOneLine(r, 'timed out after 0.3 s (--timeout)');
+    expectOneLine(r, 'timed out after 0.3 s (--max-time)');
     expect(s.requests).toHaveLength(1);
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
     expect(performance.now() - started).toBeLessThan(5_000);
@@ -214,9 +214,9 @@ describe('run: exit codes', () => {
   it('exits 47 in a redirect loop past --max-redirects; without -L prints the 3xx and exits 0', async () => {
     const loop = ['HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n'];
     const s = await serve([loop]);
-    const r = await gdhttp(['--max-redirects', '3', urlOf(s)]);
+    const r = await gdhttp(['-L', '--max-redirs', '3', urlOf(s)]);
     expect(r.code).toBe(Exit.REDIRECT_LIMIT_REACHED);
-    expectOneLine(r, 'too many redirects (more than 3; see --max-redirects)');
+    expectOneLine(r, 'too many redirects (more than 3; see --max-redirs)');
     expect(s.requests.map((q) => q.requestLine)).toEqual([
       'GET / HTTP/1.1',
       'GET /again HTTP/1.1',
@@ -226,7 +226,9 @@ describe('run: exit codes', () => {
 
     const once = await gdhttp(['-v', urlOf(s)]);
     expect(once.code).toBe(0);
-    expect(once.stderr).toContain('< 302 Found\n< Location: /again\n< Content-Length: 0\n<\n');
+    expect(once.stderr).toContain(
+      '< HTTP/1.1 302 Found\n< Location: /again\n< Content-Length: 0\n<\n',
+    );
     expect(once.stderr).toContain('gdhttp: note: 302 Found → /again not followed (add -L)\n');
     expect(s.requests).toHaveLength(5);
   });
@@ -358,7 +360,7 @@ describe('run: requests', () => {
     expect(sent).toContain('Content-Type: application/x-www-form-urlencoded');
     expect(s.requests[0]!.body.toString()).toBe('a=1&b=2');
     expect(r.stderr).toMatch(/^\* 127\.0\.0\.1:\d+\n> POST/);
-    expect(r.stderr).toContain('>\n< 200 OK\n< Content-Length: 6\n< X-Reply: yes\n<\n');
+    expect(r.stderr).toContain('>\n< HTTP/1.1 200 OK\n< Content-Length: 6\n< X-Reply: yes\n<\n');
   });
 
   it('masks credentials from the URL in -v output', async () => {
@@ -392,7 +394,10 @@ describe('run: requests', () => {
   it('sends a HEAD with -I and prints the response head, to stdout or -o', async () => {
     const s = await serve([['HTTP/1.1 200 OK\r\nContent-Length: 99\r\nX-H: 1\r\n\r\n']]);
     const head = await gdhttp(['-I', urlOf(s)]);
-    expect(head).toMatchObject({ code: 0, stdout: '200 OK\nContent-Length: 99\nX-H: 1\n\n' });
+    expect(head).toMatchObject({
+      code: 0,
+      stdout: 'HTTP/1.1 200 OK\r\nContent-Length: 99\r\nX-H: 1\r\n\r\n',
+    });
     expect(s.requests[0]!.requestLine).toBe('HEAD / HTTP/1.1');
     const saved = await gdhttp(['-I', '-o', 'head.txt', urlOf(s)]);
     expect(saved).toMatchObject({ code: 0, stdout: '' });

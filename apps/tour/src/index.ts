@@ -4,11 +4,11 @@
  * embedded servers, a test CA and a real proxy on 127.0.0.1, ending in a summary table.
  * See README.md.
  */
-export type { ProgressDisplayOptions, TourOutput } from './progress-display.js';
-export { ProgressDisplay } from './progress-display.js';
+
 export type { TourOptions, TourResult } from './run-tour.js';
 export { runTour } from './run-tour.js';
 export { formatSummary } from './summary-table.js';
+export type { TourOutput } from './tour-output.js';
 export type { LoggedRequest, TourServer, TourServerOptions } from './tour-server.js';
 export { startTourServer } from './tour-server.js';
 export type { StepOutcome, StepReport, TourContext, TourStep } from './tour-step.js';

@@ -8,8 +8,8 @@ import {
   type TestCertificates,
   testCertificates,
 } from '@gdhttp/testkit';
-import type { TourOutput } from './progress-display.js';
 import { formatSummary } from './summary-table.js';
+import type { TourOutput } from './tour-output.js';
 import { startTourServer, type TourServer } from './tour-server.js';
 import {
   StepFailure,

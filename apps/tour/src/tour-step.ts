@@ -1,5 +1,5 @@
 import type { ProxyCredentials, ProxyFixture, TestCertificates } from '@gdhttp/testkit';
-import type { TourOutput } from './progress-display.js';
+import type { TourOutput } from './tour-output.js';
 import type { TourServer } from './tour-server.js';
 
 /** What the steps share: the servers, the proxy, a temp folder and the output. */

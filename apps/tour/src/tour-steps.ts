@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatBytes } from '@gdhttp/cli/progress-bar';
+import { formatBytes, ProgressBar } from '@gdhttp/cli/progress-bar';
 import { nameOf, Result } from '@gdhttp/constants';
 import { runPollLoop } from '@gdhttp/poll-loop';
 import { HTTPRequest, type HTTPRequestResult } from '@gdhttp/request';
 import { TLSOptions } from '@gdhttp/transport';
-import { ProgressDisplay } from './progress-display.js';
 import {
   CHUNKED_PIECES,
   CHUNKED_TEXT,
@@ -166,7 +165,11 @@ const download: TourStep = {
       const file = join(ctx.tempDir, 'download.bin');
       http.downloadFile = file;
       ctx.say(`GET ${url}  → ${file}`);
-      const display = new ProgressDisplay(ctx.output, { indent: '      ' });
+      // The CLI's bar: redrawn in place on a terminal, a few log lines elsewhere.
+      const display = new ProgressBar(ctx.output, {
+        indent: '      ',
+        mode: ctx.output.isTTY === true ? 'bar' : 'lines',
+      });
       http.on('progress', ({ downloadedBytes, bodySize }) =>
         display.update(downloadedBytes, bodySize),
       );

@@ -1,0 +1,278 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import {
+  type RecordedRequest,
+  type Script,
+  type ScriptedServer,
+  startScriptedServer,
+  systemTool,
+} from '@gdhttp/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Io, run } from '../src/run.js';
+
+// Each row runs the same command line through `gdhttp` (in this process) and the system curl
+// (a child), against the same scripted servers on 127.0.0.1, and compares the exit code, the
+// bytes on stdout and the requests the servers received. What differs on purpose is
+// normalised below and listed in README.md ("Differences from curl").
+
+const curlTool = systemTool('curl');
+
+const gz = gzipSync(Buffer.from('decoded from gzip\n'));
+const reply = (status: string, body: string | Buffer, extra = ''): Script => [
+  `HTTP/1.1 ${status}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n`,
+  body,
+];
+
+/** The origin's routes: the request line's path picks the reply. */
+function route(request: RecordedRequest): Script {
+  const [method = '', target = ''] = request.requestLine.split(' ');
+  const path = target.replace(/^http:\/\/[^/]+/, '');
+  const head = method === 'HEAD';
+  const answer = (status: string, body: string | Buffer, extra = ''): Script => {
+    const [first] = reply(status, body, extra);
+    return head ? [first!] : reply(status, body, extra);
+  };
+  if (path.startsWith('/redirect')) return answer('302 Found', 'moved\n', 'Location: /text\r\n');
+  if (path.startsWith('/see-other')) return answer('303 See Other', '', 'Location: /echo\r\n');
+  if (path.startsWith('/loop')) return answer('302 Found', '', 'Location: /loop\r\n');
+  if (path.startsWith('/missing')) return answer('404 Not Found', 'no such thing\n');
+  if (path.startsWith('/busy')) return answer('503 Service Unavailable', '');
+  if (path.startsWith('/error')) return answer('500 Internal Server Error', 'broken\n');
+  if (path.startsWith('/gzip')) return answer('200 OK', gz, 'Content-Encoding: gzip\r\n');
+  if (path.startsWith('/echo')) {
+    return answer('200 OK', Buffer.concat([Buffer.from(`${method} `), request.body]));
+  }
+  return answer('200 OK', 'hello, curl\n', 'Content-Type: text/plain; charset=utf-8\r\n');
+}
+
+let origin: ScriptedServer;
+let proxy: ScriptedServer;
+let dir: string;
+beforeAll(async () => {
+  origin = await startScriptedServer({ replies: route });
+  // A stand-in proxy: it answers the absolute-form requests it gets, so the test sees them.
+  proxy = await startScriptedServer({ replies: route });
+  dir = await mkdtemp(join(tmpdir(), 'gdhttp-parity-'));
+  await writeFile(join(dir, 'payload.bin'), Buffer.from([0, 1, 2, 13, 10, 255]));
+  await writeFile(join(dir, 'form.txt'), 'a=1\r\n&b=2\n');
+});
+afterAll(async () => {
+  await Promise.all([origin?.close(), proxy?.close()]);
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+interface Outcome {
+  code: number;
+  stdout: Buffer;
+  /** What each server received during the run, normalised. */
+  origin: string[];
+  proxy: string[];
+  /** The `-o`/`-O` file, when the row names one. */
+  file?: string;
+}
+
+/** A request as compared: request line, sorted header fields, body. */
+function normalised(request: RecordedRequest, keepUserAgent: boolean): string {
+  const fields = request.headers
+    .map(([name, value]) => [name.toLowerCase(), value] as const)
+    // Differences documented in README.md: each tool's own User-Agent, the codings each can
+    // decode (curl also offers zstd), and curl's legacy Proxy-Connection header.
+    .filter(([name]) => name !== 'proxy-connection' && (keepUserAgent || name !== 'user-agent'))
+    .map(([name, value]) => `${name}: ${name === 'accept-encoding' ? '(codings)' : value}`)
+    .sort();
+  return [request.requestLine, ...fields, '', request.body.toString('latin1')].join('\n');
+}
+
+async function observe(
+  keepUserAgent: boolean,
+  file: string | undefined,
+  go: () => Promise<{ code: number; stdout: Buffer }>,
+): Promise<Outcome> {
+  const fromOrigin = origin.requests.length;
+  const fromProxy = proxy.requests.length;
+  if (file !== undefined) await rm(join(dir, file), { force: true });
+  const { code, stdout } = await go();
+  const outcome: Outcome = {
+    code,
+    stdout,
+    origin: origin.requests.slice(fromOrigin).map((r) => normalised(r, keepUserAgent)),
+    proxy: proxy.requests.slice(fromProxy).map((r) => normalised(r, keepUserAgent)),
+  };
+  if (file !== undefined) {
+    outcome.file = await readFile(join(dir, file), 'latin1').catch(() => '(none)');
+  }
+  return outcome;
+}
+
+async function gdhttp(args: string[], env: Record<string, string>) {
+  const out: Buffer[] = [];
+  const io: Io = {
+    stdout: {
+      write(chunk) {
+        out.push(Buffer.from(chunk));
+        return true;
+      },
+    },
+    stderr: { write: () => true },
+    env,
+    cwd: dir,
+  };
+  const code = await run(args, io);
+  return { code, stdout: Buffer.concat(out) };
+}
+
+function curl(args: string[], env: Record<string, string>) {
+  const binary = curlTool.require();
+  const base: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/_proxy$/i.test(name)) base[name] = value;
+  }
+  return new Promise<{ code: number; stdout: Buffer }>((resolve, reject) => {
+    // -q first: no .curlrc applies.
+    execFile(
+      binary,
+      ['-q', ...args],
+      { env: { ...base, ...env }, cwd: dir, encoding: 'buffer', timeout: 20_000 },
+      (error, stdout) => {
+        const code = error === null ? 0 : (error as { code?: unknown }).code;
+        if (typeof code === 'number') resolve({ code, stdout });
+        else reject(error);
+      },
+    );
+  });
+}
+
+interface Row {
+  /** The arguments; `@/path` in a URL position is the origin's URL for that path. */
+  args: string[];
+  env?: Record<string, string>;
+  /** The `-o`/`-O` file to compare too. */
+  file?: string;
+}
+
+const ROWS: Record<string, Row> = {
+  'a body to stdout': { args: ['@/text'] },
+  '-i: status line with version, CRLF heads': { args: ['-i', '@/text'] },
+  '-I: HEAD, the head only': { args: ['-I', '@/text'] },
+  '-fsS on a 404: no body, exit 22': { args: ['-fsS', '@/missing'] },
+  '-sf on a 500': { args: ['-sf', '@/error'] },
+  'a 404 without -f: the body, exit 0': { args: ['-s', '@/missing'] },
+  '-fsSL follows a redirect': { args: ['-fsSL', '@/redirect'] },
+  '-siL: every hop’s head': { args: ['-siL', '@/redirect'] },
+  '-D -: heads to stdout': { args: ['-s', '-D', '-', '@/text'] },
+  '-w variables': {
+    args: [
+      '-sL',
+      '-w',
+      '\\n%{http_code} %{response_code} %{num_redirects} %{url_effective} %{content_type} %{size_download}\\n',
+      '@/redirect',
+    ],
+  },
+  '-w on a refused connection: 000': { args: ['-s', '-w', '%{http_code}', 'http://127.0.0.1:1/'] },
+  '-L --max-redirs 2 in a loop: exit 47': { args: ['-sL', '--max-redirs', '2', '@/loop'] },
+  '-d parts joined with &': { args: ['-s', '-d', 'a=1', '-d', 'b=2', '@/echo'] },
+  '-d @file without CR/LF, then --data-binary @file': {
+    args: ['-s', '-d', '@form.txt', '--data-binary', '@payload.bin', '@/echo'],
+  },
+  '--data-raw keeps a leading @': { args: ['-s', '--data-raw', '@x', '@/echo'] },
+  '--data-urlencode, three forms': {
+    args: [
+      '-s',
+      '--data-urlencode',
+      'a b=c d&e',
+      '--data-urlencode',
+      '=x y',
+      '--data-urlencode',
+      'q',
+      '@/echo',
+    ],
+  },
+  '--json twice, concatenated': {
+    args: ['-s', '--json', '{"a":1}', '--json', '{"b":2}', '@/echo'],
+  },
+  '-X PUT --data-binary @file': {
+    args: ['-s', '-X', 'PUT', '--data-binary', '@payload.bin', '@/echo'],
+  },
+  '-u, -A, -e, -H': {
+    args: [
+      '-s',
+      '-u',
+      'us:pw',
+      '-A',
+      'agent/1',
+      '-e',
+      'http://ref.test/',
+      '-H',
+      'X-A: 1',
+      '@/text',
+    ],
+  },
+  '-L: 302 turns POST into GET': { args: ['-sL', '-d', 'x=1', '@/redirect'] },
+  '-L: 303 turns POST into GET': { args: ['-sL', '-d', 'x=1', '@/see-other'] },
+  '--compressed decodes gzip': { args: ['-s', '--compressed', '@/gzip'] },
+  'no --compressed: bytes as sent': { args: ['-s', '@/gzip'] },
+  '-o FILE': { args: ['-s', '-o', 'out.txt', '@/text'], file: 'out.txt' },
+  '-O: the URL’s file name': { args: ['-sO', '@/text/name.txt'], file: 'name.txt' },
+  '-kLo FILE bundle': { args: ['-skLo', 'bundle.txt', '@/redirect'], file: 'bundle.txt' },
+  'no scheme means http://': { args: ['-s', '@/text'.replace('@', '@bare')] },
+  'http_proxy (lower case) is used': { args: ['-s', '@/text'], env: { http_proxy: '@proxy' } },
+  'HTTP_PROXY (upper case) is not, as in curl': {
+    args: ['-s', '@/text'],
+    env: { HTTP_PROXY: '@proxy' },
+  },
+  'ALL_PROXY is the fallback': { args: ['-s', '@/text'], env: { ALL_PROXY: '@proxy' } },
+  'NO_PROXY with the IP': {
+    args: ['-s', '@/text'],
+    env: { http_proxy: '@proxy', NO_PROXY: 'example.test, 127.0.0.1' },
+  },
+  'no_proxy with a CIDR range': {
+    args: ['-s', '@/text'],
+    env: { http_proxy: '@proxy', no_proxy: '127.0.0.0/8' },
+  },
+  'no_proxy with another domain': {
+    args: ['-s', '@/text'],
+    env: { http_proxy: '@proxy', no_proxy: '.example.test' },
+  },
+  'no_proxy with a port does not match, as in curl': {
+    args: ['-s', '@/text'],
+    env: { http_proxy: '@proxy', no_proxy: '127.0.0.1:1' },
+  },
+  'no_proxy=* exempts all': {
+    args: ['-s', '@/text'],
+    env: { http_proxy: '@proxy', no_proxy: '*' },
+  },
+  '-x wins over http_proxy; --noproxy over no_proxy': {
+    args: ['-s', '-x', '@proxy', '--noproxy', 'other.test', '@/text'],
+    env: { http_proxy: 'http://127.0.0.1:1', no_proxy: '127.0.0.1' },
+  },
+  '-x "" turns the proxy off': { args: ['-s', '-x', '', '@/text'], env: { http_proxy: '@proxy' } },
+  // curl prints every try's body; gdhttp only the last one's (README.md), so the 503 is empty.
+  '--retry on a 503: tried twice': { args: ['-s', '--retry', '1', '-w', '%{http_code}', '@/busy'] },
+};
+
+function expand(text: string): string {
+  const base = `http://${origin.host}:${origin.port}`;
+  if (text === '@proxy') return `http://${proxy.host}:${proxy.port}`;
+  if (text.startsWith('@bare/')) return `${origin.host}:${origin.port}${text.slice(5)}`;
+  if (text.startsWith('@/')) return `${base}${text.slice(1)}`;
+  return text;
+}
+
+describe.skipIf(!curlTool.shouldRun)(`gdhttp beside curl${curlTool.skipNote}`, () => {
+  it.each(Object.entries(ROWS))('%s', async (_name, row) => {
+    const args = row.args.map(expand);
+    const env = Object.fromEntries(
+      Object.entries(row.env ?? {}).map(([name, value]) => [name, expand(value)]),
+    );
+    const keepUserAgent = args.includes('-A');
+    const reference = await observe(keepUserAgent, row.file, () => curl(args, env));
+    const ours = await observe(keepUserAgent, row.file, () => gdhttp(args, env));
+    expect({ ...ours, stdout: ours.stdout.toString('latin1') }).toEqual({
+      ...reference,
+      stdout: reference.stdout.toString('latin1'),
+    });
+  });
+});
