@@ -14,8 +14,10 @@
  * repetitions, the ways interleaved with the order rotating; ratios are to `event loop` in the same
  * repetition.
  */
+
+import { existsSync } from 'node:fs';
 import { HTTPClient } from '@gdhttp/client';
-import { ErrorCode, Method, nameOf, Status } from '@gdhttp/constants';
+import { ErrorCode, Method, nameOf, Status, StreamPeerTCPStatus } from '@gdhttp/constants';
 import { pinSelf, spawnCanned } from './canned/spawn.ts';
 import { clientGet, connectClient } from './client/adapters.ts';
 import { pairedRatio } from './load/harness.ts';
@@ -34,7 +36,7 @@ async function connected(way: Way, port: number): Promise<HTTPClient> {
   client.useThreads = way !== 'event loop';
   client.blockingModeEnabled = way === 'blocking';
   if (way !== 'blocking') {
-    await connectClient(client, { host: '127.0.0.1', port });
+    await connectClient(client, { host: '127.0.0.1', port, bodyBytes: 0 });
     return client;
   }
   client.connectToHost('127.0.0.1', port);
@@ -134,8 +136,47 @@ export async function run(flags: string[]): Promise<void> {
           `${median(speeds[way]).toFixed(0)} | ${speedRatio.toFixed(2)}x | ${median(connects[way]).toFixed(1)} |`,
       );
     }
+    await distConnects(server.ports.small, reps);
   } finally {
     await server.close();
     restore?.();
   }
+}
+
+/**
+ * The suite runs the sources, so its threaded connects include booting the worker through tsx.
+ * What a user of the published package pays is measured here, from `dist/` when it was built
+ * (`pnpm build`): a StreamPeerWorker's connect to CONNECTED.
+ */
+async function distConnects(port: number, reps: number): Promise<void> {
+  const dist = new URL('../../packages/transport/dist/index.js', import.meta.url);
+  if (!existsSync(dist)) {
+    console.log('\n(no packages/transport/dist: run `pnpm build` to measure a connect from dist/)');
+    return;
+  }
+  const { StreamPeerWorker } = (await import(dist.href)) as {
+    StreamPeerWorker: new () => {
+      connectToHost(host: string, port: number): number;
+      poll(): number;
+      getStatus(): StreamPeerTCPStatus;
+      waitForNews(ms: number): boolean;
+      disconnectFromHost(): void;
+    };
+  };
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const started = performance.now();
+    const peer = new StreamPeerWorker();
+    peer.connectToHost('127.0.0.1', port);
+    peer.poll();
+    while (peer.getStatus() === StreamPeerTCPStatus.CONNECTING) {
+      peer.waitForNews(1000);
+      peer.poll();
+    }
+    times.push(performance.now() - started);
+    peer.disconnectFromHost();
+  }
+  console.log(
+    `\nStreamPeerWorker from dist/: connect to CONNECTED (worker start included) median ${median(times).toFixed(1)} ms over ${reps}`,
+  );
 }

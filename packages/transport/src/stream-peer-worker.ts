@@ -3,7 +3,7 @@
  *
  * Theory of operation: `connectToHost()` starts a worker (`internal/peer-worker.ts`) that runs
  * the ordinary event-loop peers — lookup, TCP, CONNECT tunnel, TLS — on its own event loop. The
- * two threads share eight control words and two byte rings (`internal/shared-ring.ts`): the worker
+ * two threads share nine control words and two byte rings (`internal/shared-ring.ts`): the worker
  * copies received bytes into the inbound ring and bumps the NEWS word; the caller copies bytes to
  * send into the outbound ring and bumps WAKE. Errors and TLS details, which do not fit in a word,
  * are posted as messages before the stage word announces them and are read here synchronously
