@@ -12,8 +12,10 @@ import {
   listenLoopback,
   type NginxServer,
   type ServerProcess,
+  sha256Hex,
   startNginx,
   startServerProcess,
+  startSquid,
   systemTools,
   type TestCertificates,
   testCertificates,
@@ -23,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delayMsec, delayUsec, HTTPClient } from '../src/index.js';
 
 const nginxTools = systemTools('nginx', 'openssl');
+const squidTools = systemTools('squid');
 
 // ─── The old Godot tutorial's synchronous script, ported line by line ────────────────────────
 // (docs.godotengine.org, "HTTP client class", Godot 3). `print` collects lines; `assert` throws.
@@ -218,6 +221,41 @@ describe.skipIf(!nginxTools.shouldRun)(
       expect(printed).toContain('bytes got: 16385');
     });
 
+    it.skipIf(!squidTools.shouldRun).each([
+      ['HTTP proxy (absolute-form)', false],
+      ['HTTPS proxy (CONNECT tunnel, TLS in the worker)', true],
+    ])('goes through squid as an %s in blocking mode', async (_name, secure) => {
+      const squid = await startSquid();
+      try {
+        const file = nginx.file(16_385);
+        const http = new HTTPClient();
+        http.blockingModeEnabled = true;
+        if (secure) http.setHttpsProxy('127.0.0.1', squid.port);
+        else http.setHttpProxy('127.0.0.1', squid.port);
+        http.connectToHost(
+          '127.0.0.1',
+          secure ? nginx.tlsPort : nginx.port,
+          secure ? TLSOptions.client(nginx.ca) : null,
+        );
+        while (http.getStatus() === Status.RESOLVING || http.getStatus() === Status.CONNECTING) {
+          http.poll();
+          delayMsec(1);
+        }
+        expect(http.getStatus()).toBe(Status.CONNECTED);
+        http.request(Method.GET, file.path, []);
+        http.poll();
+        expect(http.getResponseCode()).toBe(200);
+        const chunks: Uint8Array[] = [];
+        while (http.getStatus() === Status.BODY) chunks.push(http.readResponseBodyChunk());
+        expect(sha256Hex(Buffer.concat(chunks))).toBe(file.sha256);
+        http.close();
+        const log = await nginx.logged(file.path, 1);
+        expect(log.some((entry) => entry.scheme === (secure ? 'https' : 'http'))).toBe(true);
+      } finally {
+        await squid.close();
+      }
+    });
+
     it('keeps a connection alive across requests and reads 1 MiB with blocking reads', () => {
       const file = nginx.file(1024 * 1024);
       const http = new HTTPClient();
@@ -403,6 +441,32 @@ describe('HTTPClient.blockingModeEnabled', () => {
 // ─── The worker's lifetime ───────────────────────────────────────────────────────────────────
 
 describe('HTTPClient.useThreads: the worker never outlives its client', () => {
+  it('ends the connection (and its worker) at close()', async () => {
+    const closed: Promise<unknown>[] = [];
+    const server = createServer((socket: Socket) => {
+      socket.on('error', () => {});
+      closed.push(once(socket, 'close'));
+    });
+    const port = await listenLoopback(server);
+    try {
+      const http = new HTTPClient();
+      http.useThreads = true;
+      http.connectToHost('127.0.0.1', port);
+      while (http.getStatus() !== Status.CONNECTED) {
+        const news = http.news();
+        http.poll();
+        if (http.getStatus() !== Status.CONNECTED) await news;
+      }
+      while (closed.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      http.close();
+      expect(http.getStatus()).toBe(Status.DISCONNECTED);
+      expect(http.connection).toBeNull();
+      await closed[0];
+    } finally {
+      server.close();
+    }
+  });
+
   it('ends the connection when an abandoned client is garbage-collected', async () => {
     const closed: Promise<unknown>[] = [];
     const server = createServer((socket: Socket) => {
