@@ -200,10 +200,20 @@ function relay(peer: StreamPeer): boolean {
   return news;
 }
 
+let publishing = false;
+
 function step(): void {
   let news = advance();
   if (stage === Stage.OPEN && active !== null) news = relay(active) || news;
-  if (!news) return;
+  if (!news || publishing) return;
+  // Published once per turn of this thread's loop: a busy socket delivers several reads in one
+  // turn, and each wake-up of the caller's thread costs far more than the reads.
+  publishing = true;
+  setImmediate(publish);
+}
+
+function publish(): void {
+  publishing = false;
   Atomics.add(control, Word.NEWS, 1);
   if (Atomics.load(control, Word.WAITING) !== 0) Atomics.notify(control, Word.NEWS);
   if (Atomics.compareExchange(control, Word.ASYNC, Async.WANTED, Async.SENT) === Async.WANTED) {
