@@ -10,15 +10,15 @@ import {
 } from '@gdhttp/constants';
 import { startModuleWorker, TLSOptions } from '@gdhttp/transport';
 import { basicAuthorization } from './internal/basic-auth.js';
-import { BodyCollector } from './internal/body-collector.js';
+import { type BodySink, CallbackSink, FileSink, MemorySink } from './internal/body-sink.js';
 import {
   ACCEPT_ENCODING,
+  type Coding,
   ContentDecoder,
   parseContentEncoding,
 } from './internal/content-decoder.js';
-import { DownloadFile } from './internal/download-file.js';
 import { failure, headerValues, ignore, resultOf } from './internal/outcome.js';
-import { isFollowedRedirect, type NextRequest, nextRequest } from './internal/redirect.js';
+import { decideRedirect, type Hop } from './internal/redirect.js';
 import {
   HTTPRequestError,
   type HTTPRequestEvents,
@@ -52,22 +52,53 @@ export type {
 } from './internal/request-types.js';
 export { HTTPRequestError } from './internal/request-types.js';
 
+/** One request on this thread, from `request()` to its settlement. */
 interface Job {
-  url: RequestUrl;
-  request: NextRequest;
-  redirects: number;
+  /** Where the request is in its redirect chain. */
+  hop: Hop;
+  /** Resolved, rejected or being released: every step stops at its next check. */
   settled: boolean;
   resolve: (result: HTTPRequestResult) => void;
   reject: (error: unknown) => void;
   timer: NodeJS.Timeout | undefined;
-  file: DownloadFile | null;
+  /** The body's destination while the body step fills it; discarded if the job ends first. */
+  sink: BodySink | null;
   decoder: ContentDecoder | null;
   onAbort: (() => void) | undefined;
   signal: AbortSignal | undefined;
   onBody: ((chunk: Uint8Array) => void | Promise<void>) | undefined;
 }
 
+/** A response head, as the exchange step hands it to the redirect and body steps. */
+interface ResponseHead {
+  code: number;
+  headers: string[];
+}
+
+/** How to read a final response's body, as its head says. */
+interface BodyPlan {
+  head: ResponseHead;
+  /** Content-Length, or -1 (chunked, read until close). */
+  length: number;
+  /** The content codings to undo, outermost first; `null` delivers the bytes as they came. */
+  codings: Coding[] | null;
+}
+
 const EMPTY = new Uint8Array(0);
+
+/** A result that carries the response's code and headers. */
+function withHead(result: Result, head: ResponseHead, body: Uint8Array = EMPTY): HTTPRequestResult {
+  return { result, responseCode: head.code, headers: head.headers, body };
+}
+
+/**
+ * What a step returns once its job has ended (cancel, timeout, abort) under it: never delivered,
+ * since the job was settled by whatever ended it.
+ */
+function ended(): HTTPRequestResult {
+  return failure(Result.CONNECTION_ERROR);
+}
+
 /**
  * The methods a request may be sent again with when a kept connection failed under it: those
  * whose repetition has the effect of one request (RFC 9110 §9.2.2). POST and PATCH are not.
@@ -90,8 +121,6 @@ const REDIRECT_BODY_DRAIN_MAX = 64 * 1024;
 /** The longest delay setTimeout takes. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const encoder = new TextEncoder();
-
-type Outcome = HTTPRequestResult | { redirect: RequestUrl; code: number };
 
 /**
  * Godot's `HTTPRequest` node as a promise API: one request at a time over an {@link HTTPClient},
@@ -176,8 +205,11 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
 
   /**
    * Path the body is written to instead of memory ('' for none, the default). The file appears
-   * only when the download completed; a failed or cancelled one leaves no file. Refused while a
-   * request runs.
+   * only when the download completed; a failed or cancelled one leaves no file. A symlink is
+   * followed (the file it leads to is replaced; the link stays). A device or a FIFO
+   * (`/dev/null`, a named pipe) is written in place as the body arrives, and never replaced or
+   * deleted; a directory or a socket ends the request with `DOWNLOAD_FILE_CANT_OPEN`. Refused
+   * while a request runs.
    */
   get downloadFile(): string {
     return this.#downloadFile;
@@ -382,14 +414,12 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     }
     return new Promise<HTTPRequestResult>((resolve, reject) => {
       const job: Job = {
-        url: parsed,
-        request: { method, headers: userHeaders, body },
-        redirects: 0,
+        hop: { url: parsed, request: { method, headers: userHeaders, body }, redirects: 0 },
         settled: false,
         resolve,
         reject,
         timer: undefined,
-        file: null,
+        sink: null,
         decoder: null,
         onAbort: undefined,
         signal,
@@ -643,59 +673,75 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     this.#connectionKey = '';
   }
 
-  async #run(job: Job): Promise<Outcome> {
+  /**
+   * The request as a pipeline, run once per hop of its redirect chain:
+   *
+   * 1. exchange (`#exchange`): a connection (kept or new), the request sent with the headers
+   *    this hop adds (`#hopHeaders`), the response head read;
+   * 2. redirect ({@link decideRedirect}, the one home of every redirect rule): follow (leave this
+   *    response's connection ready for the next hop and go round again), limit, or final;
+   * 3. body (`#body`): the final response's body, read, decoded and limited into its sink
+   *    (memory, the download file, or `onBody`; see `internal/body-sink.ts`).
+   *
+   * Each step may end the request early with a result. A policy that spans hops (a retry around
+   * an exchange, a resumed download's `Range` and its 206, a cookie jar reading every head and
+   * writing every request) belongs here, between the steps, not inside them.
+   */
+  async #run(job: Job): Promise<HTTPRequestResult> {
     for (;;) {
-      const outcome = await this.#exchange(job);
-      if (job.settled) return outcome;
-      if (!('redirect' in outcome)) return outcome;
-      const sameOrigin = outcome.redirect.origin === job.url.origin;
-      job.request = nextRequest(outcome.code, job.request, sameOrigin);
-      // The URL's userinfo is bound to its origin: kept on a same-origin hop (the Location is
-      // resolved against a URL without it), dropped elsewhere, replaced by the Location's own.
-      job.url =
-        sameOrigin && outcome.redirect.credentials === null
-          ? { ...outcome.redirect, credentials: job.url.credentials }
-          : outcome.redirect;
-      job.redirects++;
-      this.#finalUrl = job.url.href;
-      this.#redirectCount = job.redirects;
-      this.#downloaded = 0;
-      this.#bodySize = -1;
-      this.#watch();
+      const head = await this.#exchange(job);
+      if ('result' in head) return head;
+      if (job.settled) return ended();
+      const decision = decideRedirect(job.hop, head.code, head.headers, this.#maxRedirects);
+      switch (decision.kind) {
+        case 'final':
+          return this.#body(job, head);
+        case 'limit':
+          this.#client.close();
+          return withHead(Result.REDIRECT_LIMIT_REACHED, head);
+        case 'follow':
+          await this.#leaveRedirect(job, head, decision.next.url);
+          if (job.settled) return ended();
+          this.#follow(job, decision.next);
+      }
     }
   }
 
-  /** One request/response on a (possibly reused) connection. */
-  async #exchange(job: Job): Promise<Outcome> {
+  /** Moves the job to the next hop of its redirect chain; the getters follow it. */
+  #follow(job: Job, next: Hop): void {
+    job.hop = next;
+    this.#finalUrl = next.url.href;
+    this.#redirectCount = next.redirects;
+    this.#downloaded = 0;
+    this.#bodySize = -1;
+    this.#watch();
+  }
+
+  /**
+   * One request/response on a (possibly reused) connection: resolves with the response head, or
+   * with the result that ends the request before one arrived.
+   */
+  async #exchange(job: Job): Promise<ResponseHead | HTTPRequestResult> {
     const client = this.#client;
-    const { url } = job;
+    const { url, request } = job.hop;
     let reused = this.#reusable(url);
     for (;;) {
       if (!reused) {
         const connected = await this.#connect(job, url);
         if (connected !== null) return connected;
       }
-      const headers = job.request.headers.slice();
-      if (
-        url.credentials &&
-        !headers.some((h) => h.trim().toLowerCase().startsWith('authorization:'))
-      ) {
-        const { username, password } = url.credentials;
-        headers.push(basicAuthorization(username, password));
-      }
-      if (
-        client.requestRaw(job.request.method, url.path, headers, job.request.body) !== ErrorCode.OK
-      ) {
+      const headers = this.#hopHeaders(job.hop);
+      if (client.requestRaw(request.method, url.path, headers, request.body) !== ErrorCode.OK) {
         return failure(Result.CONNECTION_ERROR);
       }
       await this.#driveWhile(job, (s) => s === Status.REQUESTING);
-      if (job.settled) return failure(Result.CONNECTION_ERROR);
+      if (job.settled) return ended();
       const status = client.getStatus();
       if (
         status === Status.CONNECTION_ERROR &&
         reused &&
         !client.responseStarted &&
-        IDEMPOTENT.has(job.request.method)
+        IDEMPOTENT.has(request.method)
       ) {
         // The server may have closed the kept connection as the request left (RFC 9112 §9.3.1
         // lets it close an idle one at any time). Not a byte came back, but that does not prove
@@ -709,8 +755,26 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       if (status !== Status.BODY && status !== Status.CONNECTED && status !== Status.DISCONNECTED) {
         return failure(resultOf(status));
       }
-      return this.#response(job);
+      // Godot's NO_RESPONSE: a status line with no header field at all.
+      if (!client.hasResponse()) return failure(Result.NO_RESPONSE);
+      return { code: client.getResponseCode(), headers: client.getResponseHeaders() };
     }
+  }
+
+  /**
+   * The header lines sent to this hop: the caller's (as the redirect rules left them), and
+   * `Authorization: Basic` from the URL's userinfo unless the caller sent an Authorization.
+   */
+  #hopHeaders(hop: Hop): string[] {
+    const headers = hop.request.headers.slice();
+    const { credentials } = hop.url;
+    if (
+      credentials !== null &&
+      !headers.some((h) => h.trim().toLowerCase().startsWith('authorization:'))
+    ) {
+      headers.push(basicAuthorization(credentials.username, credentials.password));
+    }
+    return headers;
   }
 
   #key(url: RequestUrl): string {
@@ -744,7 +808,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     if (err !== ErrorCode.OK) {
       // Once started (a redirect's target), the request ends with a Result: Godot closed the
       // client for the redirect and then finds it DISCONNECTED.
-      if (job.redirects > 0) return failure(Result.CANT_CONNECT);
+      if (job.hop.redirects > 0) return failure(Result.CANT_CONNECT);
       throw new HTTPRequestError(
         `cannot connect to ${url.host}:${url.port}`,
         ErrorCode.CANT_CONNECT,
@@ -761,166 +825,188 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     return null;
   }
 
-  async #response(job: Job): Promise<Outcome> {
-    const client = this.#client;
-    const code = client.getResponseCode();
-    const headers = client.getResponseHeaders();
-    if (!client.hasResponse()) {
-      // Godot's NO_RESPONSE: a status line with no header field at all.
-      return failure(Result.NO_RESPONSE);
+  /**
+   * Leaves a followed redirect's response so that its connection serves the next hop when it can.
+   * The redirect's body is not wanted, but the connection is: a same-origin chain (nginx's 301/302
+   * always carry a small page) then costs one connection, as with curl. Whatever was not read to
+   * its end (a large, unframed, other-origin or broken body) goes with its connection; the next
+   * hop opens a new one.
+   */
+  async #leaveRedirect(job: Job, head: ResponseHead, target: RequestUrl): Promise<void> {
+    if (this.#key(target) === this.#connectionKey && this.#drainable(head.headers)) {
+      await this.#discardBody(job);
+      if (job.settled) return;
     }
-    if (isFollowedRedirect(code)) {
-      // As Godot, the limit is checked before the Location is looked for: at the limit, a
-      // redirect without a usable Location is REDIRECT_LIMIT_REACHED too.
-      if (this.#maxRedirects >= 0 && job.redirects >= this.#maxRedirects) {
-        client.close();
-        return { result: Result.REDIRECT_LIMIT_REACHED, responseCode: code, headers, body: EMPTY };
-      }
-      const location = headerValues(headers, 'location').at(-1);
-      const target = location === undefined ? null : parseRequestUrl(location, job.url.href);
-      if (target !== null) {
-        // The redirect's body is not wanted, but the connection is: a same-origin chain (nginx's
-        // 301/302 always carry a small page) then costs one connection, as with curl.
-        if (this.#key(target) === this.#connectionKey && this.#drainable(headers)) {
-          await this.#discardBody(job);
-          if (job.settled) return failure(Result.CONNECTION_ERROR);
-        }
-        // Whatever was not read to its end (a large, unframed, other-origin or broken body) goes
-        // with its connection; the next hop opens a new one.
-        if (client.getStatus() !== Status.CONNECTED) client.close();
-        return { redirect: target, code };
-      }
-      // No usable Location: the 3xx is the final response, as Godot delivers it.
-    }
+    if (this.#client.getStatus() !== Status.CONNECTED) this.#client.close();
+  }
 
+  /**
+   * The body step: the final response's body goes into its sink, its content codings undone and
+   * `bodySizeLimit` enforced. Resolves with the result the request ends with.
+   */
+  async #body(job: Job, head: ResponseHead): Promise<HTTPRequestResult> {
+    const plan = this.#planBody(head);
+    if ('result' in plan) return plan;
+    const sink = await this.#openSink(job, plan);
+    if ('result' in sink) return sink;
+    if (job.settled) return ended();
+    const decoder =
+      plan.codings === null
+        ? null
+        : new ContentDecoder(plan.codings, this.#bodySizeLimit, (piece) => sink.write(piece));
+    job.decoder = decoder;
+    const early = await this.#readBody(job, head, sink, decoder);
+    if (early !== null) return early;
+    if (decoder !== null) {
+      await decoder.end();
+      if (job.settled) return ended();
+      if (decoder.failure !== null) return this.#decoderFailure(job, head, decoder);
+      if (sink.failure !== null) return this.#cut(job, head, sink.failure);
+    }
+    // From here the sink is this step's to finish: a job ending meanwhile does not discard it.
+    job.sink = null;
+    const end = sink.end();
+    const body = end instanceof Promise ? await end : end;
+    if (typeof body === 'number') return this.#cut(job, head, body);
+    return withHead(Result.SUCCESS, head, body);
+  }
+
+  /**
+   * What the final response's head says about its body, decided before a byte of it is read:
+   * a result when the request ends on the head (no body, an empty one, a Content-Length over
+   * `bodySizeLimit`, too many codings), else how to read the body.
+   */
+  #planBody(head: ResponseHead): BodyPlan | HTTPRequestResult {
+    const client = this.#client;
     this.#downloaded = 0;
-    if (client.getStatus() !== Status.BODY)
-      return { result: Result.SUCCESS, responseCode: code, headers, body: EMPTY };
+    if (client.getStatus() !== Status.BODY) return withHead(Result.SUCCESS, head);
     const length = client.getResponseBodyLength();
     if (length === 0 && !client.isResponseChunked()) {
       // Godot's zero-length path (HEAD, Content-Length: 0): SUCCESS before the body size is
       // recorded (it stays -1), the download file is opened or the codings are looked at. One
       // read ends the empty body, so the connection can be reused.
       client.readResponseBodyChunk();
-      return { result: Result.SUCCESS, responseCode: code, headers, body: EMPTY };
+      return withHead(Result.SUCCESS, head);
     }
     this.#bodySize = length;
     this.#watch();
     const limit = this.#bodySizeLimit;
-    if (limit >= 0 && this.#bodySize > limit) {
+    if (limit >= 0 && length > limit) {
       client.close();
-      return { result: Result.BODY_SIZE_LIMIT_EXCEEDED, responseCode: code, headers, body: EMPTY };
+      return withHead(Result.BODY_SIZE_LIMIT_EXCEEDED, head);
     }
-    // After every await the job may have ended (cancel, timeout, abort) and a new request may
-    // already be using the client: a stale job never touches the client again.
-    const withHead = (result: Result): HTTPRequestResult => {
-      if (!job.settled) client.close();
-      return { result, responseCode: code, headers, body: EMPTY };
-    };
-
-    const decoderFailure = (decoder: ContentDecoder): HTTPRequestResult => {
-      // onBody's own error rejects the request (after closing), as a throw from it would.
-      if (decoder.failure === 'output') throw decoder.outputError;
-      return withHead(
-        decoder.failure === 'limit'
-          ? Result.BODY_SIZE_LIMIT_EXCEEDED
-          : Result.BODY_DECOMPRESS_FAILED,
-      );
-    };
     // Repeated field lines form one list (RFC 9110 §5.3); none at all parses as no coding.
     const codings = this.#acceptGzip
-      ? parseContentEncoding(headerValues(headers, 'content-encoding').join(', '))
+      ? parseContentEncoding(headerValues(head.headers, 'content-encoding').join(', '))
       : [];
-    if (codings === 'too-many') return withHead(Result.BODY_DECOMPRESS_FAILED);
-    // Codings we do not decode ('unsupported') leave the body as it came, as in Godot.
-    const decoded = Array.isArray(codings) && codings.length > 0 ? codings : null;
-
-    let delivered = 0;
-    let writeError: Error | null = null;
-    if (this.#downloadFile !== '') {
-      const file = await DownloadFile.open(this.#downloadFile);
-      if (job.settled) {
-        if (!(file instanceof Error)) await file.abort();
-        return withHead(Result.CONNECTION_ERROR);
-      }
-      if (file instanceof Error) return withHead(Result.DOWNLOAD_FILE_CANT_OPEN);
-      job.file = file;
+    if (codings === 'too-many') {
+      client.close();
+      return withHead(Result.BODY_DECOMPRESS_FAILED, head);
     }
-    const file = job.file;
-    const onBody = job.onBody;
-    // A body kept in memory costs its bytes, never an object per piece (a chunked body of 1-byte
-    // chunks is a million pieces per MiB). Its length is known up front unless it is decoded.
-    const collected =
-      file === null && onBody === undefined
-        ? new BodyCollector(decoded === null ? length : -1)
-        : null;
-    // Decoded (or raw) bytes go to the file, the onBody callback or memory. A write, or the
-    // callback's promise, is awaited before the next read, so a slow consumer slows the download
-    // instead of filling memory; collecting in memory awaits nothing.
-    const sink = (chunk: Uint8Array): PromiseLike<void> | undefined => {
-      delivered += chunk.length;
-      if (file !== null) {
-        return file.write(chunk).then((error) => {
-          writeError ??= error;
-        });
-      }
-      if (onBody !== undefined) return onBody(chunk) ?? undefined;
-      collected?.add(chunk);
-      return undefined;
+    // Codings we do not decode ('unsupported') leave the body as it came, as in Godot.
+    return {
+      head,
+      length,
+      codings: Array.isArray(codings) && codings.length > 0 ? codings : null,
     };
-    const decoder = decoded === null ? null : new ContentDecoder(decoded, limit, sink);
-    job.decoder = decoder;
+  }
 
+  /**
+   * The body's destination: `downloadFile` (opened now, before the body is read, as Godot does),
+   * `onBody`, or memory. Resolves with the result that ends the request when the file cannot be
+   * opened.
+   */
+  async #openSink(job: Job, plan: BodyPlan): Promise<BodySink | HTTPRequestResult> {
+    let sink: BodySink;
+    if (this.#downloadFile !== '') {
+      const file = await FileSink.open(this.#downloadFile);
+      if (job.settled) {
+        if (!(file instanceof Error)) await file.discard();
+        return ended();
+      }
+      if (file instanceof Error) return this.#cut(job, plan.head, Result.DOWNLOAD_FILE_CANT_OPEN);
+      sink = file;
+    } else if (job.onBody !== undefined) {
+      sink = new CallbackSink(job.onBody);
+    } else {
+      // Its length is known up front unless the body is decoded.
+      sink = new MemorySink(plan.codings === null ? plan.length : -1);
+    }
+    job.sink = sink;
+    return sink;
+  }
+
+  /**
+   * Reads the body off the connection, in the pieces as received (never joined), into the
+   * decoder or straight into the sink, until the response ends. A write, or `onBody`'s promise,
+   * is awaited before the next read, so a slow consumer slows the download instead of filling
+   * memory; collecting in memory awaits nothing. Resolves with null at the end of the body, or
+   * with the result that ends the request early.
+   */
+  async #readBody(
+    job: Job,
+    head: ResponseHead,
+    sink: BodySink,
+    decoder: ContentDecoder | null,
+  ): Promise<HTTPRequestResult | null> {
+    const client = this.#client;
+    const limit = this.#bodySizeLimit;
+    let delivered = 0;
     for (;;) {
-      // Pieces as received, never joined: everything below streams them on or collects them.
-      const chunk = client.readResponseBodyView();
-      if (chunk.length > 0) {
-        this.#downloaded += chunk.length;
+      const piece = client.readResponseBodyView();
+      if (piece.length > 0) {
+        this.#downloaded += piece.length;
         if (this.listenerCount('progress') > 0) {
           this.emit('progress', { downloadedBytes: this.#downloaded, bodySize: this.#bodySize });
           // A listener may have cancelled the request.
-          if (job.settled) return withHead(Result.CONNECTION_ERROR);
+          if (job.settled) return ended();
         }
         if (decoder !== null) {
-          await decoder.write(chunk);
-          if (job.settled) return withHead(Result.CONNECTION_ERROR);
-          if (decoder.failure !== null) return decoderFailure(decoder);
+          await decoder.write(piece);
+          if (job.settled) return ended();
+          if (decoder.failure !== null) return this.#decoderFailure(job, head, decoder);
         } else {
           // Chunked and read-until-close bodies announce no length: the limit is checked here.
-          if (limit >= 0 && delivered + chunk.length > limit)
-            return withHead(Result.BODY_SIZE_LIMIT_EXCEEDED);
-          const pending = sink(chunk);
+          if (limit >= 0 && delivered + piece.length > limit) {
+            return this.#cut(job, head, Result.BODY_SIZE_LIMIT_EXCEEDED);
+          }
+          delivered += piece.length;
+          const pending = sink.write(piece);
           if (pending !== undefined) await pending;
-          if (job.settled) return withHead(Result.CONNECTION_ERROR);
+          if (job.settled) return ended();
         }
-        if (writeError !== null) return withHead(Result.DOWNLOAD_FILE_WRITE_ERROR);
+        if (sink.failure !== null) return this.#cut(job, head, sink.failure);
       }
       const status = client.getStatus();
       if (status === Status.BODY) {
-        if (chunk.length === 0) await client.news();
-        if (job.settled) return withHead(Result.CONNECTION_ERROR);
+        if (piece.length === 0) await client.news();
+        if (job.settled) return ended();
         client.poll();
         continue;
       }
-      if (status === Status.CONNECTED || status === Status.DISCONNECTED) break;
-      return { result: resultOf(status), responseCode: 0, headers: [], body: EMPTY };
+      if (status === Status.CONNECTED || status === Status.DISCONNECTED) return null;
+      // The connection broke under the body: the result carries no response, as in Godot.
+      return failure(resultOf(status));
     }
-    if (decoder !== null) {
-      await decoder.end();
-      if (job.settled) return withHead(Result.CONNECTION_ERROR);
-      if (decoder.failure !== null) return decoderFailure(decoder);
-      if (writeError !== null) return withHead(Result.DOWNLOAD_FILE_WRITE_ERROR);
-    }
-    if (file !== null) {
-      job.file = null;
-      if ((await file.commit()) !== null) return withHead(Result.DOWNLOAD_FILE_WRITE_ERROR);
-    }
-    return {
-      result: Result.SUCCESS,
-      responseCode: code,
-      headers,
-      body: collected?.take() ?? EMPTY,
-    };
+  }
+
+  /** The result of a decoder that stopped: over the limit, a corrupt stream, or `onBody` failing. */
+  #decoderFailure(job: Job, head: ResponseHead, decoder: ContentDecoder): HTTPRequestResult {
+    // onBody's own error rejects the request (after closing), as a throw from it would.
+    if (decoder.failure === 'output') throw decoder.outputError;
+    const result =
+      decoder.failure === 'limit' ? Result.BODY_SIZE_LIMIT_EXCEEDED : Result.BODY_DECOMPRESS_FAILED;
+    return this.#cut(job, head, result);
+  }
+
+  /**
+   * Ends the request with `result` and the response's head, closing the connection whose body
+   * was not read to its end — unless the job has ended already: a stale job never touches the
+   * client again (a new request may already be using it).
+   */
+  #cut(job: Job, head: ResponseHead, result: Result): HTTPRequestResult {
+    if (!job.settled) this.#client.close();
+    return withHead(result, head);
   }
 
   /**
@@ -980,10 +1066,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   /** Ends a job with a Result: frees everything, resolves, then emits `request_completed`. */
-  #finish(job: Job, outcome: Outcome): void {
+  #finish(job: Job, result: HTTPRequestResult): void {
     if (job.settled) return;
-    const result: HTTPRequestResult =
-      'redirect' in outcome ? failure(Result.CONNECTION_ERROR) : outcome;
     const keep = result.result === Result.SUCCESS && this.#client.getStatus() === Status.CONNECTED;
     const settle = (): void => {
       // As Godot, the node stays busy until the completion is delivered, then the handler (or
@@ -1012,22 +1096,22 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   /**
-   * Frees a job's socket, timer, decoder and file at once, and with `free` the node (so a new
-   * request may start). Returns `null`, or a promise that settles once a partial download's
-   * temporary file is deleted.
+   * Frees a job's socket, timer, decoder and sink at once, and with `free` the node (so a new
+   * request may start). Returns `null`, or a promise that settles once the sink is discarded (a
+   * partial download's temporary file deleted).
    */
   #release(job: Job, closeClient: boolean, free = true): Promise<void> | null {
     job.settled = true;
     clearTimeout(job.timer);
     if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort);
     job.decoder?.destroy();
-    const file = job.file;
-    job.file = null;
+    const sink = job.sink;
+    job.sink = null;
     if (closeClient) {
       this.#client.close();
       this.#connectionKey = '';
     }
     if (free && this.#job === job) this.#job = null;
-    return file === null ? null : file.abort();
+    return sink === null ? null : sink.discard();
   }
 }

@@ -1,6 +1,8 @@
-// Streaming Content-Encoding decoding for HTTPRequest (godot-spec.md §3.7), on Node's zlib.
-// The decoded size is counted as output appears, so a decompression bomb stops at the limit
-// instead of after it has filled memory (anchors.md §4.3).
+// Streaming Content-Encoding decoding for HTTPRequest, on Node's zlib. Godot's HTTPRequest
+// decodes only a lone `gzip` or `deflate` coding, through its own inflater (StreamPeerGZIP, in
+// scene/main/http_request.cpp); we also take `br`, `x-gzip`, raw deflate and chains of codings.
+// The decoded size is counted as output appears, so a decompression bomb (a small gzip body that
+// inflates to gigabytes) stops at bodySizeLimit instead of after it has filled memory.
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { concat } from './concat.js';
@@ -11,7 +13,8 @@ export const MAX_CODINGS = 5;
 /** The codings HTTPRequest decodes, for its Accept-Encoding header. */
 export const ACCEPT_ENCODING = 'gzip, deflate, br';
 
-type Coding = 'gzip' | 'deflate' | 'br';
+/** A content coding HTTPRequest decodes. */
+export type Coding = 'gzip' | 'deflate' | 'br';
 
 /** Why decoding stopped early. */
 export type DecodeFailure = 'limit' | 'corrupt' | 'output';

@@ -1,11 +1,14 @@
+import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,5 +84,48 @@ describe('DownloadFile', () => {
     const file = (await DownloadFile.open(join(dir, 'closed.bin'))) as DownloadFile;
     await file.abort();
     expect(await file.write(bytes('late'))).toBeInstanceOf(Error);
+  });
+});
+
+describe('DownloadFile targets that are not regular files', () => {
+  it('refuses a directory with an error that says so', async () => {
+    const asDir = join(dir, 'refused-dir');
+    mkdirSync(asDir);
+    const error = await DownloadFile.open(asDir);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ code: 'EISDIR' });
+    expect((error as Error).message).toContain('is a directory');
+  });
+
+  it('writes into a FIFO in place: no temporary file, commit and abort leave it there', async () => {
+    const fifo = join(dir, 'in-place.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const out: Buffer[] = [];
+    reader.stdout.on('data', (piece: Buffer) => out.push(piece));
+    const closed = new Promise((resolve) => reader.on('close', resolve));
+    const file = (await DownloadFile.open(fifo)) as DownloadFile;
+    expect(file.inPlace).toBe(true);
+    expect(file.tempPath).toBe(fifo);
+    expect(await file.write(bytes('to the reader'))).toBeNull();
+    expect(await file.commit()).toBeNull();
+    await file.abort();
+    await closed;
+    expect(Buffer.concat(out).toString()).toBe('to the reader');
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it('writes a regular file behind a symlink through a temporary file beside that file', async () => {
+    const real = join(dir, 'linked-real.txt');
+    writeFileSync(real, 'old');
+    const link = join(dir, 'linked.txt');
+    symlinkSync(real, link);
+    const file = (await DownloadFile.open(link)) as DownloadFile;
+    expect(file.inPlace).toBe(false);
+    expect(file.tempPath.startsWith(join(dir, '.linked-real.txt.'))).toBe(true);
+    await file.write(bytes('new'));
+    expect(await file.commit()).toBeNull();
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe('new');
   });
 });

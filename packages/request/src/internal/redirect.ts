@@ -1,6 +1,15 @@
-// How HTTPRequest follows a redirect (RFC 9110 §15.4), where Godot follows only 301/302 and keeps
-// Authorization and cookies across hosts (godot-spec.md §3.6).
+// Every rule about following a redirect, in one place (as undici keeps them in one handler,
+// lib/handler/redirect-handler.js): which codes are followed, the limit, the Location, the method
+// and headers of the next request, and where the URL's credentials go. HTTPRequest asks
+// decideRedirect() about each response head and does what it answers; the connection (read the
+// 3xx body to keep it, or close it) is HTTPRequest's business, not a rule about redirects.
+//
+// Godot's HTTPRequest follows only 301 and 302, finds Location by a prefix match, keeps
+// Authorization and cookies when the host changes, and re-sends a POST's body with the GET it
+// turns into (scene/main/http_request.cpp, _handle_response). We follow RFC 9110 §15.4 instead.
 import { Method } from '@gdhttp/constants';
+import { headerValues } from './outcome.js';
+import { parseRequestUrl, type RequestUrl } from './request-url.js';
 
 /** Status codes HTTPRequest follows when the response has a Location (RFC 9110 §15.4.2–§15.4.9). */
 export function isFollowedRedirect(code: number): boolean {
@@ -12,6 +21,71 @@ export interface NextRequest {
   method: Method;
   headers: string[];
   body: Uint8Array;
+}
+
+/** Where a request is in its redirect chain: the URL it goes to, what is sent, hops so far. */
+export interface Hop {
+  url: RequestUrl;
+  request: NextRequest;
+  /** Redirects followed to get here: 0 for the URL given to `request()`. */
+  redirects: number;
+}
+
+/**
+ * What to do with a response:
+ * - `final`: it is the response the caller gets (not a followed code, or no usable Location);
+ * - `limit`: a redirect past `maxRedirects`: `REDIRECT_LIMIT_REACHED` with this response's code
+ *   and headers;
+ * - `follow`: send `next` instead; `next.url` is the Location as received (credentials applied).
+ */
+export type RedirectDecision =
+  | { kind: 'final' }
+  | { kind: 'limit' }
+  | { kind: 'follow'; next: Hop };
+
+const FINAL: RedirectDecision = { kind: 'final' };
+const LIMIT: RedirectDecision = { kind: 'limit' };
+
+/**
+ * Decides whether a response is followed, refused by the limit, or final.
+ *
+ * @param hop - the request that received the response.
+ * @param code - the response's status code.
+ * @param headers - the response's header lines.
+ * @param maxRedirects - `HTTPRequest.maxRedirects`: 0 allows none, negative no limit.
+ * @returns the decision; `follow` carries the next hop, its request already rewritten.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-15.4
+ */
+export function decideRedirect(
+  hop: Hop,
+  code: number,
+  headers: readonly string[],
+  maxRedirects: number,
+): RedirectDecision {
+  if (!isFollowedRedirect(code)) return FINAL;
+  // As Godot, the limit is checked before the Location is looked for: at the limit, a redirect
+  // without a usable Location is REDIRECT_LIMIT_REACHED too.
+  if (maxRedirects >= 0 && hop.redirects >= maxRedirects) return LIMIT;
+  // The last Location wins, as in Godot; it may be relative to the URL that received it.
+  const location = headerValues(headers, 'location').at(-1);
+  const target = location === undefined ? null : parseRequestUrl(location, hop.url.href);
+  // No usable Location: the 3xx is the final response, as Godot delivers it.
+  if (target === null) return FINAL;
+  const sameOrigin = target.origin === hop.url.origin;
+  // The URL's userinfo is bound to its origin: kept on a same-origin hop (the Location is
+  // resolved against a URL without it), dropped elsewhere, replaced by the Location's own.
+  const url =
+    sameOrigin && target.credentials === null
+      ? { ...target, credentials: hop.url.credentials }
+      : target;
+  return {
+    kind: 'follow',
+    next: {
+      url,
+      request: nextRequest(code, hop.request, sameOrigin),
+      redirects: hop.redirects + 1,
+    },
+  };
 }
 
 function headerName(header: string): string {

@@ -1,7 +1,8 @@
-// HTTPRequest's URL handling (godot-spec.md §3.4), on the WHATWG URL parser rather than a port of
-// Godot's parse_url: it fixes Godot's bugs (a query without a path became part of the host name;
-// `//host/x` was taken as a path) and normalises what RFC 9112 §3.2 forbids on the wire (raw
-// spaces and non-ASCII in the target are percent-encoded, IDN hosts become punycode).
+// HTTPRequest's URL handling, on the WHATWG URL parser rather than a port of Godot's
+// String::parse_url (core/string/ustring.cpp, called from scene/main/http_request.cpp): it fixes
+// Godot's bugs (a query without a path became part of the host name; `//host/x` was taken as a
+// path) and normalises what RFC 9112 §3.2 forbids on the wire (raw spaces and non-ASCII in the
+// target are percent-encoded, IDN hosts become punycode).
 import { DefaultPort } from '@gdhttp/constants';
 
 /** A parsed `http:` or `https:` URL, split the way HTTPRequest hands it to the HTTPClient. */
