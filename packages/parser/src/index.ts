@@ -3,6 +3,14 @@
  * @gdhttp/parser — a strict, fast, sans-IO HTTP/1.1 codec: incremental response parser, request
  * serializer and Godot's query strings. See README.md.
  */
+export { BodyKind } from './body-kind.js';
+export {
+  hasHeader,
+  headerDictionary,
+  headerName,
+  headerValue,
+  headerValues,
+} from './header-lines.js';
 export { latin1ToBytes } from './latin1-to-bytes.js';
 export type { ParseErrorReason } from './parse-error.js';
 export { ParseError } from './parse-error.js';
@@ -17,7 +25,6 @@ export type {
   ResponseParserOptions,
 } from './response-parser.js';
 export {
-  BodyKind,
   DEFAULT_MAX_CHUNK_EXTENSION_SIZE,
   DEFAULT_MAX_HEADER_COUNT,
   DEFAULT_MAX_HEADER_SIZE,
@@ -26,7 +33,6 @@ export {
   ResponseParser,
 } from './response-parser.js';
 export {
-  hasHeader,
   isValidHeader,
   isValidMethod,
   isValidTarget,

@@ -1,3 +1,70 @@
+/*
+ * ResponseParser: theory of operation.
+ *
+ * One state machine over bytes. `#run` is a `while (p < len)` loop around one `switch` on the
+ * state `s`, a local while the loop runs, stored in `#state` when it returns. Each case consumes
+ * what it can and picks the next state; the busy ones (reason phrase, field name, field value,
+ * body data) scan ahead with lookup tables or hand out a whole slice instead of going round the
+ * loop once per byte. Everything else is a method called from a case.
+ *
+ * The states, by number (the S_* constants below):
+ *   0        between responses: skips CR/LF; a fast path reads `HTTP/1.x DDD` in one step
+ *   1-9      the status line: `HTTP/`, version, status code, reason phrase, its CRLF
+ *   10-20    field lines, of the head and again of the trailer section after the last chunk
+ *            (F_TRAILING in `#flags` tells which). The head-size limit applies to exactly the
+ *            range 1-20: one range test per turn of the loop, and the scans stop at the limit.
+ *   21, 22   body framed by Content-Length; body read until the connection closes
+ *   23-35    chunked body: size, extensions, CRLF, data, CRLF (then 11-20 for trailers)
+ *   36-39    closed (after a response that closes the connection: only CR/LF may follow),
+ *            upgraded (the rest is another protocol), dead (after a ParseError), paused
+ *
+ * Spans across inputs. A reason phrase, field name or field value can be cut by the end of an
+ * input. While one is open, `#spanStart` is its first index in the current input; if `execute()`
+ * returns in S_REASON, S_FIELD or S_VALUE, the bytes from `#spanStart` on are appended to
+ * `#scratch` (`#carry` bytes held) — the only bytes the parser ever copies — and in the next input
+ * the span starts at index 0. `#spanString`, `#spanName` and `#spanValue` join the carried bytes to
+ * the rest. The guesses below compare bytes of the current input only, so they are skipped while
+ * bytes are carried. Body bytes are never carried: `onBody` gets views of each input.
+ *
+ * The two caches (internal/field-names.ts), module-wide, so every parser shares them:
+ *   - field names: a direct-mapped cache from bytes to a FieldName (the name, its lower-cased
+ *     form, its framing role). Each FieldName also remembers its last strictly valid value
+ *     (`last`) and the name that followed it in the last head (`next`; `#firstName` starts the
+ *     chain). S_FIELD compares the coming bytes with those guesses before any scan, so a server
+ *     that repeats its field order and values costs one comparison per line.
+ *   - field values: a direct-mapped cache of short strictly valid values, so a value seen before
+ *     is handed out as the same string instead of a new one.
+ *   Every hit is verified byte by byte: a collision only costs a miss.
+ *
+ * Why the case labels are numbers: `case 12 satisfies typeof S_FIELD` is checked by the compiler
+ * (12 must be S_FIELD's value) and is a literal to V8, which compiles a switch over literal labels
+ * to a jump table. `case S_FIELD` would load a module constant and compare case by case, and each
+ * comparison not reached yet deoptimizes the function the first time it is (bench/README.md:
+ * chunked went from 1.10-1.24x to 1.76-1.79x llhttp's speed with the change).
+ *
+ * Framing, the cold half, is in internal/body-framing.ts: the Content-Length, Transfer-Encoding
+ * and Connection grammars, which `#segmentEnd` applies as each of those values ends (their answers
+ * become bits in `#flags`), and the RFC 9112 §6.3 body-kind decision, taken once per head in
+ * `#headersComplete`. The two framing rules that depend on the order of the fields stay here,
+ * where the order is known: a second Content-Length (`#segmentStart`) and Content-Length together
+ * with Transfer-Encoding (`#nameComplete`).
+ *
+ * Errors: every refusal throws a ParseError with its stream offset (`#fail`); `execute()` keeps it,
+ * and the parser stays dead from then on.
+ */
+import { BodyKind } from './body-kind.js';
+import {
+  bodyKind,
+  checkFieldValue,
+  connectionOptions,
+  contentLength,
+  endsChunked,
+  F_CHUNKED,
+  F_CONTENT_LENGTH,
+  F_TRANSFER_ENCODING,
+  persistent,
+  switchesProtocol,
+} from './internal/body-framing.js';
 import {
   bytesEqual,
   type FieldName,
@@ -11,7 +78,6 @@ import {
   FIELD_VALUE,
   FIELD_VALUE_RELAXED,
   HEX,
-  LIST_TOKEN,
   NOT_CRLF,
   QDTEXT,
   QUOTED_PAIR,
@@ -36,24 +102,7 @@ export const HeadersDirective = {
 /** One of the {@link HeadersDirective} values. */
 export type HeadersDirective = (typeof HeadersDirective)[keyof typeof HeadersDirective];
 
-/**
- * How a response body is delimited (RFC 9112 §6.3).
- *
- * @see https://www.rfc-editor.org/rfc/rfc9112#section-6.3
- */
-export const BodyKind = {
-  /** No body: HEAD, 1xx, 204, 304, `Content-Length: 0`, a tunnel or an upgrade. */
-  NONE: 0,
-  /** Exactly `contentLength` bytes. */
-  CONTENT_LENGTH: 1,
-  /** Chunked transfer coding (RFC 9112 §7.1). */
-  CHUNKED: 2,
-  /** Everything until the connection closes: `finish()` ends it. */
-  UNTIL_EOF: 3,
-} as const;
-
-/** One of the {@link BodyKind} values. */
-export type BodyKind = (typeof BodyKind)[keyof typeof BodyKind];
+export { BodyKind } from './body-kind.js';
 
 /** The parsed head of a response, passed to `onHeadersComplete` and `onInformational`. */
 export interface ResponseHead {
@@ -193,15 +242,9 @@ const LF = 0x0a;
 const SP = 0x20;
 const HT = 0x09;
 
-// Message flags, named after llhttp's FLAGS.
-const F_KEEP_ALIVE = 1;
-const F_CLOSE = 2;
-const F_CONN_UPGRADE = 4;
-const F_CHUNKED = 8;
-const F_UPGRADE = 16;
-const F_CONTENT_LENGTH = 32;
+// Message flags, named after llhttp's FLAGS. The framing bits (F_CHUNKED…) come from
+// internal/body-framing.ts; this one, in the same `#flags` word, marks the trailer section.
 const F_TRAILING = 128;
-const F_TRANSFER_ENCODING = 512;
 
 // Lenient bits.
 const L_HEADERS = 1;
@@ -229,11 +272,8 @@ const LENIENT_BITS: [keyof LenientFlags, number][] = [
   ['headerValueRelaxed', L_VALUE_RELAXED],
 ];
 
-// Parser states. Head states are contiguous (S_PROTO..S_HEADERS_CR) so one range test applies the
-// head-size limit; the field states also serve the trailer section. The hot switches label their
-// cases with the numbers (`case 33 satisfies typeof S_CHUNK_DATA`, checked by the compiler): V8
-// compiles a switch over literal labels to a jump table, but compares a module constant (a
-// context load) case by case, and each comparison never reached deopts the first time it is.
+// Parser states: the ranges, and why the switches label their cases with these numbers, are in
+// the theory of operation at the top of this file. Keep S_PROTO..S_HEADERS_CR contiguous.
 const S_START = 0;
 const S_PROTO = 1;
 const S_MAJOR = 2;
@@ -276,7 +316,6 @@ const S_DEAD = 38;
 const S_PAUSED = 39;
 
 const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
-const U64_MAX = '18446744073709551615';
 
 /** The default for absent callbacks. */
 function noop(): void {}
@@ -301,14 +340,6 @@ function trimEnd(s: string): string {
     e--;
   }
   return e === s.length ? s : s.slice(0, e);
-}
-
-/** Case-insensitive match of lower-case ASCII `word` in `s` at `i`: length matched. */
-function matchLower(s: string, i: number, word: string): number {
-  let k = 0;
-  while (k < word.length && i + k < s.length && (s.charCodeAt(i + k) | 0x20) === word.charCodeAt(k))
-    k++;
-  return k;
 }
 
 /**
@@ -1267,156 +1298,53 @@ export class ResponseParser {
         // the decision, and an unfolded continuation never ends in a recognised `chunked`.
         this.#flags = (this.#flags | F_TRANSFER_ENCODING) & ~F_CHUNKED;
         break;
-      case Special.UPGRADE:
-        this.#flags |= F_UPGRADE;
-        break;
       default:
     }
   }
 
-  /** A value segment ended (CR or LF): add it to the value and apply its framing meaning. */
+  /**
+   * A value segment ended (CR or LF): add it to the value. Kept this small on purpose: V8 inlines
+   * it into `#run`, and every bytecode it holds counts against the budget that also inlines the
+   * `bytesEqual` of the field guesses (a bigger version left those out of line: +1.8 %
+   * instructions per response on the small corpus).
+   */
   #segmentEnd(seg: string): void {
-    const special = this.#name!.special;
     if (this.#fold) {
-      // An obs-fold continuation: each whitespace byte of the fold becomes SP (RFC 9112 §5.2).
-      let i = 0;
-      while (i < seg.length && isSpaceOrTab(seg.charCodeAt(i))) i++;
-      this.#value += ' '.repeat(i) + seg.slice(i);
-      if (special === Special.TRANSFER_ENCODING) {
-        // llhttp reads a folded Transfer-Encoding continuation as a plain value: never chunked.
-        this.#checkValueChars(seg, 0);
-        return;
-      }
+      this.#foldEnd(seg);
     } else {
       this.#value = seg;
+      if (this.#name!.special !== Special.NONE) this.#framingValue(seg);
     }
-    switch (special) {
+  }
+
+  /** An obs-fold continuation ended: each whitespace byte of the fold becomes SP (RFC 9112 §5.2). */
+  #foldEnd(seg: string): void {
+    let i = 0;
+    while (i < seg.length && isSpaceOrTab(seg.charCodeAt(i))) i++;
+    this.#value += ' '.repeat(i) + seg.slice(i);
+    if (this.#name!.special === Special.TRANSFER_ENCODING) {
+      // llhttp reads a folded Transfer-Encoding continuation as a plain value: never chunked.
+      checkFieldValue(seg, 0, this.#valueTable, this.#segmentAbs);
+    } else {
+      this.#framingValue(seg);
+    }
+  }
+
+  /** A framing field's value (or continuation) ended: its grammar (internal/body-framing.ts). */
+  #framingValue(seg: string): void {
+    switch (this.#name!.special) {
       case Special.CONTENT_LENGTH:
-        this.#contentLengthValue(seg);
+        this.#contentLength = contentLength(seg, this.#segmentAbs);
+        this.#flags |= F_CONTENT_LENGTH;
         break;
       case Special.TRANSFER_ENCODING:
-        this.#transferEncodingValue(seg);
+        if (endsChunked(seg, this.#valueTable, this.#segmentAbs)) this.#flags |= F_CHUNKED;
         break;
       case Special.CONNECTION:
-        this.#connectionValue(seg);
+        this.#flags |= connectionOptions(seg, this.#valueTable, this.#segmentAbs);
         break;
       default:
     }
-  }
-
-  /** `Content-Length = 1*DIGIT` (RFC 9110 §8.6), trailing OWS allowed, 64-bit like llhttp. */
-  #contentLengthValue(v: string): void {
-    let i = 0;
-    let start = -1;
-    while (i < v.length) {
-      const c = v.charCodeAt(i);
-      if (c < 0x30 || c > 0x39) break;
-      if (start < 0 && c !== 0x30) start = i;
-      if (start >= 0) {
-        const digits = i - start + 1;
-        if (digits > 20 || (digits === 20 && v.slice(start, i + 1) > U64_MAX)) {
-          this.#failAt('INVALID_CONTENT_LENGTH', 'Content-Length overflow', i);
-        }
-      }
-      i++;
-    }
-    const digitsEnd = i;
-    while (i < v.length && isSpaceOrTab(v.charCodeAt(i))) i++;
-    if (i < v.length) {
-      this.#failAt('INVALID_CONTENT_LENGTH', 'Invalid character in Content-Length', i);
-    }
-    this.#flags |= F_CONTENT_LENGTH;
-    this.#contentLength = digitsEnd === 0 ? 0 : Number(v.slice(0, digitsEnd));
-  }
-
-  /** llhttp's reading of one Transfer-Encoding value: chunked iff it is the last coding. */
-  #transferEncodingValue(v: string): void {
-    let i = 0;
-    let chunked = false;
-    for (;;) {
-      // header_value_te_chunked
-      const m = matchLower(v, i, 'chunked');
-      i += m;
-      if (m === 7) {
-        while (i < v.length && v.charCodeAt(i) === SP) i++;
-        if (i === v.length) {
-          chunked = true;
-          break;
-        }
-      }
-      // header_value_te_token
-      while (i < v.length) {
-        const c = v.charCodeAt(i);
-        if (c === 0x2c || LIST_TOKEN[c] !== 1) break;
-        i++;
-      }
-      if (i < v.length && v.charCodeAt(i) === 0x2c) {
-        i++;
-        while (i < v.length && isSpaceOrTab(v.charCodeAt(i))) i++;
-        continue;
-      }
-      break;
-    }
-    if (chunked) this.#flags |= F_CHUNKED;
-    else this.#checkValueChars(v, i);
-  }
-
-  /** llhttp's reading of a Connection value: `close`, `keep-alive`, `upgrade` tokens in a list. */
-  #connectionValue(v: string): void {
-    let i = 0;
-    while (i < v.length) {
-      while (i < v.length && isSpaceOrTab(v.charCodeAt(i))) i++;
-      let flag = 0;
-      let m = 0;
-      if (matchLower(v, i, 'close') === 5) {
-        flag = F_CLOSE;
-        m = 5;
-      } else if (matchLower(v, i, 'keep-alive') === 10) {
-        flag = F_KEEP_ALIVE;
-        m = 10;
-      } else if (matchLower(v, i, 'upgrade') === 7) {
-        flag = F_CONN_UPGRADE;
-        m = 7;
-      }
-      if (flag !== 0) {
-        i += m;
-        while (i < v.length && isSpaceOrTab(v.charCodeAt(i))) i++;
-        if (i === v.length) {
-          this.#flags |= flag;
-          return;
-        }
-        if (v.charCodeAt(i) === 0x2c) {
-          this.#flags |= flag;
-          i++;
-          continue;
-        }
-      }
-      while (i < v.length) {
-        const c = v.charCodeAt(i);
-        if (c === 0x2c || LIST_TOKEN[c] !== 1) break;
-        i++;
-      }
-      if (i < v.length && v.charCodeAt(i) === 0x2c) {
-        i++;
-        continue;
-      }
-      this.#checkValueChars(v, i);
-      return;
-    }
-  }
-
-  #checkValueChars(v: string, from: number): void {
-    const table = this.#valueTable;
-    for (let i = from; i < v.length; i++) {
-      if (table[v.charCodeAt(i)] !== 1) {
-        this.#failAt('INVALID_HEADER_TOKEN', 'Invalid header value char', i);
-      }
-    }
-  }
-
-  /** Fail at index `i` of the current value segment. */
-  #failAt(reason: ParseErrorReason, message: string, i: number): never {
-    throw new ParseError(reason, message, this.#segmentAbs + i);
   }
 
   #emitField(): void {
@@ -1433,10 +1361,9 @@ export class ResponseParser {
     return this.#headersComplete(p);
   }
 
-  /** llhttp_should_keep_alive without the needs-EOF part (RFC 9112 §9.3). */
+  /** Whether the connection persists after this message, its body framing aside. */
   #persistent(): boolean {
-    if (this.#major > 0 && this.#minor > 0) return (this.#flags & F_CLOSE) === 0;
-    return (this.#flags & F_KEEP_ALIVE) !== 0;
+    return persistent(this.#major, this.#minor, this.#flags);
   }
 
   #headersComplete(p: number): number {
@@ -1464,19 +1391,8 @@ export class ResponseParser {
     if (this.#methodHead < this.#methods.length) this.#methodHead++;
 
     // RFC 9110 §15.2.2 (101) and §9.3.6 (2xx to CONNECT): the connection changes protocol.
-    let upgrade = status === 101 || (method === 'CONNECT' && status >= 200 && status < 300);
-    let kind: BodyKind;
-    if (upgrade || method === 'HEAD' || status === 204 || status === 304) {
-      kind = BodyKind.NONE; // RFC 9112 §6.3 rule 1
-    } else if (this.#flags & F_CHUNKED) {
-      kind = BodyKind.CHUNKED;
-    } else if (this.#flags & F_TRANSFER_ENCODING) {
-      kind = BodyKind.UNTIL_EOF; // RFC 9112 §6.3 rule 4: final coding not chunked → read to close
-    } else if (this.#flags & F_CONTENT_LENGTH) {
-      kind = this.#contentLength === 0 ? BodyKind.NONE : BodyKind.CONTENT_LENGTH;
-    } else {
-      kind = BodyKind.UNTIL_EOF; // RFC 9112 §6.3 rule 8
-    }
+    let upgrade = switchesProtocol(method, status);
+    let kind = bodyKind(method, status, this.#flags, this.#contentLength);
     this.#keepAlive = kind !== BodyKind.UNTIL_EOF && this.#persistent();
     const directive = this.#onHeadersComplete.call(
       this.#handler,

@@ -2,7 +2,6 @@ import { ErrorCode } from '@gdhttp/constants';
 import { describe, expect, it } from 'vitest';
 import { RequestError } from './request-error.js';
 import {
-  hasHeader,
   isValidHeader,
   isValidMethod,
   isValidTarget,
@@ -132,15 +131,5 @@ describe('isValidTarget', () => {
     expect(isValidTarget('OPTIONS', '*')).toBe(true);
     expect(isValidTarget('CONNECT', 'a:1')).toBe(true);
     expect(isValidTarget('GET', 'a:1')).toBe(false);
-  });
-});
-
-describe('hasHeader', () => {
-  it("matches Godot's rule: the name then a colon, case-insensitively, at position 0", () => {
-    expect(hasHeader(['host: a'], 'Host')).toBe(true);
-    expect(hasHeader(['HOST:a'], 'Host')).toBe(true);
-    expect(hasHeader([' Host: a'], 'Host')).toBe(false);
-    expect(hasHeader(['Host : a'], 'Host')).toBe(false);
-    expect(hasHeader(['Hostname: a'], 'Host')).toBe(false);
   });
 });

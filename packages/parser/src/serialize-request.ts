@@ -93,30 +93,6 @@ export function isValidHeader(header: string): boolean {
 }
 
 /**
- * Godot's suppression rule for automatic headers: true when some header starts with `name`
- * immediately followed by `:`, compared case-insensitively at position 0 (so `" Host: x"` or
- * `"Host : x"` do not count).
- *
- * @param headers - Godot-style `"Name: value"` strings.
- * @param name - the header name, e.g. `'Host'`.
- * @returns true when the caller already supplies that header.
- * @example
- * ```ts
- * hasHeader(['host: example.com'], 'Host'); // true
- * ```
- */
-export function hasHeader(headers: readonly string[], name: string): boolean {
-  const n = name.length;
-  const lower = name.toLowerCase();
-  for (const h of headers) {
-    if (h.length > n && h.charCodeAt(n) === 0x3a && h.slice(0, n).toLowerCase() === lower) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/**
  * Serialize a request: `METHOD target HTTP/1.1`, the headers in order (unchanged, as Godot sends
  * them), an empty line, then the body. The head is UTF-8 as Godot writes it; a string body is
  * UTF-8 too. Nothing is added: the client appends Godot's automatic headers (Host,

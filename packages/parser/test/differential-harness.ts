@@ -1,8 +1,9 @@
 /**
- * Differential testing of a response parser against native llhttp (anchors §2, §6.2): generated
- * and mutated responses, each split into 3 random pieces, parsed by both; any disagreement in
- * verdict, messages, headers, body, trailers, boundaries or keep-alive must match a named,
- * documented divergence class, or it is reported as unexplained.
+ * Differential testing of a response parser against native llhttp
+ * (docs/references.md#differential-testing): generated and mutated responses, each split into 3
+ * random pieces, parsed by both; any disagreement in verdict, messages, headers, body, trailers,
+ * boundaries or keep-alive must match a named, documented divergence class, or it is reported as
+ * unexplained.
  */
 import type { OracleResult, ResponseOracle } from './oracle/types.ts';
 import { bytes } from './oracle/types.ts';

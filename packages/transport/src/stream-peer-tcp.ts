@@ -3,8 +3,9 @@ import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { CONNECT_TIMEOUT_SECONDS, ErrorCode, StreamPeerTCPStatus } from '@gdhttp/constants';
 import { authorityOf } from './authority-of.js';
 import { CloseReason } from './close-reason.js';
-import { News, type NewsListener } from './internal/news.js';
-import { PROXY_HEAD_LIMIT, readProxyAnswer } from './internal/proxy-answer.js';
+import { ConnectTunnel } from './internal/connect-tunnel.js';
+import type { NewsListener } from './internal/news.js';
+import { PeerCore } from './internal/peer-core.js';
 import { type PipeEvent, SocketPipe } from './internal/socket-pipe.js';
 import { ProxyError } from './proxy-error.js';
 import { ResolverStatus } from './resolver-status.js';
@@ -100,30 +101,28 @@ export class StreamPeerTCP implements StreamPeer {
   readonly #timeoutMs: number;
   readonly #highWaterMark: number;
   readonly #lookup: HostLookup;
-  readonly #news = new News();
+  /** The pipe, the failure and close reason, news: what the TLS peer does alike. */
+  readonly #core = new PeerCore();
 
   // The view poll() publishes (Godot: status only changes in poll()).
   #status: StreamPeerTCPStatus = StreamPeerTCPStatus.NONE;
   #resolverStatus: ResolverStatus = ResolverStatus.NONE;
-  #closeReason: CloseReason = CloseReason.OPEN;
-  #lastError: TransportError | null = null;
 
   // What the event handlers know now.
   #phase: Phase = 'idle';
   #liveResolver: ResolverStatus = ResolverStatus.NONE;
-  #liveError: TransportError | null = null;
-  #liveReason: CloseReason = CloseReason.OPEN;
   // Bumped by every connect and disconnect, so callbacks of an abandoned attempt do nothing.
   #generation = 0;
 
   #host = '';
   #port = 0;
   #tunnel: TunnelTarget | null = null;
+  /** The CONNECT negotiation while the phase is `tunnel`. */
+  #connect: ConnectTunnel | null = null;
   #addresses: readonly string[] = [];
   #address = '';
   #attemptError: TransportError | null = null;
   #connecting: Socket | null = null;
-  #pipe: SocketPipe | null = null;
   #timer: NodeJS.Timeout | null = null;
 
   /**
@@ -170,8 +169,7 @@ export class StreamPeerTCP implements StreamPeer {
     this.#host = host;
     this.#port = port;
     this.#tunnel = tunnel;
-    this.#liveError = null;
-    this.#liveReason = CloseReason.OPEN;
+    this.#core.start();
     this.#attemptError = null;
     this.#address = '';
     if (isIP(host) !== 0) {
@@ -188,8 +186,6 @@ export class StreamPeerTCP implements StreamPeer {
     // The call itself moves the published state, as Godot's connect_to_host does.
     this.#status = StreamPeerTCPStatus.CONNECTING;
     this.#resolverStatus = this.#liveResolver;
-    this.#closeReason = CloseReason.OPEN;
-    this.#lastError = null;
     return ErrorCode.OK;
   }
 
@@ -201,7 +197,7 @@ export class StreamPeerTCP implements StreamPeer {
    *   `CONNECTION_ERROR`) while the status is `ERROR`.
    */
   poll(): ErrorCode {
-    this.#news.markSeen();
+    this.#core.news.markSeen();
     this.#resolverStatus = this.#liveResolver;
     switch (this.#phase) {
       case 'idle':
@@ -212,32 +208,24 @@ export class StreamPeerTCP implements StreamPeer {
       case 'tunnel':
         this.#status = StreamPeerTCPStatus.CONNECTING;
         break;
-      case 'open': {
-        const pipe = this.#pipe!;
-        if (pipe.eof) {
-          this.#closeReason = CloseReason.EOF;
-          // Godot notices a FIN only once nothing is left to read, then reports NONE.
-          this.#status =
-            pipe.queue.length === 0 ? StreamPeerTCPStatus.NONE : StreamPeerTCPStatus.CONNECTED;
-        } else {
-          this.#status = StreamPeerTCPStatus.CONNECTED;
-        }
+      case 'open':
+        this.#status = this.#core.publishOpen()
+          ? StreamPeerTCPStatus.CONNECTED
+          : StreamPeerTCPStatus.NONE;
         break;
-      }
       case 'failed':
         this.#status = StreamPeerTCPStatus.ERROR;
-        this.#closeReason = this.#liveReason;
-        this.#lastError = this.#liveError;
+        this.#core.publishFailure();
         break;
       case 'handed-over':
         this.#status = StreamPeerTCPStatus.NONE;
-        this.#closeReason = CloseReason.LOCAL;
+        this.#core.closeReason = CloseReason.LOCAL;
         break;
       default:
         assertNever(this.#phase);
     }
     return this.#status === StreamPeerTCPStatus.ERROR
-      ? (this.#lastError?.code ?? ErrorCode.FAILED)
+      ? (this.#core.lastError?.code ?? ErrorCode.FAILED)
       : ErrorCode.OK;
   }
 
@@ -272,7 +260,7 @@ export class StreamPeerTCP implements StreamPeer {
 
   /** The local port of the connection, or 0. */
   getLocalPort(): number {
-    return this.#pipe?.socket.localPort ?? 0;
+    return this.#core.pipe?.socket.localPort ?? 0;
   }
 
   /** The CONNECT target when tunnelling, else `null`. */
@@ -282,17 +270,17 @@ export class StreamPeerTCP implements StreamPeer {
 
   /** {@inheritDoc StreamPeer.lastError} */
   get lastError(): TransportError | null {
-    return this.#lastError;
+    return this.#core.lastError;
   }
 
   /** {@inheritDoc StreamPeer.getCloseReason} */
   getCloseReason(): CloseReason {
-    return this.#closeReason;
+    return this.#core.closeReason;
   }
 
   /** {@inheritDoc StreamPeer.isEof} */
   isEof(): boolean {
-    return this.#closeReason === CloseReason.EOF;
+    return this.#core.closeReason === CloseReason.EOF;
   }
 
   /**
@@ -302,10 +290,7 @@ export class StreamPeerTCP implements StreamPeer {
    * @returns `OK`, or `FAILED` unless connected (Godot's write fails in NONE and ERROR).
    */
   putData(data: Uint8Array): ErrorCode {
-    const pipe = this.#pipe;
-    if (this.#phase !== 'open' || pipe === null || !pipe.writable) return ErrorCode.FAILED;
-    pipe.write(data);
-    return ErrorCode.OK;
+    return this.#phase === 'open' ? this.#core.putData(data) : ErrorCode.FAILED;
   }
 
   /**
@@ -320,11 +305,8 @@ export class StreamPeerTCP implements StreamPeer {
     if (this.#phase === 'resolving' || this.#phase === 'connecting' || this.#phase === 'tunnel') {
       return { error: ErrorCode.OK, sent: 0 };
     }
-    const pipe = this.#pipe;
-    if (this.#phase !== 'open' || pipe === null || !pipe.writable) {
-      return { error: ErrorCode.FAILED, sent: 0 };
-    }
-    return { error: ErrorCode.OK, sent: pipe.writePartial(data) };
+    if (this.#phase !== 'open') return { error: ErrorCode.FAILED, sent: 0 };
+    return this.#core.putPartialData(data);
   }
 
   /**
@@ -335,15 +317,13 @@ export class StreamPeerTCP implements StreamPeer {
    * @returns the bytes, possibly empty. Never blocks.
    */
   getPartialData(max: number): Uint8Array {
-    const pipe = this.#pipe;
-    if (pipe === null || this.#phase === 'tunnel') return new Uint8Array(0);
-    return pipe.read(max);
+    if (this.#phase === 'tunnel') return new Uint8Array(0);
+    return this.#core.getPartialData(max);
   }
 
   /** Received bytes not read yet (0 while a tunnel is being negotiated). */
   getAvailableBytes(): number {
-    if (this.#pipe === null || this.#phase === 'tunnel') return 0;
-    return this.#pipe.queue.length;
+    return this.#phase === 'tunnel' ? 0 : this.#core.getAvailableBytes();
   }
 
   /** Closes the connection, cancels a lookup or connect, and returns to `NONE`. */
@@ -352,14 +332,9 @@ export class StreamPeerTCP implements StreamPeer {
     this.#generation += 1;
     this.#phase = 'idle';
     this.#liveResolver = ResolverStatus.NONE;
-    this.#liveError = null;
-    this.#liveReason = CloseReason.OPEN;
     this.#status = StreamPeerTCPStatus.NONE;
     this.#resolverStatus = ResolverStatus.NONE;
-    this.#closeReason = CloseReason.LOCAL;
-    this.#lastError = null;
-    // A local close is news too: a driver waiting on news() wakes and sees the closed state.
-    this.#news.bump();
+    this.#core.closeLocally();
   }
 
   /**
@@ -371,28 +346,28 @@ export class StreamPeerTCP implements StreamPeer {
    *   reason `LOCAL` and owns nothing.
    */
   takeSocket(): Socket | null {
-    const pipe = this.#pipe;
+    const pipe = this.#core.pipe;
     if (this.#phase !== 'open' || pipe === null) return null;
     const socket = pipe.socket;
     socket.pause();
     const unread = pipe.detach();
     for (let i = unread.length - 1; i >= 0; i--) socket.unshift(unread[i]!);
-    this.#pipe = null;
+    this.#core.pipe = null;
     this.#clearTimer();
     this.#phase = 'handed-over';
     this.#status = StreamPeerTCPStatus.NONE;
-    this.#closeReason = CloseReason.LOCAL;
+    this.#core.closeReason = CloseReason.LOCAL;
     return socket;
   }
 
   /** {@inheritDoc StreamPeer.news} */
   news(): Promise<void> {
-    return this.#news.next();
+    return this.#core.news.next();
   }
 
   /** {@inheritDoc StreamPeer.onNews} */
   onNews(listener: NewsListener): () => void {
-    return this.#news.on(listener);
+    return this.#core.news.on(listener);
   }
 
   #resolve(): void {
@@ -415,7 +390,7 @@ export class StreamPeerTCP implements StreamPeer {
           this.#liveResolver = ResolverStatus.DONE;
           this.#phase = 'connecting';
           this.#attempt(0);
-          this.#news.bump();
+          this.#core.news.bump();
         },
         (cause: unknown) => {
           if (generation !== this.#generation) return;
@@ -482,14 +457,15 @@ export class StreamPeerTCP implements StreamPeer {
       this.#clearTimer();
       socket.removeAllListeners('error');
       this.#connecting = null;
-      this.#pipe = new SocketPipe(socket, this.#highWaterMark, (event) =>
+      const pipe = new SocketPipe(socket, this.#highWaterMark, (event) =>
         this.#onPipe(event, generation),
       );
+      this.#core.pipe = pipe;
       if (this.#tunnel !== null) {
-        this.#startTunnel(this.#tunnel);
+        this.#startTunnel(pipe, this.#tunnel);
       } else {
         this.#phase = 'open';
-        this.#news.bump();
+        this.#core.news.bump();
       }
     });
     this.#armTimer(() => {
@@ -502,109 +478,49 @@ export class StreamPeerTCP implements StreamPeer {
     });
   }
 
-  #startTunnel(tunnel: TunnelTarget): void {
+  #startTunnel(pipe: SocketPipe, target: TunnelTarget): void {
     this.#phase = 'tunnel';
-    const target = authorityOf(tunnel.host, tunnel.port);
-    // RFC 9110 §9.3.6 / RFC 9112 §3.2.3: authority-form target, and Host names the same
-    // authority (Godot sends `Host: :-1` here; we do not reproduce that).
-    let head = `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n`;
-    if (tunnel.proxyAuthorization !== undefined) {
-      head += `Proxy-Authorization: ${tunnel.proxyAuthorization}\r\n`;
-    }
-    head += '\r\n';
-    this.#pipe!.socket.write(Buffer.from(head, 'latin1'));
+    const tunnel = new ConnectTunnel(this.#host, this.#port, target);
+    this.#connect = tunnel;
+    pipe.socket.write(tunnel.request());
     this.#armTimer(() => {
-      this.#fail(
-        new ProxyError(
-          `proxy ${authorityOf(this.#host, this.#port)} did not answer CONNECT ${target} within ${this.#timeoutMs / 1000} s`,
-          0,
-        ),
-        CloseReason.ERROR,
-      );
+      this.#fail(tunnel.timedOut(this.#timeoutMs / 1000), CloseReason.ERROR);
     });
   }
 
   #onPipe(event: PipeEvent, generation: number): void {
     if (generation !== this.#generation) return;
-    const pipe = this.#pipe!;
+    const pipe = this.#core.pipe!;
     if (this.#phase === 'tunnel') {
+      const tunnel = this.#connect!;
       if (event === 'data') {
-        this.#readTunnelAnswer(pipe);
+        const progress = tunnel.read(pipe.queue);
+        if (progress === 'open') {
+          // What follows the answer stays queued: the target's first bytes.
+          this.#connect = null;
+          this.#clearTimer();
+          this.#phase = 'open';
+          this.#core.news.bump();
+        } else if (progress instanceof ProxyError) {
+          this.#fail(progress, CloseReason.ERROR);
+        }
       } else if (event === 'end' || event === 'error') {
-        const code = nodeCodeOf(pipe.error);
-        this.#fail(
-          new ProxyError(
-            `proxy ${authorityOf(this.#host, this.#port)} closed the connection before answering CONNECT${code === '' ? '' : ` (${code})`}`,
-            0,
-            { cause: pipe.error ?? undefined },
-          ),
-          CloseReason.ERROR,
-        );
+        this.#fail(tunnel.closed(pipe.error), CloseReason.ERROR);
       }
       return;
     }
     if (this.#phase !== 'open') return;
     if (event === 'error') {
-      const cause = pipe.error;
-      const code = nodeCodeOf(cause);
-      const reset = code === 'ECONNRESET' || code === 'EPIPE';
-      // Keep what already arrived readable: the reader decides what a cut-short stream means.
-      pipe.socket.destroy();
       this.#phase = 'failed';
-      this.#liveReason = reset ? CloseReason.RESET : CloseReason.ERROR;
-      this.#liveError = new TransportError(
-        `connection to ${authorityOf(this.#address, this.#port)} ${reset ? 'was reset' : 'failed'}${code === '' ? '' : ` (${code})`}`,
-        ErrorCode.CONNECTION_ERROR,
-        { cause },
-      );
+      this.#core.failOpen(`connection to ${authorityOf(this.#address, this.#port)}`);
     }
-    this.#news.bump();
-  }
-
-  #readTunnelAnswer(pipe: SocketPipe): void {
-    const proxy = authorityOf(this.#host, this.#port);
-    const target = authorityOf(this.#tunnel!.host, this.#tunnel!.port);
-    // Bounded: each round consumes a head of at least 4 bytes from a finite queue.
-    while (this.#phase === 'tunnel') {
-      const answer = readProxyAnswer(pipe.queue.peek(PROXY_HEAD_LIMIT + 4));
-      if (answer.kind === 'incomplete') return;
-      if (answer.kind === 'malformed') {
-        this.#fail(
-          new ProxyError(`proxy ${proxy} sent an invalid answer to CONNECT: ${answer.detail}`, 0),
-          CloseReason.ERROR,
-        );
-        return;
-      }
-      // Interim 1xx answers precede the real one (RFC 9110 §15.2); 101 cannot apply to CONNECT.
-      if (answer.status < 200 && answer.status !== 101) {
-        pipe.queue.skip(answer.length);
-        continue;
-      }
-      if (answer.status >= 300 || answer.status < 200) {
-        this.#fail(
-          new ProxyError(
-            `proxy ${proxy} refused CONNECT ${target} with status ${answer.status}`,
-            answer.status,
-          ),
-          CloseReason.ERROR,
-        );
-        return;
-      }
-      // Any 2xx opens the tunnel (RFC 9110 §9.3.6). What follows the head stays queued: it is
-      // the target's first bytes (a TLS ServerHello can arrive in the same segment).
-      pipe.queue.skip(answer.length);
-      this.#clearTimer();
-      this.#phase = 'open';
-      this.#news.bump();
-    }
+    this.#core.news.bump();
   }
 
   #fail(error: TransportError, reason: CloseReason): void {
     this.#release();
     this.#phase = 'failed';
-    this.#liveError = error;
-    this.#liveReason = reason;
-    this.#news.bump();
+    this.#core.fail(error, reason);
   }
 
   #armTimer(onTimeout: () => void): void {
@@ -634,10 +550,8 @@ export class StreamPeerTCP implements StreamPeer {
       socket.destroy();
       this.#connecting = null;
     }
-    if (this.#pipe !== null) {
-      this.#pipe.destroy();
-      this.#pipe = null;
-    }
+    this.#connect = null;
+    this.#core.releasePipe();
   }
 }
 

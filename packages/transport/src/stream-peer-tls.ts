@@ -11,13 +11,14 @@ import {
 } from 'node:tls';
 import { ErrorCode, StreamPeerTLSStatus } from '@gdhttp/constants';
 import { CloseReason } from './close-reason.js';
-import { News, type NewsListener } from './internal/news.js';
+import type { NewsListener } from './internal/news.js';
+import { PeerCore } from './internal/peer-core.js';
 import { type PipeEvent, SocketPipe } from './internal/socket-pipe.js';
 import type { PartialWrite, StreamPeer } from './stream-peer.js';
 import { DEFAULT_HIGH_WATER_MARK, StreamPeerTCP } from './stream-peer-tcp.js';
 import { TLSError, TLSFailureReason } from './tls-error.js';
 import { TLSOptions } from './tls-options.js';
-import { nodeCodeOf, TransportError } from './transport-error.js';
+import type { TransportError } from './transport-error.js';
 
 /** Construction options of a {@link StreamPeerTLS}. */
 export interface StreamPeerTLSOptions {
@@ -52,21 +53,16 @@ export class StreamPeerTLS implements StreamPeer {
   readonly #highWaterMark: number;
   readonly #minVersion: SecureVersion;
   readonly #maxVersion: SecureVersion;
-  readonly #news = new News();
+  /** The pipe, the failure and close reason, news: what the TCP peer does alike. */
+  readonly #core = new PeerCore();
 
   #status: StreamPeerTLSStatus = StreamPeerTLSStatus.DISCONNECTED;
-  #closeReason: CloseReason = CloseReason.OPEN;
-  #lastError: TransportError | null = null;
-
   #phase: Phase = 'idle';
-  #liveError: TransportError | null = null;
-  #liveReason: CloseReason = CloseReason.OPEN;
   #generation = 0;
 
   #stream: StreamPeerTCP | Duplex | null = null;
   #base: Duplex | null = null;
   #socket: TLSSocket | null = null;
-  #pipe: SocketPipe | null = null;
   #name = '';
 
   /**
@@ -132,20 +128,17 @@ export class StreamPeerTLS implements StreamPeer {
     if (chain !== null) connectOptions.ca = chain.map((certificate) => certificate.toString());
     const socket = tlsConnect(connectOptions);
     this.#socket = socket;
-    this.#pipe = new SocketPipe(socket, this.#highWaterMark, (event) =>
+    this.#core.pipe = new SocketPipe(socket, this.#highWaterMark, (event) =>
       this.#onPipe(event, generation),
     );
     socket.once('secureConnect', () => {
       if (generation !== this.#generation || this.#phase !== 'handshaking') return;
       this.#phase = 'open';
-      this.#news.bump();
+      this.#core.news.bump();
     });
     this.#phase = 'handshaking';
-    this.#liveError = null;
-    this.#liveReason = CloseReason.OPEN;
+    this.#core.start();
     this.#status = StreamPeerTLSStatus.HANDSHAKING;
-    this.#closeReason = CloseReason.OPEN;
-    this.#lastError = null;
     return ErrorCode.OK;
   }
 
@@ -156,7 +149,7 @@ export class StreamPeerTLS implements StreamPeer {
    *   `ERROR_HOSTNAME_MISMATCH` (`CANT_CONNECT` for a handshake, `CONNECTION_ERROR` after it).
    */
   poll(): ErrorCode {
-    this.#news.markSeen();
+    this.#core.news.markSeen();
     switch (this.#phase) {
       case 'idle':
         this.#status = StreamPeerTLSStatus.DISCONNECTED;
@@ -164,35 +157,24 @@ export class StreamPeerTLS implements StreamPeer {
       case 'handshaking':
         this.#status = StreamPeerTLSStatus.HANDSHAKING;
         break;
-      case 'open': {
-        const pipe = this.#pipe!;
-        if (pipe.eof) {
-          this.#closeReason = CloseReason.EOF;
-          this.#status =
-            pipe.queue.length === 0
-              ? StreamPeerTLSStatus.DISCONNECTED
-              : StreamPeerTLSStatus.CONNECTED;
-        } else {
-          this.#status = StreamPeerTLSStatus.CONNECTED;
-        }
+      case 'open':
+        this.#status = this.#core.publishOpen()
+          ? StreamPeerTLSStatus.CONNECTED
+          : StreamPeerTLSStatus.DISCONNECTED;
         break;
-      }
       case 'failed': {
-        const error = this.#liveError;
+        const error = this.#core.publishFailure();
         this.#status =
           error instanceof TLSError && error.reason === TLSFailureReason.HOSTNAME_MISMATCH
             ? StreamPeerTLSStatus.ERROR_HOSTNAME_MISMATCH
             : StreamPeerTLSStatus.ERROR;
-        this.#closeReason = this.#liveReason;
-        this.#lastError = error;
         break;
       }
       default:
         assertNever(this.#phase);
     }
-    return this.#lastError !== null && this.#phase === 'failed'
-      ? this.#lastError.code
-      : ErrorCode.OK;
+    const error = this.#core.lastError;
+    return error !== null && this.#phase === 'failed' ? error.code : ErrorCode.OK;
   }
 
   /** The TLS state as of the last `poll()` (or `connectToStream()`). */
@@ -223,17 +205,17 @@ export class StreamPeerTLS implements StreamPeer {
 
   /** {@inheritDoc StreamPeer.lastError} */
   get lastError(): TransportError | null {
-    return this.#lastError;
+    return this.#core.lastError;
   }
 
   /** {@inheritDoc StreamPeer.getCloseReason} */
   getCloseReason(): CloseReason {
-    return this.#closeReason;
+    return this.#core.closeReason;
   }
 
   /** {@inheritDoc StreamPeer.isEof} */
   isEof(): boolean {
-    return this.#closeReason === CloseReason.EOF;
+    return this.#core.closeReason === CloseReason.EOF;
   }
 
   /**
@@ -243,10 +225,7 @@ export class StreamPeerTLS implements StreamPeer {
    * @returns `OK`, or `FAILED` unless the handshake is done and the connection open.
    */
   putData(data: Uint8Array): ErrorCode {
-    const pipe = this.#pipe;
-    if (this.#phase !== 'open' || pipe === null || !pipe.writable) return ErrorCode.FAILED;
-    pipe.write(data);
-    return ErrorCode.OK;
+    return this.#phase === 'open' ? this.#core.putData(data) : ErrorCode.FAILED;
   }
 
   /**
@@ -259,11 +238,8 @@ export class StreamPeerTLS implements StreamPeer {
    */
   putPartialData(data: Uint8Array): PartialWrite {
     if (this.#phase === 'handshaking') return { error: ErrorCode.OK, sent: 0 };
-    const pipe = this.#pipe;
-    if (this.#phase !== 'open' || pipe === null || !pipe.writable) {
-      return { error: ErrorCode.FAILED, sent: 0 };
-    }
-    return { error: ErrorCode.OK, sent: pipe.writePartial(data) };
+    if (this.#phase !== 'open') return { error: ErrorCode.FAILED, sent: 0 };
+    return this.#core.putPartialData(data);
   }
 
   /**
@@ -273,12 +249,12 @@ export class StreamPeerTLS implements StreamPeer {
    * @returns the bytes, possibly empty. Never blocks.
    */
   getPartialData(max: number): Uint8Array {
-    return this.#pipe === null ? new Uint8Array(0) : this.#pipe.read(max);
+    return this.#core.getPartialData(max);
   }
 
   /** Decrypted bytes not read yet. */
   getAvailableBytes(): number {
-    return this.#pipe?.queue.length ?? 0;
+    return this.#core.getAvailableBytes();
   }
 
   /** Closes the TLS connection and the stream under it; back to `DISCONNECTED`. */
@@ -286,28 +262,23 @@ export class StreamPeerTLS implements StreamPeer {
     this.#release();
     this.#generation += 1;
     this.#phase = 'idle';
-    this.#liveError = null;
-    this.#liveReason = CloseReason.OPEN;
     this.#status = StreamPeerTLSStatus.DISCONNECTED;
-    this.#closeReason = CloseReason.LOCAL;
-    this.#lastError = null;
-    // A local close is news too: a driver waiting on news() wakes and sees the closed state.
-    this.#news.bump();
+    this.#core.closeLocally();
   }
 
   /** {@inheritDoc StreamPeer.news} */
   news(): Promise<void> {
-    return this.#news.next();
+    return this.#core.news.next();
   }
 
   /** {@inheritDoc StreamPeer.onNews} */
   onNews(listener: NewsListener): () => void {
-    return this.#news.on(listener);
+    return this.#core.news.on(listener);
   }
 
   #onPipe(event: PipeEvent, generation: number): void {
     if (generation !== this.#generation) return;
-    const pipe = this.#pipe!;
+    const pipe = this.#core.pipe!;
     if (this.#phase === 'handshaking') {
       if (event === 'error') {
         this.#failHandshake(TLSError.fromNode(this.#name, pipe.error));
@@ -323,34 +294,21 @@ export class StreamPeerTLS implements StreamPeer {
     }
     if (this.#phase !== 'open') return;
     if (event === 'error') {
-      const cause = pipe.error;
-      const code = nodeCodeOf(cause);
-      const reset = code === 'ECONNRESET' || code === 'EPIPE';
-      // Keep what already arrived readable, as the TCP peer does.
-      pipe.socket.destroy();
-      this.#base?.destroy();
       this.#phase = 'failed';
-      this.#liveReason = reset ? CloseReason.RESET : CloseReason.ERROR;
-      this.#liveError = new TransportError(
-        `TLS connection to ${this.#name} ${reset ? 'was reset' : 'failed'}${code === '' ? '' : ` (${code})`}`,
-        ErrorCode.CONNECTION_ERROR,
-        { cause },
-      );
+      this.#core.failOpen(`TLS connection to ${this.#name}`);
+      this.#base?.destroy();
     }
-    this.#news.bump();
+    this.#core.news.bump();
   }
 
   #failHandshake(error: TLSError): void {
     this.#release();
     this.#phase = 'failed';
-    this.#liveError = error;
-    this.#liveReason = CloseReason.ERROR;
-    this.#news.bump();
+    this.#core.fail(error, CloseReason.ERROR);
   }
 
   #release(): void {
-    this.#pipe?.destroy();
-    this.#pipe = null;
+    this.#core.releasePipe();
     this.#socket = null;
     if (this.#base !== null) {
       const base = this.#base;

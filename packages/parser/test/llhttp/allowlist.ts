@@ -12,7 +12,8 @@ export interface AllowedDifference {
 
 /**
  * The llhttp inside Node 20.20.2 and undici 7.30.2's wasm are both 9.3.x; the md suite is newer
- * (anchors §2.4 "version skew"). Where they disagree the md suite is the spec.
+ * (version skew, docs/references.md#comparing-with-llhttp). Where they disagree the md suite is
+ * the spec.
  */
 export const llhttpVersionSkew: AllowedDifference[] = [
   {

@@ -3,7 +3,7 @@
  * fixtures: one raw `.http` file per case plus `cases/index.json` with the coarse expectations
  * (messages with status, version, reason, header pairs, body bytes, completion; the error code and
  * offset; the upgrade offset). The md format and normalisation follow llhttp's `test/md-test.ts`
- * as described in `../shared/anchors.md` §1.3; this is an independent implementation.
+ * (docs/references.md#llhttp-test-suite); this is an independent implementation.
  *
  * Usage: `tsx test/llhttp/translate.ts <dir with the *.md files> [out dir]`
  */
@@ -97,7 +97,7 @@ export function parseMd(file: string, md: string): RawCase[] {
   return out;
 }
 
-/** llhttp md-test input normalisation (anchors §1.3). Returns UTF-8 bytes. */
+/** llhttp md-test input normalisation (docs/references.md#llhttp-test-suite). Returns UTF-8 bytes. */
 export function normaliseInput(raw: string): Uint8Array {
   let s = raw.replace(/\n$/, '');
   s = s.replace(/\\(\r\n|\r|\n)/g, '');

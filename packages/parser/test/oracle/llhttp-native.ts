@@ -1,7 +1,7 @@
 /**
  * Oracle: the llhttp compiled into the running Node binary (Node 20.x bundles llhttp 9.3.1),
  * driven through `process.binding('http_parser').HTTPParser` exactly as `lib/_http_client.js`
- * drives it. A port of `../shared/anchors.md` Appendix A. Test-only: `process.binding` is a
+ * drives it (docs/references.md#the-llhttp-oracles). Test-only: `process.binding` is a
  * deprecated private API and never appears in `src`.
  */
 import {

@@ -10,7 +10,10 @@ const chunked =
   'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' +
   '5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n';
 
-/** The anchors §2.2 / §4.7 cases, each with what llhttp 9.3.1 answers (measured there). */
+/**
+ * The oracle's self-test and hostile-server cases (docs/references.md#the-llhttp-oracles,
+ * #hostile-servers), each with what llhttp 9.3.1 answers (measured on Node 20.20.2).
+ */
 const cases: {
   name: string;
   input: string;

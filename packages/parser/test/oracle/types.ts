@@ -1,7 +1,7 @@
 /**
  * The result shape shared by every response-parser oracle in these tests: native llhttp (Node's
  * binding), llhttp's wasm build (as undici ships it) and gdhttp's own parser
- * (`test/support/gdhttp-oracle.ts`). It is the shape of `../shared/anchors.md` Appendix A.
+ * (`test/support/gdhttp-oracle.ts`), described in docs/references.md#the-llhttp-oracles.
  */
 
 /** One parsed response (interim 1xx responses included, in wire order). */

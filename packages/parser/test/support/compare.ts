@@ -1,6 +1,7 @@
 /**
- * Normalisation and comparison of oracle results (anchors §2.4): values trimmed of trailing OWS
- * (already done by every oracle), bodies compared as concatenated bytes, split spans merged.
+ * Normalisation and comparison of oracle results (docs/references.md#comparing-with-llhttp):
+ * values trimmed of trailing OWS (already done by every oracle), bodies compared as concatenated
+ * bytes, split spans merged.
  */
 import type { OracleResult } from '../oracle/types.ts';
 

@@ -1,6 +1,7 @@
 /**
- * gdhttp's ResponseParser behind the same interface as the llhttp oracle (anchors.md Appendix A),
- * so the differential test and the benchmark can run both side by side. Keep this contract stable.
+ * gdhttp's ResponseParser behind the same interface as the llhttp oracle
+ * (docs/references.md#the-llhttp-oracles), so the differential test and the benchmark can run
+ * both side by side. Keep this contract stable.
  *
  * Error `code` is `HPE_` + the ParseError reason (llhttp's names where llhttp has one), `reason` is
  * the message without the offset suffix, `at` the absolute stream offset of the fault.

@@ -158,7 +158,7 @@ export function generateResponses(rng: Prng): GeneratedCase {
   return { text, method, mutations: 0 };
 }
 
-/** Mutation alphabet (anchors §2.3, §6.2). */
+/** Mutation alphabet (docs/references.md#differential-testing). */
 export const MUTATION_TOKENS = [
   '\r',
   '\n',

@@ -27,19 +27,6 @@ export class ByteQueue {
     this.#length += chunk.byteLength;
   }
 
-  /** Puts bytes back at the front, for a reader that took more than it consumed. */
-  unshift(chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return;
-    this.#compact();
-    // The read offset belongs to the current head chunk: fold it in before a new head arrives.
-    if (this.#offset > 0 && this.#chunks.length > 0) {
-      this.#chunks[0] = this.#chunks[0]!.subarray(this.#offset);
-      this.#offset = 0;
-    }
-    this.#chunks.unshift(chunk);
-    this.#length += chunk.byteLength;
-  }
-
   /**
    * Removes and returns up to `max` bytes, never more than the rest of the oldest chunk: always a
    * view, never a copy. Stopping at a chunk boundary keeps a streaming reader from allocating a

@@ -5,8 +5,8 @@ export type NewsListener = () => void;
  * The "something changed" signal of a peer: a sequence number bumped on every event, a
  * watermark moved by `poll()`, callbacks, and one-shot promises.
  *
- * It exists so drivers wait on events instead of timers (design.md: no part of gdhttp polls on a
- * timer to make progress).
+ * It exists so drivers wait on events instead of timers (docs/design.md#polling-and-news: no part
+ * of gdhttp polls on a timer to make progress).
  */
 export class News {
   #sequence = 0;
