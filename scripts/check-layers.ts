@@ -9,7 +9,7 @@ import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Published packages, lowest layer first (design.md). */
+/** Published packages, lowest layer first (docs/design.md#layers). */
 export const LAYERS = [
   '@gdhttp/constants',
   '@gdhttp/parser',

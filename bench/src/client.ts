@@ -2,7 +2,7 @@
  * Client suite (issue 5): requests/s of gdhttp's HTTPClient driven by its news promise beside
  * undici's `dispatch`, undici's `Client`/`Pool` `request` and `node:http` with a keep-alive agent,
  * in one run, against the canned raw-`net` server in its own process on core 0 while this process
- * runs on core 1 (anchors §3.2 b, c). Scenarios: one connection strictly sequential (with p50 and
+ * runs on core 1 (docs/references.md#client-and-request-benchmarks). Scenarios: one connection strictly sequential (with p50 and
  * p99 latency) and 50 connections, for a 13 B and a 64 KiB body. Adapters interleave, order
  * rotating each repetition, after a warm-up; every figure is the median of the repetitions.
  */
@@ -30,7 +30,10 @@ import {
 const require = createRequire(import.meta.url);
 export const undiciVersion = (require('undici/package.json') as { version: string }).version;
 
-/** In-flight requests of the concurrent scenario where the API allows them (anchors §3.2 b). */
+/**
+ * In-flight requests of the concurrent scenario where the API allows them
+ * (docs/references.md#client-and-request-benchmarks).
+ */
 export const IN_FLIGHT = 100;
 
 /** The scenarios for the canned server's ports. */

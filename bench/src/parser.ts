@@ -1,8 +1,9 @@
 /**
  * Parser suite: responses/s and MB/s of gdhttp's response parser beside llhttp through Node's
  * binding and llhttp's wasm build from undici, in one process, same minimal callbacks, input fed
- * in 64 KiB reads, on the four corpora of anchors §3.3. Adapters run interleaved (the order
- * rotates each repetition) after a warm-up; each figure is the median of the repetitions.
+ * in 64 KiB reads, on the four corpora of docs/references.md#parser-benchmarks. Adapters run
+ * interleaved (the order rotates each repetition) after a warm-up; each figure is the median of
+ * the repetitions.
  */
 import type { ParserAdapter, PassResult } from './parser/adapter.ts';
 import { type Corpus, corpora, varyingCorpora } from './parser/corpora.ts';
@@ -98,7 +99,7 @@ export function measure(
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-/** Targets ours / wasm (issue 3, anchors §6.1). */
+/** Targets ours / wasm (issue 3, docs/references.md#targets). */
 const TARGETS: Record<string, number> = { small: 1.0, cdn: 1.0, large: 2.0, chunked: 1.0 };
 
 export async function run(flags: string[]): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * The canned server of the client and request suites (anchors §3.2 b): raw `net` servers that
- * answer every request with fixed bytes, so the client, not the server, is the bottleneck
- * (`node:http` servers cap every client at 23–28 k req/s here).
+ * The canned server of the client and request suites
+ * (docs/references.md#client-and-request-benchmarks): raw `net` servers that answer every request
+ * with fixed bytes, so the client, not the server, is the bottleneck (`node:http` servers cap
+ * every client at 23–28 k req/s here).
  *
  * Five listeners on 127.0.0.1: `small` (13 B body), `large` (64 KiB body), `download`
  * (`downloadBytes`, 1 GiB by default, streamed from one 1 MiB buffer with backpressure), `warm`

@@ -1,7 +1,8 @@
 /**
- * Process placement for the client-bound setup (anchors §3.2): the canned server runs in its own
- * process on core 0 (`taskset -c 0`), the benchmarking process moves itself to core 1. Without
- * `taskset`, or on a machine with fewer than two cores, nothing is pinned and a note says so.
+ * Process placement for the client-bound setup (docs/references.md#client-and-request-benchmarks):
+ * the canned server runs in its own process on core 0 (`taskset -c 0`), the benchmarking process
+ * moves itself to core 1. Without `taskset`, or on a machine with fewer than two cores, nothing is
+ * pinned and a note says so.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';

@@ -192,7 +192,7 @@ export async function measure(
 export const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-/** Connections of the concurrent scenarios (anchors §3.2 b). */
+/** Connections of the concurrent scenarios (docs/references.md#client-and-request-benchmarks). */
 export const CONNECTIONS = 50;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The four parser benchmark corpora (anchors §3.3): each is K copies of one keep-alive response
+ * The four parser benchmark corpora (docs/references.md#parser-benchmarks): each is K copies of one keep-alive response
  * concatenated into one buffer (~8 MB), fed to the parser in 64 KiB reads.
  */
 

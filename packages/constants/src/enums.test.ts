@@ -25,7 +25,7 @@ function table(text: string, prefix: string): Array<[string, number]> {
 }
 
 describe('Method', () => {
-  // godot-spec.md §1.2
+  // docs/godot-behavior.md#method
   const spec = table(
     `0 METHOD_GET
      1 METHOD_HEAD
@@ -53,7 +53,7 @@ describe('Method', () => {
 });
 
 describe('Status', () => {
-  // godot-spec.md §1.3
+  // docs/godot-behavior.md#status
   it('matches HTTPClient.Status exactly', () => {
     expect(Object.entries(Status)).toEqual(
       table(
@@ -74,7 +74,7 @@ describe('Status', () => {
 });
 
 describe('Result', () => {
-  // godot-spec.md §1.5
+  // docs/godot-behavior.md#result
   it('matches HTTPRequest.Result exactly', () => {
     expect(Object.entries(Result)).toEqual(
       table(
@@ -99,7 +99,7 @@ describe('Result', () => {
 });
 
 describe('StreamPeerTCPStatus and StreamPeerTLSStatus', () => {
-  // godot-spec.md §1.6
+  // docs/godot-behavior.md#stream-peer-statuses
   it('match Godot exactly', () => {
     expect(Object.entries(StreamPeerTCPStatus)).toEqual(
       table('0 NONE\n1 CONNECTING\n2 CONNECTED\n3 ERROR', ''),
@@ -116,7 +116,7 @@ describe('defaults', () => {
     expect(ReadChunkSize).toEqual({ DEFAULT: 65536, MIN: 256, MAX: 16777216 });
     expect(MIN_HOST_LENGTH).toBe(4);
     expect(CONNECT_TIMEOUT_SECONDS).toBe(30);
-    // godot-spec.md §3.1
+    // docs/godot-behavior.md#properties
     expect(HTTPRequestDefaults).toEqual({
       acceptGzip: true,
       bodySizeLimit: -1,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, errorString } from './error-code.js';
 
-// godot-spec.md §1.1: number, Godot constant, error_string() text.
+// docs/godot-behavior.md#error: number, Godot constant, error_string() text.
 const GODOT_ERROR = `
 0 OK OK
 1 FAILED Failed

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ResponseCode, reasonPhrase } from './response-code.js';
 
-// godot-spec.md §1.4: every code Godot 4 binds (RESPONSE_ prefix dropped), in declaration order.
+// docs/godot-behavior.md#responsecode: every code Godot 4 binds (RESPONSE_ prefix dropped), in declaration order.
 const SPEC = `
 100 CONTINUE, 101 SWITCHING_PROTOCOLS, 102 PROCESSING,
 200 OK, 201 CREATED, 202 ACCEPTED, 203 NON_AUTHORITATIVE_INFORMATION, 204 NO_CONTENT,
