@@ -3,6 +3,7 @@ import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { CONNECT_TIMEOUT_SECONDS, ErrorCode, StreamPeerTCPStatus } from '@gdhttp/constants';
 import { authorityOf } from './authority-of.js';
 import { CloseReason } from './close-reason.js';
+import { validConnectArguments } from './internal/connect-arguments.js';
 import { ConnectTunnel } from './internal/connect-tunnel.js';
 import type { NewsListener } from './internal/news.js';
 import { PeerCore } from './internal/peer-core.js';
@@ -51,15 +52,6 @@ export interface ConnectOptions {
 }
 
 type Phase = 'idle' | 'resolving' | 'connecting' | 'tunnel' | 'open' | 'failed' | 'handed-over';
-
-/** Whether `value` holds a control byte other than HTAB (header injection if sent on). */
-function hasControl(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
-  }
-  return false;
-}
 
 /**
  * RFC 6761 §6.4: names under `.invalid` never resolve, and "name resolution APIs and libraries
@@ -155,15 +147,8 @@ export class StreamPeerTCP implements StreamPeer {
     if (this.#phase !== 'idle' && this.#phase !== 'failed' && this.#phase !== 'handed-over') {
       return ErrorCode.ALREADY_IN_USE;
     }
-    if (!validHost(host) || !validPort(port)) return ErrorCode.INVALID_PARAMETER;
     const tunnel = options.tunnel ?? null;
-    if (tunnel !== null) {
-      if (!validHost(tunnel.host) || !validPort(tunnel.port)) return ErrorCode.INVALID_PARAMETER;
-      const auth = tunnel.proxyAuthorization;
-      if (auth !== undefined && (auth === '' || hasControl(auth))) {
-        return ErrorCode.INVALID_PARAMETER;
-      }
-    }
+    if (!validConnectArguments(host, port, tunnel)) return ErrorCode.INVALID_PARAMETER;
     this.#release();
     this.#generation += 1;
     this.#host = host;
@@ -558,15 +543,6 @@ export class StreamPeerTCP implements StreamPeer {
 async function defaultLookup(hostname: string): Promise<readonly string[]> {
   const results = await dnsLookup(hostname, { all: true, verbatim: true });
   return results.map((result) => result.address);
-}
-
-function validHost(host: unknown): host is string {
-  // Other odd names ("example.com/") are left to fail in DNS, as Godot's do (CANT_RESOLVE).
-  return typeof host === 'string' && host.length > 0 && !hasControl(host);
-}
-
-function validPort(port: unknown): port is number {
-  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65_535;
 }
 
 function assertNever(value: never): never {
