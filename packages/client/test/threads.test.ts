@@ -3,7 +3,6 @@
 // reads. So every server here runs in another process (nginx, or a scripted server process): a
 // server on the test's thread could not answer while the test blocks.
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, Method, Status } from '@gdhttp/constants';
@@ -440,54 +439,54 @@ describe('HTTPClient.blockingModeEnabled', () => {
 
 // ─── The worker's lifetime ───────────────────────────────────────────────────────────────────
 
+/** A server on this thread that settles `closed` when its first connection closes. */
+async function watchedServer(): Promise<{ port: number; closed: Promise<void>; close(): void }> {
+  let onClose: () => void = () => {};
+  const closed = new Promise<void>((resolve) => {
+    onClose = resolve;
+  });
+  const server = createServer((socket: Socket) => {
+    socket.on('error', () => {});
+    socket.once('close', onClose);
+  });
+  const port = await listenLoopback(server);
+  return { port, closed, close: () => server.close() };
+}
+
+/** A threaded client connected to `port`, driven by news (this test's thread stays free). */
+async function threadedClient(port: number): Promise<HTTPClient> {
+  const http = new HTTPClient();
+  http.useThreads = true;
+  http.connectToHost('127.0.0.1', port);
+  while (http.getStatus() !== Status.CONNECTED) {
+    const news = http.news();
+    http.poll();
+    if (http.getStatus() !== Status.CONNECTED) await news;
+  }
+  return http;
+}
+
 describe('HTTPClient.useThreads: the worker never outlives its client', () => {
   it('ends the connection (and its worker) at close()', async () => {
-    const closed: Promise<unknown>[] = [];
-    const server = createServer((socket: Socket) => {
-      socket.on('error', () => {});
-      closed.push(once(socket, 'close'));
-    });
-    const port = await listenLoopback(server);
+    const server = await watchedServer();
     try {
-      const http = new HTTPClient();
-      http.useThreads = true;
-      http.connectToHost('127.0.0.1', port);
-      while (http.getStatus() !== Status.CONNECTED) {
-        const news = http.news();
-        http.poll();
-        if (http.getStatus() !== Status.CONNECTED) await news;
-      }
-      while (closed.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      const http = await threadedClient(server.port);
       http.close();
       expect(http.getStatus()).toBe(Status.DISCONNECTED);
       expect(http.connection).toBeNull();
-      await closed[0];
+      await server.closed;
     } finally {
       server.close();
     }
   });
 
   it('ends the connection when an abandoned client is garbage-collected', async () => {
-    const closed: Promise<unknown>[] = [];
-    const server = createServer((socket: Socket) => {
-      socket.on('error', () => {});
-      closed.push(once(socket, 'close'));
-    });
-    const port = await listenLoopback(server);
+    const server = await watchedServer();
     try {
-      await (async () => {
-        const http = new HTTPClient();
-        http.useThreads = true;
-        http.connectToHost('127.0.0.1', port);
-        while (http.getStatus() !== Status.CONNECTED) {
-          const news = http.news();
-          http.poll();
-          if (http.getStatus() !== Status.CONNECTED) await news;
-        }
-      })();
-      while (closed.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Connected, then dropped: nothing references the client after this line.
+      await threadedClient(server.port).then(() => undefined);
       let done = false;
-      void closed[0]!.then(() => {
+      void server.closed.then(() => {
         done = true;
       });
       const deadline = Date.now() + 10_000;
