@@ -16,6 +16,7 @@ import {
 import {
   DEFAULT_MAX_HEADER_COUNT,
   DEFAULT_MAX_HEADER_SIZE,
+  headerDictionary,
   isValidTarget,
   type QueryValue,
   queryStringFromDict,
@@ -23,7 +24,6 @@ import {
 import { describeFailure, FetchExchange } from './internal/fetch-exchange.js';
 import {
   authorityHost,
-  headerDictionary,
   hostHeaderValue,
   isHostLongEnough,
   isIpLiteral,

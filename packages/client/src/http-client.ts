@@ -13,7 +13,9 @@ import {
   BodyKind,
   DEFAULT_MAX_HEADER_COUNT,
   DEFAULT_MAX_HEADER_SIZE,
-  type ParseError,
+  hasHeader,
+  headerDictionary,
+  ParseError,
   type QueryValue,
   queryStringFromDict,
   serializeRequest,
@@ -35,8 +37,6 @@ import pkg from '../package.json' with { type: 'json' };
 import {
   authorityHost,
   godotVerifyHeaders,
-  hasGodotHeader,
-  headerDictionary,
   hostHeaderValue,
   isGodotUrlForm,
   isHostLongEnough,
@@ -60,6 +60,10 @@ const encoder = new TextEncoder();
  * second GiB).
  */
 const INLINE_BODY_MAX = 16 * 1024;
+/** Ends each chunk's data in a streamed chunked body (RFC 9112 §7.1). */
+const CRLF = new Uint8Array([0x0d, 0x0a]);
+/** The last chunk and the empty trailer section that end a chunked body. */
+const LAST_CHUNK = encoder.encode('0\r\n\r\n');
 
 /** The User-Agent gdhttp sends unless a header overrides it: names gdhttp and the runtime. */
 export const USER_AGENT = `gdhttp/${pkg.version} (Node.js ${process.versions.node}; ${process.platform})`;
@@ -134,6 +138,24 @@ export class HTTPClient {
   #pendingAt = 0;
   /** Bytes of the current request written so far. */
   #requestWritten = 0;
+  /** The head of the last request as serialized (see {@link HTTPClient.requestHead}). */
+  #requestHead: Uint8Array | null = null;
+  /** Bytes of the pending pieces not yet taken by the connection (see {@link HTTPClient.requestBodyQueued}). */
+  #queuedBytes = 0;
+  /** The current request's body came through {@link HTTPClient.requestStream}. */
+  #streamed = false;
+  /** A streamed body takes more pieces (not ended, not refused by an early answer). */
+  #bodyOpen = false;
+  /** Body bytes a streamed Content-Length body still owes; -1 for a chunked one. */
+  #bodyLeft = -1;
+  /** The current request's body length: requestRaw's, or a streamed body's bytes put so far. */
+  #bodyLength = 0;
+  /** Body bytes of a streamed request taken by the connection (framing excluded). */
+  #streamedSent = 0;
+  /** Pieces of a streamed request that are not body bytes: its head and chunk framing. */
+  #framing = new WeakSet<Uint8Array>();
+  /** The connection's last response said HTTP/1.0: it may not understand chunked bodies. */
+  #peerHttp10 = false;
   /** A byte of the response to the last request arrived; kept past a failure, for retry decisions. */
   #responseStarted = false;
   #maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
@@ -145,7 +167,7 @@ export class HTTPClient {
   #rawHead: Uint8Array | null = null;
   #headerLines: string[] | null = null;
   #chunked = false;
-  #bodyLength = -1;
+  #responseBodyLength = -1;
 
   /**
    * Connects to `host`, dropping any current connection first (even if the arguments turn out to
@@ -296,13 +318,190 @@ export class HTTPClient {
    *   without a stream.
    */
   requestRaw(method: Method, url: string, headers: readonly string[], body: Uint8Array): ErrorCode {
+    if (!(body instanceof Uint8Array)) return this.#refuse('body must be a Uint8Array');
+    return this.#begin(method, url, headers, body, body.length);
+  }
+
+  /**
+   * Starts a request whose body is sent as it comes, for bodies that are not in memory (a file,
+   * a stream): a gdhttp addition. The head is buffered as by {@link HTTPClient.requestRaw}; then
+   * {@link HTTPClient.putRequestBodyData} queues each piece (by reference, never copied) and
+   * {@link HTTPClient.endRequestBody} ends the body; the polls send them. A length of 0 or more
+   * is sent as `Content-Length` (a caller's `Content-Length` header wins, as in requestRaw) and
+   * the body must be exactly that long; -1 sends `Transfer-Encoding: chunked` (RFC 9112 §7.1),
+   * each piece one chunk. The status stays REQUESTING until the body ended and the response head
+   * arrived; an answer that arrives first (a 413, a 417 to `Expect: 100-continue`) ends the body:
+   * later puts return `UNAVAILABLE`, and the connection is closed after that response.
+   *
+   * Queue a piece when {@link HTTPClient.requestBodyQueued} is small (0 keeps one piece in flight
+   * beyond the connection's write window); that is the backpressure.
+   *
+   * @param method - a {@link Method}.
+   * @param url - as for requestRaw.
+   * @param headers - `"Name: value"` strings, sent in order.
+   * @param bodyLength - the body's length in bytes, or -1 when unknown (chunked).
+   * @returns `OK` (status REQUESTING) or requestRaw's codes; `INVALID_PARAMETER` for a length
+   *   that is not an integer of at least -1, or -1 with a caller's `Content-Length`;
+   *   `UNAVAILABLE` for -1 on a connection whose server answered as HTTP/1.0, which has no
+   *   chunked coding.
+   * @see https://www.rfc-editor.org/rfc/rfc9112#section-6
+   * @example
+   * ```ts
+   * // status CONNECTED
+   * client.requestStream(Method.PUT, '/upload', [], -1); // chunked
+   * for await (const piece of source) {
+   *   client.putRequestBodyData(piece);
+   *   while (client.requestBodyQueued > 0 && client.getStatus() === Status.REQUESTING) {
+   *     const news = client.news();
+   *     client.poll();
+   *     await news;
+   *   }
+   * }
+   * client.endRequestBody(); // then poll until the status leaves REQUESTING
+   * ```
+   */
+  requestStream(
+    method: Method,
+    url: string,
+    headers: readonly string[],
+    bodyLength: number,
+  ): ErrorCode {
+    if (!Number.isSafeInteger(bodyLength) || bodyLength < -1) {
+      return this.#refuse('bodyLength must be an integer of at least -1 (-1: chunked)');
+    }
+    if (bodyLength === -1 && Array.isArray(headers) && hasHeader(headers, 'content-length')) {
+      return this.#refuse('a body of unknown length (-1) cannot have a Content-Length header');
+    }
+    if (bodyLength === -1 && this.#peerHttp10 && this.#status === Status.CONNECTED) {
+      this.#lastError = new GdhttpError(
+        'the server answered as HTTP/1.0, which has no chunked transfer coding: give the body length',
+        ErrorCode.UNAVAILABLE,
+      );
+      return ErrorCode.UNAVAILABLE;
+    }
+    return this.#begin(method, url, headers, null, bodyLength);
+  }
+
+  /**
+   * Queues the next piece of a body started with {@link HTTPClient.requestStream}, by reference:
+   * do not modify it until {@link HTTPClient.requestBodyQueued} is 0. An empty piece is ignored.
+   *
+   * @param data - body bytes.
+   * @returns `OK`; `INVALID_PARAMETER` without a streamed request, after its end, for bytes that
+   *   are not a Uint8Array or past the announced length; `UNAVAILABLE` when the status left
+   *   REQUESTING (the server answered, the connection failed): the body is no longer wanted.
+   */
+  putRequestBodyData(data: Uint8Array): ErrorCode {
+    const refused = this.#bodyRefusal();
+    if (refused !== ErrorCode.OK) return refused;
+    if (!(data instanceof Uint8Array)) return this.#refuse('body data must be a Uint8Array');
+    if (data.length === 0) return ErrorCode.OK;
+    const pieces = this.#pending!;
+    if (this.#bodyLeft >= 0) {
+      if (data.length > this.#bodyLeft) {
+        return this.#refuse(`${data.length} bytes put, only ${this.#bodyLeft} left of the body`);
+      }
+      this.#bodyLeft -= data.length;
+      // The whole length has been put: the body ends, and the response may follow it.
+      if (this.#bodyLeft === 0) this.#bodyOpen = false;
+      pieces.push(data);
+    } else {
+      const size = encoder.encode(`${data.length.toString(16)}\r\n`);
+      this.#framing.add(size);
+      this.#framing.add(CRLF);
+      pieces.push(size, data, CRLF);
+      this.#queuedBytes += size.length + CRLF.length;
+    }
+    this.#queuedBytes += data.length;
+    this.#bodyLength += data.length;
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Ends a body started with {@link HTTPClient.requestStream}: the last chunk for a chunked body;
+   * nothing to send for a Content-Length body, which must have been put whole.
+   *
+   * @returns `OK` (also when a Content-Length body ended with its last byte); requestStream's
+   *   `INVALID_PARAMETER` and `UNAVAILABLE`, and `INVALID_PARAMETER` when a Content-Length body is
+   *   short (the request cannot be completed: close the client).
+   */
+  endRequestBody(): ErrorCode {
+    if (
+      this.#streamed &&
+      !this.#bodyOpen &&
+      this.#bodyLeft <= 0 &&
+      this.#status === Status.REQUESTING
+    ) {
+      return ErrorCode.OK;
+    }
+    const refused = this.#bodyRefusal();
+    if (refused !== ErrorCode.OK) return refused;
+    if (this.#bodyLeft > 0) {
+      return this.#refuse(`the body ended ${this.#bodyLeft} bytes short of its Content-Length`);
+    }
+    this.#framing.add(LAST_CHUNK);
+    this.#pending!.push(LAST_CHUNK);
+    this.#queuedBytes += LAST_CHUNK.length;
+    this.#bodyOpen = false;
+    return ErrorCode.OK;
+  }
+
+  /** Why a streamed body cannot take more now, or OK. */
+  #bodyRefusal(): ErrorCode {
+    if (!this.#streamed) return this.#refuse('no request started with requestStream()');
+    if (this.#status !== Status.REQUESTING || this.#pending === null) {
+      this.#lastError = new GdhttpError(
+        'the body is no longer wanted: the server answered or the connection ended',
+        ErrorCode.UNAVAILABLE,
+      );
+      return ErrorCode.UNAVAILABLE;
+    }
+    if (!this.#bodyOpen) return this.#refuse('the body has ended');
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Bytes of the current request queued and not yet taken by the connection (head, body and
+   * chunk framing): a gdhttp addition, the backpressure signal of a streamed body.
+   */
+  get requestBodyQueued(): number {
+    return this.#pending === null ? 0 : this.#queuedBytes;
+  }
+
+  /**
+   * Body bytes of the current request taken by the connection so far (chunk framing not counted):
+   * a gdhttp addition for upload progress. "Taken" means handed to the socket, whose write
+   * window holds up to a few MiB more than the peer has received.
+   */
+  get requestBodySent(): number {
+    if (this.#streamed) return this.#streamedSent;
+    const head = this.#requestHead?.length ?? 0;
+    return Math.max(0, Math.min(this.#bodyLength, this.#requestWritten - head));
+  }
+
+  /**
+   * 1xx interim responses (101 aside) received for the current request: a gdhttp addition. A
+   * caller that sent `Expect: 100-continue` waits for this to become non-zero before the body
+   * (RFC 9110 §10.1.1).
+   */
+  get informationalResponses(): number {
+    return this.#reader?.informational ?? 0;
+  }
+
+  /** Both ways to start a request: `body` in memory, or `null` for a streamed body of `bodyLength`. */
+  #begin(
+    method: Method,
+    url: string,
+    headers: readonly string[],
+    body: Uint8Array | null,
+    bodyLength: number,
+  ): ErrorCode {
     const token = methodToken(method);
     if (token === undefined) return this.#refuse(`method ${String(method)} is not a Method`);
     if (typeof url !== 'string') return this.#refuse('url must be a string');
     if (!Array.isArray(headers) || !headers.every((h) => typeof h === 'string')) {
       return this.#refuse('headers must be an array of "Name: value" strings');
     }
-    if (!(body instanceof Uint8Array)) return this.#refuse('body must be a Uint8Array');
     if (!isGodotUrlForm(method, url))
       return this.#refuse('url must start with "/", "http://" or "https://"');
     if (this.#status !== Status.CONNECTED) {
@@ -320,26 +519,36 @@ export class HTTPClient {
         ? `http://${authorityHost(this.#host)}:${this.#port}${url}`
         : url;
     this.#hostLine ??= `Host: ${hostHeaderValue(this.#host, this.#port, this.#tls)}`;
-    const all = withAutomaticHeaders(headers, {
+    const chunked = bodyLength === -1;
+    const own = chunked && !hasHeader(headers, 'transfer-encoding');
+    const given = own ? [...headers, 'Transfer-Encoding: chunked'] : headers;
+    let all = withAutomaticHeaders(given, {
       method,
       hostLine: this.#hostLine,
-      bodyLength: body.length,
+      bodyLength: chunked ? 0 : bodyLength,
       userAgent: USER_AGENT,
     });
+    // A chunked body has no Content-Length (RFC 9112 §6.3): drop the automatic one Godot's rule
+    // adds for an empty POST/PUT/PATCH.
+    if (chunked) {
+      all = all.filter((line, i) => i < given.length || !/^content-length:/i.test(line));
+    }
     const authorization = this.#httpProxy?.authorization;
     if (
       this.#viaHttpProxy &&
       authorization !== undefined &&
-      !hasGodotHeader(headers, 'proxy-authorization')
+      !hasHeader(headers, 'proxy-authorization')
     ) {
       all.push(`Proxy-Authorization: ${authorization}`);
     }
     let pieces: Uint8Array[];
     try {
       pieces =
-        body.length <= INLINE_BODY_MAX
-          ? [serializeRequest(token, target, all, body)]
-          : [serializeRequest(token, target, all, EMPTY), body];
+        body === null
+          ? [serializeRequest(token, target, all, EMPTY)]
+          : body.length <= INLINE_BODY_MAX
+            ? [serializeRequest(token, target, all, body)]
+            : [serializeRequest(token, target, all, EMPTY), body];
     } catch (error) {
       // CR, LF or NUL somewhere, or an invalid token: Godot would send it (request splitting).
       this.#lastError =
@@ -348,9 +557,20 @@ export class HTTPClient {
           : new GdhttpError(String(error), ErrorCode.INVALID_PARAMETER);
       return ErrorCode.INVALID_PARAMETER;
     }
+    // The head alone, without an inline body: a view, no copy.
+    const first = pieces[0]!;
+    const inline = body !== null && pieces.length === 1 ? body.length : 0;
+    this.#requestHead = first.subarray(0, first.length - inline);
     this.#pending = pieces;
     this.#pendingIndex = 0;
     this.#pendingAt = 0;
+    this.#queuedBytes = first.length + (pieces[1]?.length ?? 0);
+    this.#streamed = body === null;
+    this.#bodyOpen = body === null && bodyLength !== 0;
+    this.#bodyLeft = chunked ? -1 : bodyLength;
+    this.#bodyLength = body === null ? 0 : body.length;
+    this.#streamedSent = 0;
+    if (body === null) this.#framing.add(first);
     this.#requestWritten = 0;
     this.#responseStarted = false;
     this.#reader.clearBody();
@@ -498,7 +718,7 @@ export class HTTPClient {
    * 304), -1 when unknown (chunked, read until close) or before a response.
    */
   getResponseBodyLength(): number {
-    return this.#bodyLength;
+    return this.#responseBodyLength;
   }
 
   /** True when the last response's head has at least one header line (Godot's rule). */
@@ -573,11 +793,13 @@ export class HTTPClient {
     this.#dropConnection();
     this.#reader = null;
     this.#pending = null;
+    this.#bodyOpen = false;
+    this.#peerHttp10 = false;
     this.#code = 0;
     this.#rawHead = null;
     this.#headerLines = null;
     this.#chunked = false;
-    this.#bodyLength = -1;
+    this.#responseBodyLength = -1;
     this.#status = Status.DISCONNECTED;
   }
 
@@ -604,6 +826,17 @@ export class HTTPClient {
       return Promise.resolve();
     }
     return peer.news();
+  }
+
+  /**
+   * The head of the last request exactly as it goes on the wire — request line, header lines (the
+   * automatic ones included) and the blank line — a gdhttp addition for logging and tools (`gdhttp
+   * -v` prints it). Set by {@link HTTPClient.requestRaw} and kept until the next request, past a
+   * failure or `close()`, so a failed request can still be logged; `null` before any. Do not
+   * modify it.
+   */
+  get requestHead(): Uint8Array | null {
+    return this.#requestHead;
   }
 
   /**
@@ -939,6 +1172,7 @@ export class HTTPClient {
       // stop sending; the rest of the request would be read as a new one, so the connection
       // cannot carry another.
       this.#pending = null;
+      this.#bodyOpen = false;
       reader.keepAlive = false;
     }
     const head = reader.head!;
@@ -955,7 +1189,8 @@ export class HTTPClient {
     this.#rawHead = reader.rawHead;
     this.#headerLines = null;
     this.#chunked = head.chunked;
-    this.#bodyLength =
+    this.#peerHttp10 = head.versionMinor === 0;
+    this.#responseBodyLength =
       head.bodyKind === BodyKind.CONTENT_LENGTH
         ? head.contentLength
         : head.bodyKind === BodyKind.NONE && hasBodyPhase && !reader.upgraded
@@ -981,9 +1216,12 @@ export class HTTPClient {
       const written = stream.putPartialData(rest);
       if (written.error !== ErrorCode.OK) {
         this.#pending = null;
+        this.#bodyOpen = false;
         return false;
       }
       this.#requestWritten += written.sent;
+      this.#queuedBytes -= written.sent;
+      if (this.#streamed && !this.#framing.has(piece)) this.#streamedSent += written.sent;
       if (written.sent < rest.length) {
         // The window is full: the stream's news says when there is room again.
         this.#pendingAt += written.sent;
@@ -991,6 +1229,12 @@ export class HTTPClient {
       }
       this.#pendingIndex++;
       this.#pendingAt = 0;
+    }
+    if (this.#bodyOpen) {
+      // A streamed body takes more pieces: the queue stays, emptied, so nothing sent is held.
+      pieces.length = 0;
+      this.#pendingIndex = 0;
+      return true;
     }
     this.#pending = null;
     return true;
@@ -1003,7 +1247,9 @@ export class HTTPClient {
       this.#reader!.feed(data);
       return true;
     } catch (error) {
-      this.#fail(Status.CONNECTION_ERROR, error as ParseError, ErrorCode.CONNECTION_ERROR);
+      // The reader throws only ParseErrors for the bytes; anything else is a bug, not a response.
+      if (!(error instanceof ParseError)) throw error;
+      this.#fail(Status.CONNECTION_ERROR, error, ErrorCode.CONNECTION_ERROR);
       return false;
     }
   }
@@ -1021,7 +1267,8 @@ export class HTTPClient {
       try {
         reader.finish();
       } catch (error) {
-        this.#fail(Status.CONNECTION_ERROR, error as ParseError, ErrorCode.CONNECTION_ERROR);
+        if (!(error instanceof ParseError)) throw error;
+        this.#fail(Status.CONNECTION_ERROR, error, ErrorCode.CONNECTION_ERROR);
         return true;
       }
       // A body cut short is reported once the bytes before the cut have been read.
@@ -1083,6 +1330,8 @@ export class HTTPClient {
     for (;;) {
       const err = this.#pollRequesting();
       if (err !== ErrorCode.OK || this.#status !== Status.REQUESTING) return err;
+      // A streamed body whose queue is sent: the caller puts the next piece, so do not block.
+      if (this.#bodyOpen && this.#queuedBytes === 0) return err;
       peer.waitForNews();
     }
   }

@@ -171,3 +171,32 @@ describe('HTTPClient keep-alive at scale', () => {
     await new Promise((resolve) => server.close(resolve));
   }, 60_000);
 });
+
+describe('HTTPClient.requestHead', () => {
+  it('is the head exactly as written, without the body, kept past close()', async () => {
+    const server = await startScriptedServer({
+      replies: [['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok']],
+    });
+    try {
+      const client = new HTTPClient();
+      expect(client.requestHead).toBeNull();
+      await connect(client, '127.0.0.1', server.port);
+      for (const body of ['hello', 'x'.repeat(20_000)]) {
+        expect(client.request(Method.POST, '/echo', ['X-Test: 1'], body)).toBe(ErrorCode.OK);
+        await drive(client, (status) => status !== Status.REQUESTING);
+        await readBody(client);
+        const request = server.requests.at(-1)!;
+        const head = Buffer.from(client.requestHead!).toString('latin1');
+        expect(head.endsWith('\r\n\r\n')).toBe(true);
+        expect(request.raw.subarray(0, head.length).toString('latin1')).toBe(head);
+        expect(request.raw.length).toBe(head.length + body.length);
+      }
+      client.close();
+      expect(Buffer.from(client.requestHead!).toString('latin1')).toMatch(
+        /^POST \/echo HTTP\/1\.1\r\n/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});

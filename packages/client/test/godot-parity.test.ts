@@ -1,5 +1,5 @@
-// Observable details where the client must match Godot's HTTPClient byte for byte (godot-spec.md
-// §2.6-§2.9): the header lines as Godot stores them, body read sizes, and what the accessors
+// Observable details where the client must match Godot's HTTPClient byte for byte
+// (docs/godot-behavior.md#response-heads, #bodies, #accessors): the header lines as Godot stores them, body read sizes, and what the accessors
 // report between responses.
 import { ErrorCode, Method, Status } from '@gdhttp/constants';
 import { type Action, type ScriptedServer, startScriptedServer } from '@gdhttp/testkit';
@@ -31,7 +31,7 @@ async function readSizes(client: HTTPClient): Promise<number[]> {
   return sizes;
 }
 
-describe('getResponseHeaders() lines (spec §2.6, §2.9)', () => {
+describe('getResponseHeaders() lines (godot-behavior.md#response-heads, #accessors)', () => {
   it('returns each line as sent, trimmed: no space added after the colon, inner spaces kept', async () => {
     const { client } = await exchange([
       [
@@ -80,7 +80,7 @@ describe('getResponseHeaders() lines (spec §2.6, §2.9)', () => {
   });
 });
 
-describe('readResponseBodyChunk() sizes (spec §2.7)', () => {
+describe('readResponseBodyChunk() sizes (godot-behavior.md#bodies)', () => {
   it('returns min(available, remaining, readChunkSize) for a Content-Length body', async () => {
     const body = 'y'.repeat(1000);
     const { client } = await exchange([[`HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n${body}`]]);
@@ -130,7 +130,7 @@ describe('readResponseBodyChunk() sizes (spec §2.7)', () => {
   });
 });
 
-describe('response accessors between responses (spec §2.6, §2.9, §2.14)', () => {
+describe('response accessors between responses (godot-behavior.md#accessors, #connection-reuse)', () => {
   it('keeps the previous response until the next head arrives, as Godot', async () => {
     const { client } = await exchange([
       ['HTTP/1.1 201 Created\r\nX-First: 1\r\nContent-Length: 2\r\n\r\nok'],
@@ -194,7 +194,7 @@ describe('response accessors between responses (spec §2.6, §2.9, §2.14)', () 
   });
 });
 
-describe('poll() while the TLS handshake runs (spec §2.4)', () => {
+describe('poll() while the TLS handshake runs (godot-behavior.md#polling)', () => {
   /** Connects with TLS to a plain server running `script` on accept; returns the end state. */
   async function handshakeWith(script: Action[]) {
     const s = await startScriptedServer({ onConnection: script });

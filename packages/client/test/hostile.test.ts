@@ -1,4 +1,4 @@
-// Hostile servers (anchors.md §4.7 and §6.4): every case of the proposed corpus, delivered over a
+// Hostile servers (docs/references.md#hostile-servers): every case of the corpus, delivered over a
 // loopback socket whole, one byte per write, and split in two at every byte (a set of split points
 // for the long cases), asserting a typed ParseError or the specified result through HTTPClient.
 // Where the parser's documented policy differs from strict llhttp (packages/parser/README.md),
@@ -265,7 +265,8 @@ const cases: readonly Case[] = [
   },
   // Limits.
   {
-    // Documented policy: llhttp has no cap (anchors §4.7); gdhttp's maxInformational is 256.
+    // Documented policy: llhttp has no cap (docs/references.md#hostile-servers); gdhttp's
+    // maxInformational is 256.
     name: '1,000 × 103 then 200 (over the 256 interim cap)',
     wire: wire1000Hints,
     drip: 509,
@@ -450,7 +451,7 @@ function check(c: Case, verdicts: Verdict[], labels: string[]): void {
 
 const tail = (c: Case): Action => (c.after === 'end' ? { end: true } : { hang: true });
 
-describe('HTTPClient against hostile servers (anchors §4.7)', () => {
+describe('HTTPClient against hostile servers', () => {
   describe.each(cases)('$name', (c) => {
     const wire = Buffer.from(c.wire, 'latin1');
 

@@ -1,5 +1,5 @@
-// Every row of godot-spec.md's return-code tables (§2.3 connect_to_host, §2.4 poll, §2.5 request),
-// driven against real sockets on 127.0.0.1.
+// Every return code of connectToHost, poll and request (docs/godot-behavior.md#connecting,
+// #polling, #requests), driven against real sockets on 127.0.0.1.
 import { createServer, type Server } from 'node:net';
 import { ErrorCode, Method, Status } from '@gdhttp/constants';
 import {
@@ -30,7 +30,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('HTTPClient.connectToHost (spec §2.3)', () => {
+describe('HTTPClient.connectToHost (godot-behavior.md#connecting)', () => {
   it('refuses server TLS options with INVALID_PARAMETER and stays DISCONNECTED', async () => {
     const { valid } = await testCertificates();
     const client = new HTTPClient();
@@ -108,7 +108,7 @@ describe('HTTPClient.connectToHost (spec §2.3)', () => {
   });
 });
 
-describe('HTTPClient.poll (spec §2.4)', () => {
+describe('HTTPClient.poll (godot-behavior.md#polling)', () => {
   it('returns UNCONFIGURED while DISCONNECTED', () => {
     expect(new HTTPClient().poll()).toBe(ErrorCode.UNCONFIGURED);
   });
@@ -186,7 +186,7 @@ describe('HTTPClient.poll (spec §2.4)', () => {
   });
 });
 
-describe('HTTPClient.request (spec §2.5)', () => {
+describe('HTTPClient.request (godot-behavior.md#requests)', () => {
   it.each([-1, 9, 100, 1.5])('refuses method %j with INVALID_PARAMETER', async (method) => {
     const client = new HTTPClient();
     await connect(client, s.host, s.port);

@@ -2,7 +2,6 @@ import { Method } from '@gdhttp/constants';
 import { describe, expect, it } from 'vitest';
 import {
   godotVerifyHeaders,
-  hasGodotHeader,
   hostHeaderValue,
   isGodotUrlForm,
   isHostLongEnough,
@@ -74,7 +73,7 @@ describe('isGodotUrlForm', () => {
 });
 
 describe('godotVerifyHeaders', () => {
-  // tests/core/io/test_http_client.h 57-77 and godot-spec.md §2.5.3
+  // Godot's tests/core/io/test_http_client.h and docs/godot-behavior.md#requests
   it.each([
     [['X:'], true],
     [['X: '], true],
@@ -91,22 +90,6 @@ describe('godotVerifyHeaders', () => {
   it('strips only characters up to space, as strip_edges() does', () => {
     expect(stripEdges('\t\r\n X: y \x00')).toBe('X: y');
     expect(stripEdges('\u00a0X: y')).toBe('\u00a0X: y');
-  });
-});
-
-describe('hasGodotHeader', () => {
-  it('matches name and colon at position 0, any case', () => {
-    expect(hasGodotHeader(['host: a'], 'Host')).toBe(true);
-    expect(hasGodotHeader(['HOST:a'], 'host')).toBe(true);
-    expect(hasGodotHeader([' Host: a'], 'host')).toBe(false);
-    expect(hasGodotHeader(['Host : a'], 'host')).toBe(false);
-    expect(hasGodotHeader(['Hostname: a'], 'host')).toBe(false);
-    expect(hasGodotHeader(['Hos: a', 'Hosu: a', 'host'], 'host')).toBe(false);
-    expect(hasGodotHeader(['X: 1', 'user-AGENT: me'], 'User-Agent')).toBe(true);
-    // Only letters fold: CR is not '-', '@' is not '`', '[' is not '{'.
-    expect(hasGodotHeader(['content\rlength: 1'], 'content-length')).toBe(false);
-    expect(hasGodotHeader(['@: 1', '[: 1'], '`')).toBe(false);
-    expect(hasGodotHeader(['[: 1'], '{')).toBe(false);
   });
 });
 

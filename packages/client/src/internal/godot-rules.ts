@@ -1,7 +1,8 @@
-// Godot's HTTPClient argument rules (godot-spec.md §2.3, §2.5), kept apart from the state machine
-// so each rule can be tested against the spec's tables on its own.
+// Godot's HTTPClient argument rules (docs/godot-behavior.md#connecting, #requests), kept apart
+// from the state machine so each rule can be tested against Godot's behavior on its own.
 // No Node module here: the web HTTPClient shares these rules (`ipVersion` replaces `node:net`).
 import { DefaultPort, Method, MIN_HOST_LENGTH } from '@gdhttp/constants';
+import { hasHeader } from '@gdhttp/parser';
 import { ipVersion } from './ip-version.js';
 
 /** What `connectToHost()` keeps of its `host` argument after Godot's scheme-prefix handling. */
@@ -77,27 +78,6 @@ export function godotVerifyHeaders(headers: readonly string[]): boolean {
   return true;
 }
 
-/**
- * Godot's suppression rule for automatic headers: a user header suppresses `name` when it starts,
- * at position 0 and case-insensitively, with `name:` — so `" Host: x"` and `"Host : x"` do not.
- */
-export function hasGodotHeader(headers: readonly string[], name: string): boolean {
-  // Runs for each automatic header on every request: compares in place, allocating nothing.
-  const n = name.length;
-  for (const header of headers) {
-    if (header.length <= n || header.charCodeAt(n) !== 0x3a) continue;
-    let i = 0;
-    while (i < n && asciiLower(header.charCodeAt(i)) === asciiLower(name.charCodeAt(i))) i++;
-    if (i === n) return true;
-  }
-  return false;
-}
-
-/** `c` with A–Z mapped to a–z (only those: a bitwise fold would also map CR onto `-`). */
-function asciiLower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
-}
-
 /** `host` as it must appear in a Host header or an authority: IPv6 literals in brackets. */
 export function authorityHost(host: string): string {
   // RFC 9110 §7.2 / RFC 3986 §3.2.2: an IPv6 literal is bracketed. Godot writes it bare (a QUIRK we
@@ -131,44 +111,13 @@ export interface AutoHeaderContext {
  */
 export function withAutomaticHeaders(headers: readonly string[], ctx: AutoHeaderContext): string[] {
   const out = headers.slice();
-  if (!hasGodotHeader(headers, 'host')) out.push(ctx.hostLine);
+  if (!hasHeader(headers, 'host')) out.push(ctx.hostLine);
   // Godot sends Content-Length only for a non-empty body; RFC 9110 §8.6 says a user agent SHOULD
   // send it for POST/PUT/PATCH even when 0 (servers answer 411 otherwise).
-  if (
-    !hasGodotHeader(headers, 'content-length') &&
-    (ctx.bodyLength > 0 || expectsContent(ctx.method))
-  ) {
+  if (!hasHeader(headers, 'content-length') && (ctx.bodyLength > 0 || expectsContent(ctx.method))) {
     out.push(`Content-Length: ${ctx.bodyLength}`);
   }
-  if (!hasGodotHeader(headers, 'user-agent')) out.push(`User-Agent: ${ctx.userAgent}`);
-  if (!hasGodotHeader(headers, 'accept')) out.push('Accept: */*');
-  return out;
-}
-
-/**
- * Header lines as a dictionary, for both builds' `getResponseHeadersAsDictionary()`: names keep
- * the spelling of their first occurrence and match case-insensitively; repeated fields are
- * combined with `", "` (RFC 9110 §5.3) where Godot keeps only the last.
- *
- * @param lines - `"Name: value"` lines.
- * @returns the dictionary.
- */
-export function headerDictionary(lines: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  const spelling = new Map<string, string>();
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
-    const name = line.slice(0, colon).trim();
-    const value = line.slice(colon + 1).trim();
-    const lower = name.toLowerCase();
-    const key = spelling.get(lower);
-    if (key === undefined) {
-      spelling.set(lower, name);
-      out[name] = value;
-    } else {
-      out[key] = `${out[key]}, ${value}`;
-    }
-  }
+  if (!hasHeader(headers, 'user-agent')) out.push(`User-Agent: ${ctx.userAgent}`);
+  if (!hasHeader(headers, 'accept')) out.push('Accept: */*');
   return out;
 }

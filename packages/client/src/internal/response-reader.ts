@@ -76,6 +76,8 @@ export class ResponseReader {
   error: GdhttpError | null = null;
   /** Bytes followed the complete response: they answer nothing, so the connection is retired. */
   extra = false;
+  /** 1xx interim responses (not 101) to the current request so far: a 100 Continue counts. */
+  informational = 0;
   #queue: Uint8Array[] = [];
   /** `#joins[i]`: piece i continues the chunk of piece i - 1 (chunked bodies only). */
   #joins: boolean[] = [];
@@ -96,6 +98,9 @@ export class ResponseReader {
           this.head = head;
           this.keepAlive = head.keepAlive;
           return HeadersDirective.CONTINUE;
+        },
+        onInformational: () => {
+          this.informational += 1;
         },
         onChunkHeader: () => {
           this.#inChunk = false;
@@ -131,6 +136,7 @@ export class ResponseReader {
     this.rawHead = null;
     this.messageComplete = false;
     this.error = null;
+    this.informational = 0;
     this.#capture = [];
     this.#inChunk = false;
     this.#chunkOpen = false;

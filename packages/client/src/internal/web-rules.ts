@@ -1,7 +1,7 @@
 // The web HTTPClient's rules for what fetch takes and gives: which request headers a browser
 // drops (refused here instead), how Godot-style header strings become fetch's pairs, and what a
 // `Response` tells about itself. Pure functions, no Node module: the browser entry bundles them.
-import { isValidHeader } from '@gdhttp/parser';
+import { headerName, isValidHeader } from '@gdhttp/parser';
 import { stripEdges } from './godot-rules.js';
 
 /**
@@ -67,9 +67,10 @@ export function toFetchHeaders(headers: readonly string[], sends: BrowserSends):
         refused: `header ${i} is not a valid "Name: value" field (a token name at the start, no CR, LF or NUL)`,
       };
     }
-    const colon = header.indexOf(':');
-    const name = header.slice(0, colon);
-    const value = stripEdges(header.slice(colon + 1));
+    // isValidHeader put a token name at index 0: nothing around it to trim.
+    const name = headerName(header);
+    // Godot's web build trims the value with strip_edges(), not with headerValue's String#trim.
+    const value = stripEdges(header.slice(header.indexOf(':') + 1));
     const lower = name.toLowerCase();
     const why = forbiddenReason(lower, value, sends);
     if (why !== null) return { refused: `header ${i} (${name}) ${why}` };
