@@ -600,16 +600,37 @@ export class HTTPClient {
    * (Godot's read fills its buffer from as many reads as have arrived) nor waits for a whole chunk
    * of a chunked body, so pieces may be smaller; statuses change exactly as there. Do not modify
    * the returned bytes.
+   *
+   * With `transient` true, the bytes are valid only until the next body read or `poll()` of this
+   * client: over plain TCP the connection then reads into a few recycled buffers instead of new
+   * memory for every read (less than half the CPU of a long download). Copy what you keep. Without
+   * it (the default) a view stays valid for as long as it is kept.
+   *
+   * @param transient - whether the caller is done with each view before its next read.
    */
-  readResponseBodyView(): Uint8Array {
-    return this.#readBody(true);
+  readResponseBodyView(transient = false): Uint8Array {
+    return this.#readBody(true, transient);
   }
 
   /** Both body reads: `view` takes one received piece, else Godot's gathered chunk. */
-  #readBody(view: boolean): Uint8Array {
+  #readBody(view: boolean, transient = false): Uint8Array {
     const reader = this.#reader;
     const stream = this.#stream;
     if (this.#status !== Status.BODY || reader === null || stream === null) return EMPTY;
+    // Recycling needs the bytes read so far to be dead: the caller is done with its last view,
+    // the raw head was copied, and the reader names the buffers of the pieces it still queues. A
+    // non-transient read withdraws what it hands out from recycling, below.
+    const tcp = stream === this.#tcp ? this.#tcp : null;
+    if (transient && tcp !== null) tcp.recycleReads(reader.queued === 0 ? null : reader.holds);
+    if (!transient && tcp !== null) {
+      const chunk = this.#readBodyNow(reader, view);
+      tcp.keepReads();
+      return chunk;
+    }
+    return this.#readBodyNow(reader, view);
+  }
+
+  #readBodyNow(reader: ResponseReader, view: boolean): Uint8Array {
     let ended = this.#fill(reader, view);
     const blocking = this.#blockingPeer();
     if (blocking !== null) {

@@ -8,6 +8,7 @@ import { ConnectTunnel } from './internal/connect-tunnel.js';
 import type { NewsListener } from './internal/news.js';
 import { PeerCore } from './internal/peer-core.js';
 import { type PipeEvent, SocketPipe } from './internal/socket-pipe.js';
+import { SocketReads } from './internal/socket-reads.js';
 import { ProxyError } from './proxy-error.js';
 import { ResolverStatus } from './resolver-status.js';
 import type { PartialWrite, StreamPeer } from './stream-peer.js';
@@ -306,6 +307,41 @@ export class StreamPeerTCP implements StreamPeer {
     return this.#core.getPartialData(max);
   }
 
+  /**
+   * A gdhttp addition for readers that copy what they keep: declares that the caller holds no
+   * view of any byte `getPartialData` has returned, so the buffers they lie in may be read into
+   * again. From then on the socket reads into a few recycled buffers instead of new memory (a
+   * long download then costs a fraction of the CPU: no page faults, no garbage); each call
+   * recycles the buffers read out since the last. Views returned after this call are valid until
+   * the next call of it. Without it (the default) every view stays valid for as long as it is
+   * kept. Recycled views are plain `Uint8Array`s, so `slice()` copies.
+   *
+   * @param holds - whether the caller still holds a view into an `ArrayBuffer`: the first buffer
+   *   it holds and every later one stay as they are (a parser that queued several pieces of a read
+   *   recycles what came before them). Omitted: the caller holds nothing.
+   *
+   * @example
+   * ```ts
+   * for (;;) {
+   *   tcp.recycleReads(); // done with the previous view
+   *   const view = tcp.getPartialData(65536);
+   *   if (view.length === 0) break;
+   *   hash.update(view); // used, not kept
+   * }
+   * ```
+   */
+  recycleReads(holds: ((buffer: ArrayBufferLike) => boolean) | null = null): void {
+    this.#core.pipe?.recycleReads(holds);
+  }
+
+  /**
+   * Undoes {@link StreamPeerTCP.recycleReads} for everything returned so far: those views may be
+   * kept (their buffers are never read into again).
+   */
+  keepReads(): void {
+    this.#core.pipe?.keepReads();
+  }
+
   /** Received bytes not read yet (0 while a tunnel is being negotiated). */
   getAvailableBytes(): number {
     return this.#phase === 'tunnel' ? 0 : this.#core.getAvailableBytes();
@@ -411,7 +447,13 @@ export class StreamPeerTCP implements StreamPeer {
     const generation = this.#generation;
     const authority = authorityOf(address, this.#port);
     this.#address = address;
-    const socket = tcpConnect({ host: address, port: this.#port, noDelay: true });
+    const reads = new SocketReads(this.#highWaterMark);
+    const socket = tcpConnect({
+      host: address,
+      port: this.#port,
+      noDelay: true,
+      onread: reads.options,
+    });
     this.#connecting = socket;
     const next = (error: TransportError): void => {
       this.#clearTimer();
@@ -442,8 +484,11 @@ export class StreamPeerTCP implements StreamPeer {
       this.#clearTimer();
       socket.removeAllListeners('error');
       this.#connecting = null;
-      const pipe = new SocketPipe(socket, this.#highWaterMark, (event) =>
-        this.#onPipe(event, generation),
+      const pipe = new SocketPipe(
+        socket,
+        this.#highWaterMark,
+        (event) => this.#onPipe(event, generation),
+        reads,
       );
       this.#core.pipe = pipe;
       if (this.#tunnel !== null) {

@@ -207,7 +207,12 @@ export class ResponseReader {
     const end = head.headEnd - this.#captureStart;
     const first = parts[0]!;
     if (end <= first.length) {
-      this.rawHead = first.subarray(start, end);
+      // The head's lines are decoded later, on demand, and the transport may read into a
+      // recycled buffer again once the body has been read in transient views
+      // (HTTPClient.readResponseBodyView(true)). Recycled buffers are plain Uint8Arrays, whose
+      // slice() copies; every other input is a Buffer that is never read into again, whose
+      // slice() is a view — so only a head that needs the copy pays for it.
+      this.rawHead = first.slice(start, end);
       return;
     }
     this.rawHead = Buffer.concat(parts).subarray(start, end);
@@ -286,6 +291,14 @@ export class ResponseReader {
     }
     return out;
   }
+
+  /** Whether a body piece not taken yet is a view into `buffer`. */
+  readonly holds = (buffer: ArrayBufferLike): boolean => {
+    for (let i = this.#queueStart; i < this.#queue.length; i++) {
+      if (this.#queue[i]!.buffer === buffer) return true;
+    }
+    return false;
+  };
 
   /** Takes up to `max` bytes of the front piece as they are: a view, whatever the chunk framing. */
   takePiece(max: number): Uint8Array {

@@ -4,8 +4,9 @@ const EMPTY = new Uint8Array(0);
  * A FIFO of received chunks that hands bytes out without concatenating on every arrival.
  *
  * Reads that fit inside the first chunk return a view (no copy); only a read spanning chunks
- * copies, and then only the bytes it returns. Socket chunks are never reused by Node, so views
- * over them stay valid after the queue lets go of them.
+ * copies, and then only the bytes it returns. Received chunks are never read into again unless
+ * the reader asked for that (`SocketReads` recycling), so views over them stay valid after the
+ * queue lets go of them.
  */
 export class ByteQueue {
   #chunks: Uint8Array[] = [];

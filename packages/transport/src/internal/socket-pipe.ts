@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { ByteQueue } from './byte-queue.js';
+import type { SocketReads } from './socket-reads.js';
 
 /**
  * Write batching across sockets. The first write of an event-loop turn goes to its socket at once,
@@ -57,7 +58,10 @@ export class SocketPipe {
   /** A `writePartial` was refused room: announce `drain` once room opens. */
   #roomWanted = false;
 
-  readonly #onData = (chunk: Buffer): void => {
+  /** Where the bytes come from when not `data` events. */
+  #reads: SocketReads | null;
+
+  readonly #onData = (chunk: Uint8Array): void => {
     this.queue.push(chunk);
     if (!this.#paused && this.queue.length >= this.#highWaterMark) {
       this.#paused = true;
@@ -94,12 +98,20 @@ export class SocketPipe {
    * @param socket - a connected socket (plain or TLS).
    * @param highWaterMark - bytes queued before the socket is paused.
    * @param onEvent - called after each event has been recorded.
+   * @param reads - the socket's `onread` receiver, when it was created with one.
    */
-  constructor(socket: Socket, highWaterMark: number, onEvent: (event: PipeEvent) => void) {
+  constructor(
+    socket: Socket,
+    highWaterMark: number,
+    onEvent: (event: PipeEvent) => void,
+    reads: SocketReads | null = null,
+  ) {
     this.socket = socket;
     this.#highWaterMark = highWaterMark;
     this.#onEvent = onEvent;
-    socket.on('data', this.#onData);
+    this.#reads = reads;
+    if (reads === null) socket.on('data', this.#onData);
+    else reads.attach(this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('drain', this.#onDrain);
@@ -168,6 +180,23 @@ export class SocketPipe {
     this.socket.uncork();
   }
 
+  /**
+   * The reader holds no view of any byte it has read from this pipe (but in buffers `holds`
+   * names): the receive buffers may be read into again (a no-op without `onread` receiving; see
+   * {@link SocketReads}).
+   *
+   * @param holds - whether the reader still holds a view of a buffer, when it may.
+   */
+  recycleReads(holds: ((buffer: ArrayBufferLike) => boolean) | null = null): void {
+    const reads = this.#reads;
+    if (reads !== null && this.#attached) reads.recycle(reads.received - this.queue.length, holds);
+  }
+
+  /** The reader may keep every byte it has read from this pipe (undoes {@link recycleReads}). */
+  keepReads(): void {
+    this.#reads?.keep();
+  }
+
   /** Whether the socket can take writes. */
   get writable(): boolean {
     return this.#attached && this.socket.writable && !this.socket.destroyed;
@@ -178,7 +207,8 @@ export class SocketPipe {
     if (!this.#attached) return [];
     this.flush();
     this.#attached = false;
-    this.socket.off('data', this.#onData);
+    if (this.#reads === null) this.socket.off('data', this.#onData);
+    else this.#reads.detach(this.socket);
     this.socket.off('end', this.#onEnd);
     this.socket.off('error', this.#onError);
     this.socket.off('drain', this.#onDrain);
