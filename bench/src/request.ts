@@ -13,7 +13,7 @@
 import { unlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WARM_BYTES } from './canned/server.ts';
+import { SSE_EVENTS, WARM_BYTES } from './canned/server.ts';
 import { canPin, pinSelf, spawnCanned } from './canned/spawn.ts';
 import { undiciVersion } from './client.ts';
 import {
@@ -39,6 +39,13 @@ import {
   rawSocket,
   rawSocketFile,
 } from './request/download.ts';
+import {
+  curlFileUpload,
+  fileUploadAdapters,
+  gdhttpFileUpload,
+  measureSse,
+  undiciStreamUpload,
+} from './request/streams.ts';
 import {
   CURL_TIME_TOTAL,
   curlUpload,
@@ -159,6 +166,11 @@ export async function run(flags: string[]): Promise<void> {
   const uploadBytes = quick ? 16 << 20 : UPLOAD_BYTES;
   const uploadReps = quick ? 3 : UPLOAD_REPS;
   const uploadOnly = flags.includes('--upload-only');
+  // Issue 15: a file uploaded as it is read, and Server-Sent Events.
+  const streamsOnly = flags.includes('--streams-only');
+  const fileBytes = quick ? 128 << 20 : FILE_UPLOAD_BYTES;
+  const fileReps = quick ? 3 : FILE_UPLOAD_REPS;
+  const sseReps = quick ? 3 : SSE_REPS;
   const pinCore = canPin();
   const cores = availableParallelism();
   // the server first: once this process is pinned, its children would inherit one core
@@ -170,7 +182,30 @@ export async function run(flags: string[]): Promise<void> {
         `client process ${process.pid} ${restore ? 'pinned to core 1 (taskset -a -p -c 1)' : 'not pinned'}; ` +
         `median of ${opts.reps} interleaved repetitions (>= ${opts.minRepSeconds} s each) after ${opts.warmup * 2} warm-up requests\n`,
     );
-    if (!uploadOnly) await requestsAndDownloads();
+    if (!uploadOnly && !streamsOnly) await requestsAndDownloads();
+    if (!streamsOnly) await uploads();
+    if (!uploadOnly) await streams();
+  } finally {
+    await server.close();
+    restore?.();
+  }
+
+  async function streams(): Promise<void> {
+    console.log(
+      `\n### file upload: one ${fileBytes >= 1 << 30 ? `${fileBytes / (1 << 30)} GiB` : `${fileBytes >> 20} MiB`} file PUT (Content-Length) as it is read, to the counting listener, ` +
+        `MB/s = 10^6 bytes/s, median of ${fileReps} interleaved rounds after one upload each; every upload checked by the server's count\n`,
+    );
+    const fl = fileUploadAdapters();
+    const frows = await measureUploads(server.ports.upload, fileBytes, fl, 1, fileReps, pinCore);
+    reportFileUploads(frows, fl);
+    console.log(
+      `\n### Server-Sent Events: one answer of ${SSE_EVENTS.toLocaleString('en')} small events per read, events/s, ` +
+        `median of ${sseReps} interleaved rounds after 2 reads each; ratios are the median of the per-round ratios\n`,
+    );
+    await measureSse(server.ports.sse, 2, sseReps);
+  }
+
+  async function uploads(): Promise<void> {
     console.log(
       `\n### upload: one ${uploadBytes >= 1 << 20 ? `${uploadBytes / (1 << 20)} MiB` : `${uploadBytes} B`} body (Content-Length) POSTed to a listener that counts and drops it, ` +
         `MB/s = 10^6 bytes/s, median of ${uploadReps} interleaved rounds after ${UPLOAD_WARMUPS} uploads each; ` +
@@ -186,9 +221,6 @@ export async function run(flags: string[]): Promise<void> {
       pinCore,
     );
     reportUploads(urows, ul);
-  } finally {
-    await server.close();
-    restore?.();
   }
 
   async function requestsAndDownloads(): Promise<void> {
@@ -215,6 +247,13 @@ export async function run(flags: string[]): Promise<void> {
     reportDownloads(drows, dl);
   }
 }
+
+/** The file of a full run's file upload. */
+export const FILE_UPLOAD_BYTES = 1 << 30;
+/** Rounds of a full run's file upload. */
+export const FILE_UPLOAD_REPS = 7;
+/** Rounds of a full run's SSE scenario. */
+export const SSE_REPS = 9;
 
 /** The upload body of a full run. */
 export const UPLOAD_BYTES = 64 << 20;
@@ -263,6 +302,28 @@ function reportDownloads(rows: DownloadRow[], list: DownloadAdapter[]): void {
   );
   console.log(
     `ratio ${gdhttpClientDiscard.name} / ${rawSocket.name}: ${ratio(gdhttpClientDiscard, rawSocket).toFixed(2)}x (the client layer alone)`,
+  );
+}
+
+function reportFileUploads(rows: UploadRow[], list: UploadAdapter[]): void {
+  const ratio = (a: string, b: string) => downloadRatio(rows, a, b);
+  console.log('| client | MB/s | runs (MB/s), in round order | vs undici | vs curl -T |');
+  console.log('|---|---:|---|---:|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.adapter} | ${fmt(r.megabytesPerSecond)} | ${r.samples.map((x) => fmt(x)).join(', ')} | ` +
+        `${ratio(r.adapter, undiciStreamUpload.name).toFixed(2)}x | ${ratio(r.adapter, curlFileUpload.name).toFixed(2)}x |`,
+    );
+  }
+  console.log('');
+  for (const a of list) console.log(`- ${a.name}: ${a.note}`);
+  const vsUndici = ratio(gdhttpFileUpload.name, undiciStreamUpload.name);
+  const vsCurl = ratio(gdhttpFileUpload.name, curlFileUpload.name);
+  console.log(
+    `\nratio ${gdhttpFileUpload.name} / ${undiciStreamUpload.name}: ${vsUndici.toFixed(2)}x (target >= 1.0x) ${vsUndici >= 1 ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `ratio ${gdhttpFileUpload.name} / ${curlFileUpload.name}: ${vsCurl.toFixed(2)}x (target >= 0.8x) ${vsCurl >= 0.8 ? 'met' : 'NOT met'}`,
   );
 }
 

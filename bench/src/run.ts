@@ -23,6 +23,11 @@ const suites: Record<string, Suite> = {
       'HTTPRequest vs undici request / node:http / fetch; 1 GiB download vs curl, raw socket; 64 MiB upload vs undici, curl',
     load: () => import('./request.ts'),
   },
+  download: {
+    description:
+      'one long download (Content-Length and chunked): HTTPRequest onBody, HTTPClient vs curl, undici, raw sockets; --memory: 10 GiB peak RSS',
+    load: () => import('./download.ts'),
+  },
   'use-threads': {
     description:
       'HTTPRequest useThreads off/on: main-thread time and 60 Hz frame times during a 256 MiB gzip download',

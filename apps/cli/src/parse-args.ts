@@ -1,5 +1,7 @@
 import { parseArgs as parseTokens } from 'node:util';
 import { Method } from '@gdhttp/constants';
+import { isValidHeader } from '@gdhttp/parser';
+import { parseProxyUrl } from '@gdhttp/request';
 
 /** How one request-body piece is read and joined (curl's `-d` family, in command-line order). */
 export type DataKind = 'data' | 'raw' | 'binary' | 'urlencode' | 'json';
@@ -436,12 +438,8 @@ function seconds(value: string, spelled: string): number {
 }
 
 function checkHeader(value: string, spelled: string): string {
-  const colon = value.indexOf(':');
-  if (
-    colon <= 0 ||
-    /[\r\n\0]/.test(value) ||
-    !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value.slice(0, colon))
-  ) {
+  // The client's own rule (a token name at index 0, no CR, LF or NUL): refused here, not later.
+  if (!isValidHeader(value)) {
     throw new UsageError(`${spelled}: a header is 'Name: value', got '${value.slice(0, 40)}'`);
   }
   return value;
@@ -482,27 +480,8 @@ export interface ProxySetting {
  * @throws {@link UsageError} for another scheme, no host, or port 0.
  */
 export function parseProxy(raw: string): ProxySetting {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new UsageError(`malformed proxy URL '${raw}'`);
-  }
-  if (url.protocol !== 'http:') {
-    throw new UsageError(`unsupported proxy scheme '${url.protocol.slice(0, -1)}' (http only)`);
-  }
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  if (host === '') throw new UsageError(`no host in proxy URL '${raw}'`);
-  // Read the port from the text: WHATWG URL drops a scheme's default port, so `url.port` is ''
-  // for an explicit `:80`, which must not become curl's default 1080.
-  const explicit = /^[^:]+:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)/.exec(withScheme)?.[1];
-  const port = explicit === undefined ? 1080 : Number(explicit);
-  if (port < 1 || port > 65535) throw new UsageError(`no usable port in proxy URL '${raw}'`);
-  return {
-    host,
-    port,
-    username: url.username === '' ? undefined : decodeURIComponent(url.username),
-    password: url.username === '' ? undefined : decodeURIComponent(url.password),
-  };
+  // The library's reading of a proxy URL (as curl's), so `-x` and the variables mean one thing.
+  const parts = parseProxyUrl(raw);
+  if (typeof parts === 'string') throw new UsageError(parts);
+  return parts;
 }

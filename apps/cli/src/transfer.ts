@@ -3,14 +3,15 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { USER_AGENT } from '@gdhttp/client';
 import { ErrorCode, Method, methodToken, Result, reasonPhrase, Status } from '@gdhttp/constants';
+import { hasHeader, headerName, headerValues } from '@gdhttp/parser';
 import {
   HTTPRequest,
   HTTPRequestError,
   type HTTPRequestOptions,
   type HTTPRequestResult,
+  proxyFor,
 } from '@gdhttp/request';
 import { TLSOptions } from '@gdhttp/transport';
-import { proxyFor } from './env-proxy.js';
 import { Exit, exitCodeOf, Failure, failureMessage } from './exit-codes.js';
 import { type Options, type ProxySetting, parseProxy, UsageError } from './parse-args.js';
 import { ProgressBar } from './progress-bar.js';
@@ -19,10 +20,6 @@ import { expandWriteOut } from './write-out.js';
 
 const EMPTY = new Uint8Array(0);
 const CRLF = '\r\n';
-
-const headerName = (header: string) => header.slice(0, header.indexOf(':')).trim().toLowerCase();
-const has = (headers: readonly string[], name: string) =>
-  headers.some((h) => headerName(h) === name);
 
 /** curl's hint when a body with a NUL byte would go to a terminal (tool_cb_wrt.c). */
 export const BINARY_HINT =
@@ -77,9 +74,9 @@ export async function transfer(o: Options, io: Io): Promise<number> {
   const headers = o.headers.slice();
   const json = o.data.some((d) => d.kind === 'json');
   if (json) {
-    if (!has(headers, 'content-type')) headers.push('Content-Type: application/json');
-    if (!has(headers, 'accept')) headers.push('Accept: application/json');
-  } else if (body !== null && !has(headers, 'content-type')) {
+    if (!hasHeader(headers, 'content-type')) headers.push('Content-Type: application/json');
+    if (!hasHeader(headers, 'accept')) headers.push('Accept: application/json');
+  } else if (body !== null && !hasHeader(headers, 'content-type')) {
     // curl's default for -d and --data-binary.
     headers.push('Content-Type: application/x-www-form-urlencoded');
   }
@@ -422,7 +419,7 @@ function nextHop(code: number, hop: Hop, next: URL): Hop {
     (code === 303 && hop.method !== Method.HEAD) ||
     ((code === 301 || code === 302) && hop.method === Method.POST);
   const headers = hop.headers.filter((header) => {
-    const name = headerName(header);
+    const name = headerName(header).toLowerCase();
     if (toGet && (name.startsWith('content-') || name === 'transfer-encoding')) return false;
     return sameOrigin || !ORIGIN_BOUND.has(name);
   });
@@ -597,23 +594,23 @@ function requestHead(o: Options, hop: Hop, proxy: ProxySetting | null): string {
   const viaHttpProxy = proxy !== null && !tls;
   const target = viaHttpProxy ? `http://${url.hostname}:${port}${path}` : path;
   const lines = hop.headers.slice();
-  if (o.compressed && !has(lines, 'accept-encoding')) {
+  if (o.compressed && !hasHeader(lines, 'accept-encoding')) {
     lines.push('Accept-Encoding: gzip, deflate, br');
   }
-  if ((url.username !== '' || url.password !== '') && !has(lines, 'authorization')) {
+  if ((url.username !== '' || url.password !== '') && !hasHeader(lines, 'authorization')) {
     lines.push('Authorization: Basic ***');
   }
-  if (!has(lines, 'host')) {
+  if (!hasHeader(lines, 'host')) {
     lines.push(`Host: ${url.port === '' ? url.hostname : `${url.hostname}:${port}`}`);
   }
   const length = body.length;
   const expectsContent = method === Method.POST || method === Method.PUT || method === Method.PATCH;
-  if (!has(lines, 'content-length') && (length > 0 || expectsContent)) {
+  if (!hasHeader(lines, 'content-length') && (length > 0 || expectsContent)) {
     lines.push(`Content-Length: ${length}`);
   }
-  if (!has(lines, 'user-agent')) lines.push(`User-Agent: ${USER_AGENT}`);
-  if (!has(lines, 'accept')) lines.push('Accept: */*');
-  if (viaHttpProxy && proxy.username !== undefined && !has(lines, 'proxy-authorization')) {
+  if (!hasHeader(lines, 'user-agent')) lines.push(`User-Agent: ${USER_AGENT}`);
+  if (!hasHeader(lines, 'accept')) lines.push('Accept: */*');
+  if (viaHttpProxy && proxy.username !== undefined && !hasHeader(lines, 'proxy-authorization')) {
     lines.push('Proxy-Authorization: Basic ***');
   }
   const via =
@@ -629,8 +626,9 @@ function requestHead(o: Options, hop: Hop, proxy: ProxySetting | null): string {
 
 function masked(line: string): string {
   const name = headerName(line);
-  return name === 'authorization' || name === 'proxy-authorization' || name === 'cookie'
-    ? `${line.slice(0, line.indexOf(':'))}: ***`
+  const lower = name.toLowerCase();
+  return lower === 'authorization' || lower === 'proxy-authorization' || lower === 'cookie'
+    ? `${name}: ***`
     : line;
 }
 
@@ -655,9 +653,5 @@ function prefixed(head: string, prefix: string): string {
 }
 
 function lastHeader(headers: readonly string[], name: string): string | undefined {
-  let value: string | undefined;
-  for (const line of headers) {
-    if (headerName(line) === name) value = line.slice(line.indexOf(':') + 1).trim();
-  }
-  return value;
+  return headerValues(headers, name).at(-1);
 }

@@ -7,13 +7,14 @@
  * Five listeners on 127.0.0.1: `small` (13 B body), `large` (64 KiB body), `download`
  * (`downloadBytes`, 1 GiB by default, streamed from one 1 MiB buffer with backpressure), `warm`
  * (the same with `min(downloadBytes, 256 MiB)`) and `upload` (reads each request's Content-Length
- * body, counts and drops it, and answers `200` with the count in decimal as the body). Every
+ * body, counts and drops it, and answers `200` with the count in decimal as the body), and `sse`
+ * ({@link SSE_EVENTS} small Server-Sent Events per answer, `text/event-stream`). Every
  * response is keep-alive with Content-Length. On the first four a request is counted at each
  * `CRLF CRLF` (bodiless GETs only), across read boundaries; pipelined requests are answered in
  * order.
  *
  * Run as a process (`node --import tsx server.ts [downloadBytes]`), it prints one JSON line
- * `{"small":port,"large":port,"download":port,"warm":port,"upload":port}` and exits when its stdin
+ * `{"small":port,"large":port,"download":port,"warm":port,"upload":port,"sse":port}` and exits when its stdin
  * closes, so it never outlives the benchmark that spawned it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
@@ -46,6 +47,33 @@ export function cannedResponse(body: Buffer): Buffer {
 }
 
 export const smallBody = Buffer.from(SMALL_BODY, 'latin1');
+
+/** Events in each answer of the `sse` listener. */
+export const SSE_EVENTS = 200_000;
+
+/** Event `n` of the `sse` listener: a small JSON token event, as model APIs stream them. */
+export function sseEvent(n: number): string {
+  return `data: {"n":${n},"token":"hello"}\n\n`;
+}
+
+/** The `sse` listener's answer: {@link SSE_EVENTS} events, `text/event-stream`, Content-Length. */
+export function sseResponse(): Buffer {
+  let text = '';
+  for (let n = 0; n < SSE_EVENTS; n++) text += sseEvent(n);
+  const body = Buffer.from(text, 'latin1');
+  return Buffer.concat([
+    Buffer.from(
+      'HTTP/1.1 200 OK\r\n' +
+        'Content-Type: text/event-stream\r\n' +
+        `Content-Length: ${body.length}\r\n` +
+        `Date: ${DATE}\r\n` +
+        'Connection: keep-alive\r\n' +
+        '\r\n',
+      'latin1',
+    ),
+    body,
+  ]);
+}
 export const largeBody = Buffer.alloc(LARGE_BODY_BYTES, 0x5f); // '_' as undici's benchmark server
 
 /**
@@ -197,7 +225,14 @@ function counting(): Server {
 }
 
 export interface CannedServers {
-  ports: { small: number; large: number; download: number; warm: number; upload: number };
+  ports: {
+    small: number;
+    large: number;
+    download: number;
+    warm: number;
+    upload: number;
+    sse: number;
+  };
   close(): Promise<void>;
 }
 
@@ -209,9 +244,10 @@ export async function listenCanned(downloadBytes = DOWNLOAD_BYTES): Promise<Cann
     download: streaming(downloadBytes),
     warm: streaming(Math.min(downloadBytes, WARM_BYTES)),
     upload: counting(),
+    sse: fixed(sseResponse()),
   };
   const sockets = new Set<Socket>();
-  const ports = { small: 0, large: 0, download: 0, warm: 0, upload: 0 };
+  const ports = { small: 0, large: 0, download: 0, warm: 0, upload: 0, sse: 0 };
   for (const [name, server] of Object.entries(servers) as [keyof typeof servers, Server][]) {
     server.on('connection', (s) => {
       sockets.add(s);

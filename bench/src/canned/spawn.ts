@@ -60,28 +60,36 @@ export interface SpawnedServers extends CannedServers {
  * Starts the canned server in a child process (pinned to core 0 when possible). The child exits
  * when its stdin closes, so it dies with this process even if `close()` is never reached.
  */
-export async function spawnCanned(downloadBytes?: number): Promise<SpawnedServers> {
+export function spawnCanned(downloadBytes?: number): Promise<SpawnedServers> {
+  return spawnServer<CannedServers['ports']>(
+    'server.ts',
+    downloadBytes === undefined ? [] : [String(downloadBytes)],
+  );
+}
+
+/**
+ * Starts `script` (a file beside this one that prints its ports as one JSON line and exits when
+ * its stdin closes) in a child process, pinned to core 0 when possible.
+ */
+export async function spawnServer<Ports>(
+  script: string,
+  scriptArgs: string[],
+): Promise<{ ports: Ports; placement: string; close(): Promise<void> }> {
   const pin = canPin();
-  const node = [
-    process.execPath,
-    '--import',
-    'tsx',
-    join(here, 'server.ts'),
-    ...(downloadBytes === undefined ? [] : [String(downloadBytes)]),
-  ];
+  const node = [process.execPath, '--import', 'tsx', join(here, script), ...scriptArgs];
   const [cmd, ...args] = pin ? ['taskset', '-c', String(SERVER_CORE), ...node] : node;
   const child: ChildProcess = spawn(cmd!, args, {
     cwd: benchRoot,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ports = await new Promise<CannedServers['ports']>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('canned server did not start in 20 s')), 20e3);
+  const ports = await new Promise<Ports>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start in 20 s`)), 20e3);
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`canned server exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
-      resolve(JSON.parse(line) as CannedServers['ports']);
+      resolve(JSON.parse(line) as Ports);
     });
   }).catch((error: unknown) => {
     child.kill();

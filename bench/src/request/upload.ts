@@ -113,15 +113,20 @@ interface CurlRun {
 }
 
 /** One `curl --data-binary @file` (on the client's core when pinned). */
-export function curlPost(target: UploadTarget, file: string, pinCore: boolean): Promise<CurlRun> {
+export function curlPost(
+  target: UploadTarget,
+  file: string,
+  pinCore: boolean,
+  uploadFile = false,
+): Promise<CurlRun> {
   // `Expect:` off: curl would otherwise send `Expect: 100-continue` for a body over 1 MiB and wait
-  // a round trip for the server's `100` before the body; the other clients send the body at once
+  // a round trip for the server's `100` before the body; the other clients send the body at once.
+  // `uploadFile`: `-T file` (a PUT read from the file as it is sent) instead of `--data-binary`.
   const args = [
     '-s',
     '-H',
     'Expect:',
-    '--data-binary',
-    `@${file}`,
+    ...(uploadFile ? ['-T', file] : ['--data-binary', `@${file}`]),
     '-w',
     '\\n%{time_total} %{size_upload} %{http_code}',
     urlOf(target),

@@ -9,15 +9,25 @@ import {
   Status,
 } from '@gdhttp/constants';
 import { startModuleWorker, TLSOptions } from '@gdhttp/transport';
+import type { CookieJar } from 'tough-cookie';
 import { basicAuthorization } from './internal/basic-auth.js';
 import { type BodySink, CallbackSink, FileSink, MemorySink } from './internal/body-sink.js';
+import { type BodySource, BytesSource, bodySourceOf } from './internal/body-source.js';
 import {
   ACCEPT_ENCODING,
   type Coding,
   ContentDecoder,
   parseContentEncoding,
 } from './internal/content-decoder.js';
+import { cookieWatchers } from './internal/cookie-watchers.js';
+import { cookieFor, storeCookies } from './internal/cookies.js';
 import { failure, headerValues, ignore, resultOf } from './internal/outcome.js';
+import {
+  canWriteInPlace,
+  PartialFileSink,
+  readPartial,
+  removeSidecar,
+} from './internal/partial-file.js';
 import { decideRedirect, type Hop } from './internal/redirect.js';
 import {
   HTTPRequestError,
@@ -26,6 +36,20 @@ import {
   type HTTPRequestResult,
 } from './internal/request-types.js';
 import { parseRequestUrl, type RequestUrl } from './internal/request-url.js';
+import { decideResume, hasRange, rangeHeaders, representationOf } from './internal/resume.js';
+import {
+  IDEMPOTENT,
+  RETRIED_RESULT,
+  type RetryCause,
+  retryDelayMs,
+} from './internal/retry-policy.js';
+import { Session, withCookie } from './internal/session.js';
+import {
+  booleanRefusal,
+  cookieJarRefusal,
+  retriesRefusal,
+  secondsRefusal,
+} from './internal/session-rules.js';
 import {
   acceptGzipRefusal,
   downloadChunkSizeRefusal,
@@ -36,6 +60,7 @@ import {
 } from './internal/setting-rules.js';
 import { stateWatchers } from './internal/state-watchers.js';
 import { ThreadedJob } from './internal/threaded-job.js';
+import { expectsContinue, sendStreamedBody } from './internal/upload.js';
 import {
   describeTls,
   type ProxyArguments,
@@ -43,12 +68,17 @@ import {
   type WorkerState,
 } from './internal/worker-messages.js';
 import { wrongArgument } from './internal/wrong-argument.js';
+import { parseProxyUrl, proxyFor } from './proxy-from-env.js';
+import type { RequestBodyInit } from './request-body.js';
+import { type HTTPResponseStream, ResponseStream } from './response-stream.js';
 
 export type {
   HTTPRequestEvents,
   HTTPRequestOptions,
   HTTPRequestProgress,
   HTTPRequestResult,
+  HTTPRequestRetry,
+  HTTPRequestUploadProgress,
 } from './internal/request-types.js';
 export { HTTPRequestError } from './internal/request-types.js';
 
@@ -67,6 +97,12 @@ interface Job {
   onAbort: (() => void) | undefined;
   signal: AbortSignal | undefined;
   onBody: ((chunk: Uint8Array) => void | Promise<void>) | undefined;
+  /** A body read as it is sent (a file, a stream, bytes held for 100-continue), else null. */
+  upload: BodySource | null;
+  /** The sink of a response stream (`requestStream()`), made when the final head is known. */
+  streamSink: ((head: ResponseHead) => BodySink) | undefined;
+  /** Retry, resume and cookie state across hops and attempts (internal/session.ts). */
+  session: Session;
 }
 
 /** A response head, as the exchange step hands it to the redirect and body steps. */
@@ -99,18 +135,6 @@ function ended(): HTTPRequestResult {
   return failure(Result.CONNECTION_ERROR);
 }
 
-/**
- * The methods a request may be sent again with when a kept connection failed under it: those
- * whose repetition has the effect of one request (RFC 9110 §9.2.2). POST and PATCH are not.
- */
-const IDEMPOTENT: ReadonlySet<Method> = new Set<Method>([
-  Method.GET,
-  Method.HEAD,
-  Method.PUT,
-  Method.DELETE,
-  Method.OPTIONS,
-  Method.TRACE,
-]);
 /**
  * The largest redirect body read and discarded to keep the connection for the next hop, in body
  * bytes (de-chunked, not decoded). The page a server sends with a 3xx (nginx's is a few hundred
@@ -153,6 +177,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   #useThreads = false;
   #downloaded = 0;
   #bodySize = -1;
+  #uploaded = 0;
   #lastError: GdhttpError | null = null;
   #lastUrl: [string, RequestUrl] | null = null;
   #finalUrl = '';
@@ -164,6 +189,13 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   #downloadFile: string = HTTPRequestDefaults.downloadFile;
   #maxRedirects: number = HTTPRequestDefaults.maxRedirects;
   #timeout: number = HTTPRequestDefaults.timeout;
+  #keepPartialDownload = false;
+  #appendToDownloadFile = false;
+  #retries = 0;
+  #retryDelay = 1;
+  #retryMaxDelay = 30;
+  #proxyFromEnv = false;
+  #cookieJar: CookieJar | null = null;
 
   /** Sends `Accept-Encoding` and decodes gzip, deflate and br bodies. Default true; no guard. */
   get acceptGzip(): boolean {
@@ -271,6 +303,133 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   /**
+   * Keeps what a failed or cancelled download received (Godot's `keep_partial_download`):
+   * `downloadFile` is then written in place, so the bytes that arrived stay in it, and the
+   * validator of what they belong to (ETag or Last-Modified) is saved beside it, in
+   * `.<name>.gdhttp-resume`, for {@link HTTPRequest.appendToDownloadFile} to continue it. Default
+   * false: a download that does not complete leaves no file (and the file that was there stays as
+   * it was). With true, a download that starts truncates the file at once, as Godot does. Refused
+   * while a request runs.
+   */
+  get keepPartialDownload(): boolean {
+    return this.#keepPartialDownload;
+  }
+  set keepPartialDownload(value: boolean) {
+    if (this.#refused(booleanRefusal('keepPartialDownload', value))) return;
+    if (this.#guard('keepPartialDownload')) this.#keepPartialDownload = value;
+  }
+
+  /**
+   * Continues the download in `downloadFile` instead of starting over (Godot's
+   * `append_to_download_file`: a 206 is appended to the file rather than replacing it). When the
+   * file has bytes and the request has no `Range` of its own, HTTPRequest asks for the rest:
+   * `Range: bytes=<size>-`, with `If-Range` when a validator was saved beside the file. A 206
+   * that continues exactly there is appended; a 200 (the server ignored the range, or the file
+   * changed there) replaces the file; a 416 for the file's length means it was complete already
+   * (the result is SUCCESS with code 416); any other 206 or 416 is asked again without a range.
+   * With a `Range` of the caller's own, a 206 is appended as Godot does. Default false; refused
+   * while a request runs.
+   *
+   * @example
+   * ```ts
+   * http.downloadFile = 'big.bin';
+   * http.keepPartialDownload = true; // a cut leaves big.bin and its validator
+   * http.appendToDownloadFile = true; // the next request asks for the rest
+   * ```
+   */
+  get appendToDownloadFile(): boolean {
+    return this.#appendToDownloadFile;
+  }
+  set appendToDownloadFile(value: boolean) {
+    if (this.#refused(booleanRefusal('appendToDownloadFile', value))) return;
+    if (this.#guard('appendToDownloadFile')) this.#appendToDownloadFile = value;
+  }
+
+  /**
+   * Times an idempotent request (GET, HEAD, PUT, DELETE, OPTIONS, TRACE; never POST or PATCH) is
+   * tried again when its connection fails (`CANT_CONNECT`, `CONNECTION_ERROR`, `NO_RESPONSE`) or
+   * the response is 408, 429, 500, 502, 503 or 504 (a gdhttp addition; Godot never retries).
+   * Waits `retryDelay · 2^n` seconds with jitter, at most `retryMaxDelay`, or what `Retry-After`
+   * asks when that is no longer than `retryMaxDelay` (a longer one delivers the response). A
+   * body cut short is continued with a range request when the response has a validator and no
+   * content coding. Each retry emits `retry` before its wait; `timeout` spans all attempts. The
+   * last attempt's outcome is the result. Default 0; refused while a request runs.
+   */
+  get retries(): number {
+    return this.#retries;
+  }
+  set retries(value: number) {
+    if (this.#refused(retriesRefusal(value))) return;
+    if (this.#guard('retries')) this.#retries = value;
+  }
+
+  /** The first retry's backoff in seconds, doubled for each later one (default 1). Refused while a request runs. */
+  get retryDelay(): number {
+    return this.#retryDelay;
+  }
+  set retryDelay(value: number) {
+    if (this.#refused(secondsRefusal('retryDelay', value))) return;
+    if (this.#guard('retryDelay')) this.#retryDelay = value;
+  }
+
+  /**
+   * The longest wait before a retry, in seconds (default 30): the backoff's cap, and the longest
+   * `Retry-After` honoured. Refused while a request runs.
+   */
+  get retryMaxDelay(): number {
+    return this.#retryMaxDelay;
+  }
+  set retryMaxDelay(value: number) {
+    if (this.#refused(secondsRefusal('retryMaxDelay', value))) return;
+    if (this.#guard('retryMaxDelay')) this.#retryMaxDelay = value;
+  }
+
+  /**
+   * Takes the proxy from the environment as curl does (a gdhttp addition): `http_proxy` (lower
+   * case only) for http URLs, `https_proxy` or `HTTPS_PROXY` for https, else `all_proxy` or
+   * `ALL_PROXY`; `no_proxy` or `NO_PROXY` exempts hosts (see {@link isNoProxy}). Credentials in
+   * the proxy URL are sent as `Proxy-Authorization`. Decided again for each connection (each
+   * redirect hop). A proxy set with `setHttpProxy()`/`setHttpsProxy()` wins for its scheme. A
+   * variable that is not an `http://` proxy fails the request with `CANT_CONNECT` rather than
+   * going around it. Default false; refused while a request runs.
+   */
+  get proxyFromEnv(): boolean {
+    return this.#proxyFromEnv;
+  }
+  set proxyFromEnv(value: boolean) {
+    if (this.#refused(booleanRefusal('proxyFromEnv', value))) return;
+    if (!this.#guard('proxyFromEnv')) return;
+    this.#proxyFromEnv = value;
+    // The client may hold a proxy taken from the environment: back to the ones set by hand.
+    this.#applyProxies();
+  }
+
+  /**
+   * A cookie jar, or `null` for none (the default, as in Godot): tough-cookie's `CookieJar`,
+   * re-exported by `@gdhttp/request/cookies`. Each hop sends the jar's cookies for its URL and
+   * stores every Set-Cookie it receives, redirects included (RFC 6265bis: domain and path
+   * matching, Secure cookies only to secure origins, HttpOnly sent, SameSite stored, Max-Age and
+   * Expires, public suffixes refused). Persist it with `JSON.stringify(jar.toJSON())` and load it
+   * with `CookieJar.fromJSON(text)`. A `useThreads` request works on a copy and sends what it
+   * stored back to this jar. Refused while a request runs.
+   *
+   * @example
+   * ```ts
+   * import { CookieJar } from '@gdhttp/request/cookies';
+   * http.cookieJar = new CookieJar();
+   * await http.request(`${origin}/login`); // Set-Cookie: session=…
+   * await http.request(`${origin}/me`); // Cookie: session=…
+   * ```
+   */
+  get cookieJar(): CookieJar | null {
+    return this.#cookieJar;
+  }
+  set cookieJar(value: CookieJar | null) {
+    if (this.#refused(cookieJarRefusal(value))) return;
+    if (this.#guard('cookieJar')) this.#cookieJar = value;
+  }
+
+  /**
    * Runs each request in a worker thread of its own (Godot's `use_threads`): the connection,
    * parsing, redirects, decompression, the download file and the collected body all cost this
    * thread nothing; it only receives the events and the result (the body's buffer is moved
@@ -338,13 +497,73 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   /**
+   * Starts a request whose response body is read as it arrives (a gdhttp addition): resolves once
+   * the final response head is in (after redirects), with its code and headers and the body as a
+   * {@link ResponseStream} — an async iterator of decoded pieces, or a Web or Node stream. The
+   * request stays busy until the body ended or was cancelled; `request_completed` fires then,
+   * with an empty body. A request that ends before a final head resolves with its result and an
+   * empty stream; one that cannot start rejects as {@link HTTPRequest.requestRaw} does. Not
+   * available with `useThreads` (rejects with `INVALID_PARAMETER`), nor with `downloadFile`.
+   *
+   * @param url - as for request().
+   * @param headers - `"Name: value"` strings.
+   * @param method - a {@link Method}; default GET.
+   * @param body - as for requestRaw(): bytes, a file or a stream.
+   * @param options - `signal` to abort (also while the body streams).
+   * @returns the final response's head and its body as a stream.
+   * @example
+   * ```ts
+   * const { responseCode, body } = await http.requestStream('http://127.0.0.1:8080/big');
+   * let total = 0;
+   * for await (const piece of body) total += piece.length; // `break` closes the connection
+   * ```
+   */
+  requestStream(
+    url: string,
+    headers: readonly string[] = [],
+    method: Method = Method.GET,
+    body: RequestBodyInit = EMPTY,
+    options: HTTPRequestOptions = {},
+  ): Promise<HTTPResponseStream> {
+    if (this.#downloadFile !== '' || options?.onBody !== undefined) {
+      return Promise.reject(
+        new HTTPRequestError(
+          'requestStream hands the body to its stream: downloadFile and onBody cannot be set',
+          ErrorCode.INVALID_PARAMETER,
+        ),
+      );
+    }
+    return new Promise<HTTPResponseStream>((resolve, reject) => {
+      let stream: ResponseStream | null = null;
+      const done = this.#start(url, headers, method, body, options, (head) => {
+        stream = new ResponseStream(() => this.cancelRequest(), done);
+        resolve({
+          result: Result.SUCCESS,
+          responseCode: head.code,
+          headers: head.headers,
+          body: stream,
+        });
+        return stream.sink;
+      });
+      done.then(
+        (result) => {
+          if (stream === null) resolve({ ...result, body: new ResponseStream(ignore, done) });
+        },
+        (error: unknown) => {
+          if (stream === null) reject(error);
+        },
+      );
+    });
+  }
+
+  /**
    * Starts a request with a raw body. Same contract as {@link HTTPRequest.request}.
    */
   requestRaw(
     url: string,
     headers: readonly string[] = [],
     method: Method = Method.GET,
-    body: Uint8Array = EMPTY,
+    body: RequestBodyInit = EMPTY,
     options: HTTPRequestOptions = {},
   ): Promise<HTTPRequestResult> {
     const promise = this.#start(url, headers, method, body, options);
@@ -361,9 +580,13 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     url: string,
     headers: readonly string[],
     method: Method,
-    body: Uint8Array,
+    init: RequestBodyInit,
     options: HTTPRequestOptions,
+    streamSink?: (head: ResponseHead) => BodySink,
   ): Promise<HTTPRequestResult> {
+    // A file or a stream is read as it is sent (internal/upload.ts); bytes stay bytes.
+    const source = init instanceof Uint8Array ? null : bodySourceOf(init);
+    const body = source === null ? init : EMPTY;
     const misuse = wrongArgument(url, headers, body, options);
     if (misuse !== null) {
       return Promise.reject(new HTTPRequestError(misuse, ErrorCode.INVALID_PARAMETER));
@@ -403,7 +626,18 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       );
     }
 
-    if (this.#useThreads) return this.#startThreaded(parsed, url, headers, method, body, options);
+    if (this.#useThreads) {
+      // A stream or an open file cannot cross to the worker thread (docs/decisions/0017).
+      if (source !== null || streamSink !== undefined) {
+        return Promise.reject(
+          new HTTPRequestError(
+            'useThreads takes bodies as bytes and responses as results: a file, a stream or a response stream cannot cross to the worker thread',
+            ErrorCode.INVALID_PARAMETER,
+          ),
+        );
+      }
+      return this.#startThreaded(parsed, url, headers, method, body as Uint8Array, options);
+    }
 
     const userHeaders = headers.slice();
     if (
@@ -412,9 +646,18 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     ) {
       userHeaders.push(`Accept-Encoding: ${ACCEPT_ENCODING}`);
     }
+    const bytes = body as Uint8Array;
+    // Bytes sent with `Expect: 100-continue` are held back like a file until the server says 100.
+    const upload =
+      source ?? (expectsContinue(headers) && bytes.length > 0 ? new BytesSource(bytes) : null);
+    this.#uploaded = 0;
     return new Promise<HTTPRequestResult>((resolve, reject) => {
       const job: Job = {
-        hop: { url: parsed, request: { method, headers: userHeaders, body }, redirects: 0 },
+        hop: {
+          url: parsed,
+          request: { method, headers: userHeaders, body: upload === null ? bytes : EMPTY },
+          redirects: 0,
+        },
         settled: false,
         resolve,
         reject,
@@ -424,6 +667,9 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         onAbort: undefined,
         signal,
         onBody,
+        upload,
+        streamSink,
+        session: new Session(),
       };
       this.#job = job;
       this.#finalUrl = parsed.href;
@@ -462,6 +708,17 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     // opens its own.
     this.#client.close();
     this.#connectionKey = '';
+    // The jar cannot cross threads: the worker works on a copy and sends back what it stored.
+    const jar = this.#cookieJar;
+    const cookies = jar === null ? null : (jar.serializeSync() ?? null);
+    if (jar !== null && cookies === null) {
+      return Promise.reject(
+        new HTTPRequestError(
+          'useThreads needs a cookie jar with a synchronous store (the default MemoryCookieStore)',
+          ErrorCode.INVALID_PARAMETER,
+        ),
+      );
+    }
     const spec: WorkerRequest = {
       url,
       headers: headers.slice(),
@@ -481,6 +738,13 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         tls: this.#tlsOptions === null ? null : describeTls(this.#tlsOptions),
         httpProxy: this.#httpProxy,
         httpsProxy: this.#httpsProxy,
+        keepPartialDownload: this.#keepPartialDownload,
+        appendToDownloadFile: this.#appendToDownloadFile,
+        retries: this.#retries,
+        retryDelay: this.#retryDelay,
+        retryMaxDelay: this.#retryMaxDelay,
+        proxyFromEnv: this.#proxyFromEnv,
+        cookies,
       },
     };
     let worker: ReturnType<typeof startModuleWorker>;
@@ -513,6 +777,12 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
             if (this.#threaded === job) this.#threaded = null;
           },
           completed: (result) => this.emit('request_completed', result),
+          retry: (event) => this.emit('retry', event),
+          cookies: (from, setCookies) => {
+            for (const value of setCookies) {
+              jar?.setCookieSync(value, from, { http: true, ignoreError: true });
+            }
+          },
         },
         resolve,
         reject,
@@ -525,6 +795,22 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   /** Tells a request worker watching this HTTPRequest that its state may have changed. */
   #watch(): void {
     stateWatchers.get(this)?.();
+    this.#noteUpload();
+  }
+
+  /** Keeps `getUploadedBytes()` with the client and emits `upload_progress` when it moved. */
+  #noteUpload(sent = false): void {
+    const job = this.#job;
+    // Only while this request is being sent (or just was): before it, the client still counts
+    // the previous request's body.
+    if (job === null || (!sent && this.#client.getStatus() !== Status.REQUESTING)) return;
+    const uploaded = this.#client.requestBodySent;
+    if (uploaded === this.#uploaded) return;
+    this.#uploaded = uploaded;
+    if (this.listenerCount('upload_progress') > 0) {
+      const size = job.upload === null ? job.hop.request.body.length : job.upload.length;
+      this.emit('upload_progress', { uploadedBytes: uploaded, uploadSize: size });
+    }
   }
 
   /**
@@ -552,6 +838,15 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   /** Content-Length of the current or last response, or -1 when unknown. */
   getBodySize(): number {
     return this.#bodySize;
+  }
+
+  /**
+   * Body bytes of the current or last request handed to the connection (a gdhttp addition; Godot
+   * has none): live during the upload, with an `upload_progress` event each time it moves. The
+   * socket's write window (a few MiB) may hold bytes the server has yet to receive.
+   */
+  getUploadedBytes(): number {
+    return this.#uploaded;
   }
 
   /**
@@ -683,23 +978,63 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
    * 3. body (`#body`): the final response's body, read, decoded and limited into its sink
    *    (memory, the download file, or `onBody`; see `internal/body-sink.ts`).
    *
-   * Each step may end the request early with a result. A policy that spans hops (a retry around
-   * an exchange, a resumed download's `Range` and its 206, a cookie jar reading every head and
-   * writing every request) belongs here, between the steps, not inside them.
+   * Each step may end the request early with a result. The policies that span hops and attempts
+   * (issue #16; their state is `job.session`, their rules each in one file) sit between the steps,
+   * in this order:
+   *
+   * - redirect → `internal/redirect.ts`, as above;
+   * - retry → `internal/retry-policy.ts` (`#retry`): a connection that failed, a 408/429/5xx
+   *   (`#final`), a body cut short (its bytes kept by `#keepCut`); the hop runs again after a wait;
+   * - resume → `internal/resume.ts` (`#beginSession`, `#resume`): `Range`/`If-Range` on the hop
+   *   (`#sessionHeaders`), the 206/200/416 decided on the head, an appending sink
+   *   (`#openDownload`, `internal/partial-file.ts`);
+   * - cookies → `internal/cookies.ts`: the jar's Cookie on every hop (`#sessionHeaders`), every
+   *   head's Set-Cookie stored (`#keepCookies`).
+   *
+   * The proxy from the environment (`proxyFromEnv`, `proxy-from-env.ts`) is chosen per connection
+   * (`#proxyForConnection`).
    */
   async #run(job: Job): Promise<HTTPRequestResult> {
+    // Awaited only when there is a file to read: request() connects before it returns, as Godot's.
+    if (this.#appendToDownloadFile && this.#downloadFile !== '') await this.#beginSession(job);
     for (;;) {
+      const jar = this.#cookieJar;
+      if (jar !== null) {
+        const cookie = cookieFor(jar, job.hop.url.href);
+        job.session.cookie = typeof cookie === 'string' ? cookie : await cookie;
+        if (job.settled) return ended();
+      }
       const head = await this.#exchange(job);
-      if ('result' in head) return head;
+      if ('result' in head) {
+        if (await this.#retry(job, { kind: 'result', result: head.result }, null)) continue;
+        return job.settled ? ended() : head;
+      }
       if (job.settled) return ended();
+      if (this.#cookieJar !== null) {
+        await this.#keepCookies(job, head);
+        if (job.settled) return ended();
+      }
       const decision = decideRedirect(job.hop, head.code, head.headers, this.#maxRedirects);
       switch (decision.kind) {
-        case 'final':
-          return this.#body(job, head);
+        case 'final': {
+          const outcome = await this.#final(job, head);
+          if (outcome === 'again') continue;
+          return outcome;
+        }
         case 'limit':
           this.#client.close();
           return withHead(Result.REDIRECT_LIMIT_REACHED, head);
         case 'follow':
+          // A 307/308 repeats the body: a stream already sent cannot be, so that redirect is the
+          // final response, as undici and fetch do with a one-shot body.
+          if (
+            job.upload !== null &&
+            !job.upload.replayable &&
+            decision.next.request.method === job.hop.request.method
+          ) {
+            return this.#body(job, head);
+          }
+          if (decision.next.request.method !== job.hop.request.method) await this.#dropUpload(job);
           await this.#leaveRedirect(job, head, decision.next.url);
           if (job.settled) return ended();
           this.#follow(job, decision.next);
@@ -718,6 +1053,228 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   /**
+   * The steps after the redirect decision, for the response that ends this hop: retry (its status
+   * asks for it) → resume (what it means for bytes already kept) → body (a cut one retried, from
+   * where it stopped when it can be). Resolves with `'again'` to run the hop again.
+   */
+  async #final(job: Job, head: ResponseHead): Promise<HTTPRequestResult | 'again'> {
+    const asked: RetryCause = { kind: 'status', code: head.code, headers: head.headers };
+    if (await this.#retry(job, asked, head)) return 'again';
+    if (job.settled) return ended();
+    const resumed = await this.#resume(job, head);
+    if (resumed !== null) return resumed;
+    const result = await this.#body(job, head);
+    if (job.settled || result.responseCode !== 0 || !RETRIED_RESULT.has(result.result)) {
+      return result;
+    }
+    // The body was cut short (a response with code 0 and a connection Result).
+    const cut: RetryCause = { kind: 'result', result: result.result };
+    return (await this.#retry(job, cut, null, () => this.#keepCut(job, head))) ? 'again' : result;
+  }
+
+  /**
+   * Resume, before the first exchange: with `appendToDownloadFile`, the download file's bytes
+   * (and the validator saved beside them) are where the range starts; a caller's own `Range`
+   * is left as it is, Godot's way.
+   */
+  async #beginSession(job: Job): Promise<void> {
+    if (this.#downloadFile === '' || !this.#appendToDownloadFile) return;
+    const session = job.session;
+    if (hasRange(job.hop.request.headers)) {
+      session.userRange = true;
+      return;
+    }
+    const partial = await readPartial(this.#downloadFile);
+    if (partial === null) return;
+    const { size, validator, length } = partial;
+    session.resume = { offset: size, validator, length, from: 'file' };
+  }
+
+  /** The header lines the session adds to a hop's: the range asked for, and the jar's cookies. */
+  #sessionHeaders(job: Job, headers: string[]): string[] {
+    const { resume, cookie } = job.session;
+    return withCookie(resume === null ? headers : rangeHeaders(headers, resume), cookie);
+  }
+
+  /** Cookies: every response head's Set-Cookie goes into the jar (a worker's, to the caller's too). */
+  async #keepCookies(job: Job, head: ResponseHead): Promise<void> {
+    const jar = this.#cookieJar;
+    if (jar === null) return;
+    const stored = await storeCookies(jar, job.hop.url.href, head.headers);
+    if (stored.length > 0) cookieWatchers.get(this)?.(job.hop.url.href, stored);
+  }
+
+  /**
+   * Retry (internal/retry-policy.ts decides): when `cause` allows one, leaves the response (if
+   * any) as a redirect's, runs `prepare` (the cut body's bytes kept or dropped: how many are kept,
+   * or -1 when the body can be neither continued nor started again), emits `retry` and waits.
+   * Resolves with true when the hop is to run again.
+   */
+  async #retry(
+    job: Job,
+    cause: RetryCause,
+    head: ResponseHead | null,
+    prepare?: () => Promise<number>,
+  ): Promise<boolean> {
+    if (job.settled || (job.upload !== null && !job.upload.replayable)) return false;
+    const settings = {
+      retries: this.#retries,
+      retryDelay: this.#retryDelay,
+      retryMaxDelay: this.#retryMaxDelay,
+    };
+    const { session } = job;
+    const { method } = job.hop.request;
+    const delay = retryDelayMs(settings, session.retries, method, cause, Date.now(), Math.random());
+    if (delay === null) return false;
+    const resumeFrom = prepare === undefined ? (session.resume?.offset ?? 0) : await prepare();
+    if (resumeFrom < 0 || job.settled) return false;
+    if (head !== null) await this.#leaveRedirect(job, head, job.hop.url);
+    if (job.settled) return false;
+    session.retries += 1;
+    this.emit('retry', {
+      attempt: session.retries,
+      retries: this.#retries,
+      delay: delay / 1000,
+      url: job.hop.url.href,
+      result: cause.kind === 'result' ? cause.result : Result.SUCCESS,
+      responseCode: cause.kind === 'status' ? cause.code : 0,
+      resumeFrom,
+    });
+    // A listener may have cancelled the request; cancel, abort and timeout end the wait too.
+    if (job.settled) return false;
+    await session.sleep(delay);
+    return !job.settled;
+  }
+
+  /**
+   * A body cut short, before its retry: what arrived is kept for a range request when the
+   * response can be continued (no content coding, a validator for If-Range, a known length), else
+   * dropped to start over. Resolves with the bytes kept, or -1 when the body can be neither
+   * continued nor started again (`onBody` already has bytes it cannot take back).
+   */
+  async #keepCut(job: Job, head: ResponseHead): Promise<number> {
+    const { session } = job;
+    const sink = job.sink;
+    job.sink = null;
+    const point = session.resume;
+    const continued = head.code === 206 && point !== null;
+    const offset = (continued ? point.offset : 0) + this.#downloaded;
+    const { validator, length } = representationOf(head.code, head.headers);
+    const check = validator ?? (continued ? point.validator : null);
+    if (
+      sink !== null &&
+      !session.userRange &&
+      (head.code === 200 || continued) &&
+      headerValues(head.headers, 'content-encoding').length === 0 &&
+      check !== null &&
+      offset > 0 &&
+      length > offset
+    ) {
+      session.kept = sink;
+      session.resume = { offset, validator: check, length, from: 'sink' };
+      return offset;
+    }
+    const restartable =
+      sink instanceof MemorySink || sink instanceof FileSink || sink instanceof PartialFileSink;
+    if (sink !== null && offset > 0 && !restartable) {
+      job.sink = sink;
+      return -1;
+    }
+    await sink?.discard();
+    // A range from the download file stays: the file was put back as it was (or kept).
+    if (point?.from !== 'file' || !continued) session.resume = null;
+    return session.resume?.offset ?? 0;
+  }
+
+  /**
+   * Resume (internal/resume.ts decides): what the answer to a range request means. A 206 that
+   * continues the kept bytes goes on to the body step (its sink appends); a 200 or another status
+   * drops them (the body replaces them); a 416 at the file's length completes the download as it
+   * is; an answer that cannot be used is asked again without a range. Resolves with null to go
+   * on to the body step.
+   */
+  async #resume(job: Job, head: ResponseHead): Promise<HTTPRequestResult | 'again' | null> {
+    const { session } = job;
+    const point = session.resume;
+    if (point === null) return null;
+    const decision = decideResume(point, head.code, head.headers);
+    if (decision === 'append') return null;
+    session.resume = null;
+    await session.takeKept()?.discard();
+    if (job.settled) return ended();
+    if (decision === 'complete' && point.from === 'file') {
+      await this.#leaveRedirect(job, head, job.hop.url);
+      await removeSidecar(this.#downloadFile);
+      return job.settled ? ended() : withHead(Result.SUCCESS, head);
+    }
+    if (decision === 'again' || decision === 'complete') {
+      await this.#leaveRedirect(job, head, job.hop.url);
+      return job.settled ? ended() : 'again';
+    }
+    return null;
+  }
+
+  /**
+   * The download file's sink: appending when a 206 continues the file (`appendToDownloadFile`),
+   * written in place when `keepPartialDownload` keeps what arrives, else a temporary file renamed
+   * over the target once complete ({@link FileSink}).
+   */
+  async #openDownload(job: Job, head: ResponseHead): Promise<BodySink | Error> {
+    const path = this.#downloadFile;
+    const { resume, userRange } = job.session;
+    const keep = this.#keepPartialDownload;
+    const representation = representationOf(head.code, head.headers);
+    if (head.code === 206 && this.#appendToDownloadFile && (resume !== null || userRange)) {
+      const offset = resume !== null ? resume.offset : ((await readPartial(path))?.size ?? 0);
+      representation.validator ??= resume?.validator ?? null;
+      return PartialFileSink.open(path, { offset, keep, representation });
+    }
+    if (keep && (await canWriteInPlace(path))) {
+      return PartialFileSink.open(path, { offset: 0, keep, representation });
+    }
+    return FileSink.open(path);
+  }
+
+  /** The proxy a connection to `url` goes through: set by hand, else (`proxyFromEnv`) the environment's. */
+  #proxyOf(url: RequestUrl): ProxyArguments | null | string {
+    const own = url.tls ? this.#httpsProxy : this.#httpProxy;
+    if (own !== null || !this.#proxyFromEnv) return own;
+    const raw = proxyFor({ protocol: url.tls ? 'https:' : 'http:', hostname: url.host });
+    if (raw === null) return null;
+    const parts = parseProxyUrl(raw);
+    if (typeof parts === 'string') return `proxy from the environment: ${parts}`;
+    return [parts.host, parts.port, parts.username, parts.password];
+  }
+
+  /**
+   * Gives the client the proxy for `url` before it connects (`proxyFromEnv`); without it the
+   * client keeps the proxies set by hand. Returns why the environment's proxy cannot be used.
+   */
+  #proxyForConnection(url: RequestUrl): string | null {
+    if (!this.#proxyFromEnv) return null;
+    const proxy = this.#proxyOf(url);
+    if (typeof proxy === 'string') return proxy;
+    const [host, port, username, password] = proxy ?? ['', -1, undefined, undefined];
+    if (url.tls) this.#client.setHttpsProxy(host, port, username, password);
+    else this.#client.setHttpProxy(host, port, username, password);
+    return null;
+  }
+
+  /** Puts the proxies set by hand back on the client (after the environment's were used). */
+  #applyProxies(): void {
+    const [host, port, username, password] = this.#httpProxy ?? ['', -1, undefined, undefined];
+    this.#client.setHttpProxy(host, port, username, password);
+    const [tlsHost, tlsPort, tlsUser, tlsPassword] = this.#httpsProxy ?? [
+      '',
+      -1,
+      undefined,
+      undefined,
+    ];
+    this.#client.setHttpsProxy(tlsHost, tlsPort, tlsUser, tlsPassword);
+    this.#connectionKey = '';
+  }
+
+  /**
    * One request/response on a (possibly reused) connection: resolves with the response head, or
    * with the result that ends the request before one arrived.
    */
@@ -730,18 +1287,20 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         const connected = await this.#connect(job, url);
         if (connected !== null) return connected;
       }
-      const headers = this.#hopHeaders(job.hop);
-      if (client.requestRaw(request.method, url.path, headers, request.body) !== ErrorCode.OK) {
-        return failure(Result.CONNECTION_ERROR);
-      }
+      const headers = this.#sessionHeaders(job, this.#hopHeaders(job.hop));
+      if (!(await this.#send(job, url, headers))) return failure(Result.CONNECTION_ERROR);
+      if (job.settled) return ended();
       await this.#driveWhile(job, (s) => s === Status.REQUESTING);
       if (job.settled) return ended();
+      // The poll that read the head may have sent the last body bytes too.
+      this.#noteUpload(true);
       const status = client.getStatus();
       if (
         status === Status.CONNECTION_ERROR &&
         reused &&
         !client.responseStarted &&
-        IDEMPOTENT.has(request.method)
+        IDEMPOTENT.has(request.method) &&
+        (job.upload === null || job.upload.replayable)
       ) {
         // The server may have closed the kept connection as the request left (RFC 9112 §9.3.1
         // lets it close an idle one at any time). Not a byte came back, but that does not prove
@@ -762,6 +1321,39 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   /**
+   * Sends this hop's request: bytes through `requestRaw`, a file or stream (or bytes held for
+   * `Expect: 100-continue`) through the upload pump, which returns once the body is sent or no
+   * longer wanted. False when the client refused the request.
+   */
+  async #send(job: Job, url: RequestUrl, headers: string[]): Promise<boolean> {
+    const { request } = job.hop;
+    const upload = job.upload;
+    if (upload === null) {
+      return (
+        this.#client.requestRaw(request.method, url.path, headers, request.body) === ErrorCode.OK
+      );
+    }
+    try {
+      await upload.open();
+    } catch (cause) {
+      throw new HTTPRequestError('cannot open the request body', ErrorCode.FILE_CANT_OPEN, {
+        cause,
+      });
+    }
+    return sendStreamedBody(this.#client, request.method, url.path, headers, upload, {
+      settled: () => job.settled,
+      moved: () => this.#watch(),
+    });
+  }
+
+  /** The body was dropped (a redirect that turns the request into a GET): release its source. */
+  async #dropUpload(job: Job): Promise<void> {
+    const upload = job.upload;
+    job.upload = null;
+    await upload?.close();
+  }
+
+  /**
    * The header lines sent to this hop: the caller's (as the redirect rules left them), and
    * `Authorization: Basic` from the URL's userinfo unless the caller sent an Authorization.
    */
@@ -778,8 +1370,10 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   }
 
   #key(url: RequestUrl): string {
-    const proxy = url.tls ? this.#httpsProxy : this.#httpProxy;
-    return proxy === null ? `${url.origin}|` : `${url.origin}|${proxy[0]}:${proxy[1]}`;
+    const proxy = this.#proxyOf(url);
+    return typeof proxy !== 'object' || proxy === null
+      ? `${url.origin}|`
+      : `${url.origin}|${proxy[0]}:${proxy[1]}`;
   }
 
   #reusable(url: RequestUrl): boolean {
@@ -803,6 +1397,11 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     const client = this.#client;
     client.close();
     this.#connectionKey = '';
+    const unusable = this.#proxyForConnection(url);
+    if (unusable !== null) {
+      if (job.hop.redirects > 0) return failure(Result.CANT_CONNECT);
+      throw new HTTPRequestError(unusable, ErrorCode.CANT_CONNECT);
+    }
     const tls = url.tls ? (this.#tlsOptions ?? TLSOptions.client()) : null;
     const err = client.connectToHost(url.host, url.port, tls);
     if (err !== ErrorCode.OK) {
@@ -918,14 +1517,20 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
    */
   async #openSink(job: Job, plan: BodyPlan): Promise<BodySink | HTTPRequestResult> {
     let sink: BodySink;
-    if (this.#downloadFile !== '') {
-      const file = await FileSink.open(this.#downloadFile);
+    // A 206 continuing a body cut short goes on into that body's sink (see #keepCut).
+    const kept = job.session.takeKept();
+    if (kept !== null) {
+      sink = kept;
+    } else if (this.#downloadFile !== '') {
+      const file = await this.#openDownload(job, plan.head);
       if (job.settled) {
         if (!(file instanceof Error)) await file.discard();
         return ended();
       }
       if (file instanceof Error) return this.#cut(job, plan.head, Result.DOWNLOAD_FILE_CANT_OPEN);
       sink = file;
+    } else if (job.streamSink !== undefined) {
+      sink = job.streamSink(plan.head);
     } else if (job.onBody !== undefined) {
       sink = new CallbackSink(job.onBody);
     } else {
@@ -952,8 +1557,13 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     const client = this.#client;
     const limit = this.#bodySizeLimit;
     let delivered = 0;
+    // Each piece is done with before the next read when it goes to the decoder or the file (their
+    // writes are awaited), so the connection may read into recycled buffers. onBody's pieces and
+    // a collected body are kept: a callback that pushes pieces into an array (what every other
+    // Node client allows) must not see them overwritten by later reads.
+    const transient = decoder !== null || sink instanceof FileSink;
     for (;;) {
-      const piece = client.readResponseBodyView();
+      const piece = client.readResponseBodyView(transient);
       if (piece.length > 0) {
         this.#downloaded += piece.length;
         if (this.listenerCount('progress') > 0) {
@@ -1040,7 +1650,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     const client = this.#client;
     let discarded = 0;
     for (;;) {
-      const piece = client.readResponseBodyView();
+      const piece = client.readResponseBodyView(true);
       discarded += piece.length;
       if (discarded > REDIRECT_BODY_DRAIN_MAX || client.getStatus() !== Status.BODY) return;
       if (piece.length === 0) await client.news();
@@ -1105,7 +1715,11 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     clearTimeout(job.timer);
     if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort);
     job.decoder?.destroy();
-    const sink = job.sink;
+    // A file opened for the body is closed; a stream not read to its end is released.
+    void job.upload?.close();
+    // A retry's wait ends; a body kept for a range request is discarded like the current one.
+    job.session.stop();
+    const sink = job.sink ?? job.session.takeKept();
     job.sink = null;
     if (closeClient) {
       this.#client.close();

@@ -1,5 +1,5 @@
-// Hostile servers, client-level cases that need HTTPRequest (anchors.md §4.3, §4.5, §4.7
-// "Client-level cases", §6.4): content-coding chains, a nested ratio bomb against bodySizeLimit,
+// Hostile servers, client-level cases that need HTTPRequest (docs/references.md#hostile-servers,
+// #decompression-bombs, #proxies): content-coding chains, a nested ratio bomb against bodySizeLimit,
 // slowloris heads against timeout, and a refused CONNECT that must not leak the request.
 // (The single-gzip 10 GiB bomb with Content-Length lives in http-request.test.ts.)
 import {

@@ -32,6 +32,32 @@ export interface HTTPRequestProgress {
   bodySize: number;
 }
 
+/** Upload progress, emitted as `upload_progress` whenever request body bytes leave. */
+export interface HTTPRequestUploadProgress {
+  /** Body bytes of the request handed to the connection so far (chunk framing not counted). */
+  uploadedBytes: number;
+  /** The body's length, or -1 when unknown (a stream sent chunked). */
+  uploadSize: number;
+}
+
+/** A retry about to happen, emitted as `retry` (see `HTTPRequest.retries`). */
+export interface HTTPRequestRetry {
+  /** This retry's number, from 1. */
+  attempt: number;
+  /** `retries`: the most there will be. */
+  retries: number;
+  /** Seconds waited before it (backoff with jitter, or the server's Retry-After). */
+  delay: number;
+  /** The URL tried again (the current hop of a redirect chain), without userinfo. */
+  url: string;
+  /** Why: a connection failure's Result, or SUCCESS when a response's status asked for it. */
+  result: Result;
+  /** The status that asked for the retry (408, 429, 500, 502, 503, 504), or 0 for a connection failure. */
+  responseCode: number;
+  /** Bytes of the body already kept, which the retry asks the rest of (`Range`); 0 starts over. */
+  resumeFrom: number;
+}
+
 /** Options beyond Godot's positional parameters. */
 export interface HTTPRequestOptions {
   /** Aborts the request; the promise then rejects with the signal's reason. */
@@ -45,7 +71,7 @@ export interface HTTPRequestOptions {
    * is closed and the request's promise rejects with that error (no `request_completed`, as for
    * a cancel). Godot has no such option.
    *
-   * A piece is a view that is only valid during the call (copy it to keep it).
+   * A piece may be kept (pushed into an array, say): later reads never overwrite it.
    */
   onBody?: (chunk: Uint8Array) => void | Promise<void>;
 }
@@ -56,6 +82,10 @@ export interface HTTPRequestEvents {
   request_completed: [HTTPRequestResult];
   /** Body bytes arrived (Godot has no such signal; users have asked for it for years). */
   progress: [HTTPRequestProgress];
+  /** Request body bytes left (a gdhttp addition), live during the upload. */
+  upload_progress: [HTTPRequestUploadProgress];
+  /** A request is tried again (`retries`, a gdhttp addition), emitted before the wait. */
+  retry: [HTTPRequestRetry];
 }
 
 /**

@@ -5,6 +5,7 @@
 // request, which ends with it.
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { HTTPRequest } from '../http-request.js';
+import { cookieWatchers } from './cookie-watchers.js';
 import type { HTTPRequestError, HTTPRequestResult } from './request-types.js';
 import { stateWatchers } from './state-watchers.js';
 import {
@@ -38,6 +39,17 @@ http.downloadFile = settings.downloadFile;
 http.maxRedirects = settings.maxRedirects;
 http.maxHeaderSize = settings.maxHeaderSize;
 http.maxHeaderCount = settings.maxHeaderCount;
+http.keepPartialDownload = settings.keepPartialDownload;
+http.appendToDownloadFile = settings.appendToDownloadFile;
+http.retries = settings.retries;
+http.retryDelay = settings.retryDelay;
+http.retryMaxDelay = settings.retryMaxDelay;
+http.proxyFromEnv = settings.proxyFromEnv;
+if (settings.cookies !== null) {
+  // Loaded only for a request with a jar: tough-cookie costs a worker about 50 ms to load.
+  const { CookieJar } = await import('tough-cookie');
+  http.cookieJar = CookieJar.deserializeSync(settings.cookies);
+}
 if (settings.tls !== null) http.setTlsOptions(tlsOptionsFrom(settings.tls));
 const setProxy = (tls: boolean, value: ProxyArguments | null): void => {
   const [host, port, username, password] = value ?? ['', -1, undefined, undefined];
@@ -66,6 +78,8 @@ stateWatchers.set(http, () => {
   post({ type: 'state', ...state });
 });
 http.on('progress', (progress) => post({ type: 'progress', ...progress }));
+http.on('retry', (event) => post({ type: 'retry', ...event }));
+cookieWatchers.set(http, (url, setCookies) => post({ type: 'cookies', url, setCookies }));
 let completedFirst = false;
 http.on('request_completed', () => {
   completedFirst = true;

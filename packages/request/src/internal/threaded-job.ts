@@ -8,6 +8,7 @@ import {
   HTTPRequestError,
   type HTTPRequestProgress,
   type HTTPRequestResult,
+  type HTTPRequestRetry,
 } from './request-types.js';
 import type { FromWorker, ToWorker, WorkerState } from './worker-messages.js';
 
@@ -28,6 +29,10 @@ export interface ThreadedJobHost {
   release(job: ThreadedJob): void;
   /** Emit `request_completed`. */
   completed(result: HTTPRequestResult): void;
+  /** Emit `retry`. */
+  retry(event: HTTPRequestRetry): void;
+  /** Store Set-Cookie values the worker's jar stored, in the caller's jar. */
+  cookies(url: string, setCookies: string[]): void;
 }
 
 /** How a threaded job settles, and what the caller gave besides the request. */
@@ -148,6 +153,14 @@ export class ThreadedJob {
         if (!this.#decided) {
           host.progress({ downloadedBytes: message.downloadedBytes, bodySize: message.bodySize });
         }
+        return undefined;
+      case 'retry': {
+        const { type: _, ...event } = message;
+        if (!this.#decided) host.retry(event);
+        return undefined;
+      }
+      case 'cookies':
+        host.cookies(message.url, message.setCookies);
         return undefined;
       case 'body':
         return this.#deliver(message.chunk);

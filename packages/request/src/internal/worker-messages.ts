@@ -5,7 +5,8 @@
 // certificates), so TLS options travel as PEM text and are rebuilt on the other side.
 import type { ErrorCode, Method, Status } from '@gdhttp/constants';
 import { TLSOptions } from '@gdhttp/transport';
-import type { HTTPRequestProgress, HTTPRequestResult } from './request-types.js';
+import type { SerializedCookieJar } from 'tough-cookie';
+import type { HTTPRequestProgress, HTTPRequestResult, HTTPRequestRetry } from './request-types.js';
 
 /** Client TLS options as text: what {@link tlsOptionsFrom} needs to build them again. */
 export interface TlsDescription {
@@ -32,6 +33,14 @@ export interface WorkerSettings {
   tls: TlsDescription | null;
   httpProxy: ProxyArguments | null;
   httpsProxy: ProxyArguments | null;
+  keepPartialDownload: boolean;
+  appendToDownloadFile: boolean;
+  retries: number;
+  retryDelay: number;
+  retryMaxDelay: number;
+  proxyFromEnv: boolean;
+  /** A copy of the caller's cookie jar, or `null` for none. */
+  cookies: SerializedCookieJar | null;
 }
 
 /** The `workerData` of a request worker. */
@@ -74,6 +83,10 @@ export type ToWorker =
 export type FromWorker =
   | ({ type: 'state' } & WorkerState)
   | ({ type: 'progress' } & HTTPRequestProgress)
+  /** A retry is about to happen (the `retry` event). */
+  | ({ type: 'retry' } & HTTPRequestRetry)
+  /** Set-Cookie values the worker's jar stored from `url`: the caller's jar stores them too. */
+  | { type: 'cookies'; url: string; setCookies: string[] }
   /** A piece of the body for `onBody`, in its own transferred buffer. */
   | { type: 'body'; chunk: Uint8Array }
   /** The outcome; the body's buffer is transferred. The worker has nothing left to do. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isNoProxy, proxyFor } from './env-proxy.js';
+import { isNoProxy, parseProxyUrl, proxyFor } from './proxy-from-env.js';
 
 describe('isNoProxy', () => {
   it.each([
@@ -15,6 +15,8 @@ describe('isNoProxy', () => {
     ['11.1.2.3', '10.0.0.0/8', false],
     ['[::1]', '::1', true],
     ['[2001:db8::5]', '2001:db8::/32', true],
+    ['[::1]', '::1/128', true],
+    ['[2001:db9::5]', '2001:db8::/32', false],
   ])('%s against %j is %s', (host, list, exempt) => {
     expect(isNoProxy(host, list)).toBe(exempt);
   });
@@ -33,5 +35,25 @@ describe('proxyFor', () => {
     expect(proxyFor(http, { no_proxy: 'h.test' }, { proxy: 'x:3', noProxy: null })).toBeNull();
     expect(proxyFor(http, { no_proxy: 'h.test' }, { proxy: 'x:3', noProxy: 'o.test' })).toBe('x:3');
     expect(proxyFor(http, { http_proxy: 'p:1' }, { proxy: '', noProxy: null })).toBeNull();
+  });
+});
+
+describe('parseProxyUrl', () => {
+  it.each([
+    [
+      'http://p.test:3128',
+      { host: 'p.test', port: 3128, username: undefined, password: undefined },
+    ],
+    ['p.test', { host: 'p.test', port: 1080, username: undefined, password: undefined }],
+    ['http://p.test:80', { host: 'p.test', port: 80, username: undefined, password: undefined }],
+    ['http://u%40x:p%3Aw@[::1]:8', { host: '::1', port: 8, username: 'u@x', password: 'p:w' }],
+    ['http://u@p.test:1', { host: 'p.test', port: 1, username: 'u', password: '' }],
+  ])('reads %s', (raw, parts) => {
+    expect(parseProxyUrl(raw)).toEqual(parts);
+  });
+
+  it('refuses other schemes and never names the credentials', () => {
+    expect(parseProxyUrl('socks5://p.test:1')).toMatch(/unsupported proxy scheme 'socks5'/);
+    expect(parseProxyUrl('http://user:secret@:0')).not.toMatch(/secret/);
   });
 });

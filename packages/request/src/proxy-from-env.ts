@@ -1,15 +1,32 @@
+// Proxies from the environment, by curl's rules: the one implementation, used by HTTPRequest's
+// `proxyFromEnv` and by the gdhttp CLI (which adds `-x` and `--noproxy`). Why curl's rules and not
+// the `proxy-from-env` package: docs/decisions/0013-proxy-environment-as-curl.md.
 import { isIP } from 'node:net';
 
 /** The environment, as `process.env` is. */
-export type Env = Readonly<Record<string, string | undefined>>;
+export type ProxyEnv = Readonly<Record<string, string | undefined>>;
 
-/** Where the proxy settings come from: `-x` and `--noproxy`, each `null` when not given. */
+/**
+ * What overrides the environment, as curl's `-x` and `--noproxy` do; each `null` when not given.
+ */
 export interface ProxyChoice {
-  /** `-x` as typed; `''` means no proxy at all, as in curl. */
+  /** A proxy URL that replaces the variables (`-x`); `''` means no proxy at all, as in curl. */
   proxy: string | null;
-  /** `--noproxy LIST`, which replaces `no_proxy`/`NO_PROXY`. */
+  /** An exemption list that replaces `no_proxy`/`NO_PROXY` (`--noproxy`). */
   noProxy: string | null;
 }
+
+/** A proxy URL taken apart: what `setHttpProxy()` / `setHttpsProxy()` take. */
+export interface ProxyUrl {
+  host: string;
+  port: number;
+  /** Percent-decoded user name, or `undefined` when the URL has no userinfo. */
+  username: string | undefined;
+  /** Percent-decoded password (`''` when only a user name is given), or `undefined`. */
+  password: string | undefined;
+}
+
+const NO_CHOICE: ProxyChoice = { proxy: null, noProxy: null };
 
 /**
  * The proxy curl would use for `url`, as typed, or `null` for none. curl's rules (lib/url.c):
@@ -20,11 +37,20 @@ export interface ProxyChoice {
  * `all_proxy` then `ALL_PROXY`. The first variable set wins; set but empty means no proxy.
  *
  * @param url - the request's URL (each redirect hop decides again).
- * @param env - the environment.
- * @param choice - the command line's `-x` and `--noproxy`.
+ * @param env - the environment (default `process.env`).
+ * @param choice - what overrides it: a command line's `-x` and `--noproxy`.
  * @returns the proxy's URL text, or `null`.
+ * @example
+ * ```ts
+ * proxyFor(new URL('https://example.com/'), { https_proxy: 'http://proxy:3128' }); // 'http://proxy:3128'
+ * proxyFor(new URL('http://example.com/'), { HTTP_PROXY: 'http://proxy:3128' }); // null (httpoxy)
+ * ```
  */
-export function proxyFor(url: URL, env: Env, choice: ProxyChoice): string | null {
+export function proxyFor(
+  url: URL | { protocol: string; hostname: string },
+  env: ProxyEnv = process.env,
+  choice: ProxyChoice = NO_CHOICE,
+): string | null {
   const exempt = choice.noProxy ?? env.no_proxy ?? env.NO_PROXY ?? '';
   if (exempt !== '' && isNoProxy(url.hostname, exempt)) return null;
   const own = url.protocol === 'http:' ? env.http_proxy : (env.https_proxy ?? env.HTTPS_PROXY);
@@ -103,4 +129,42 @@ function toBits(address: string, family: number): string {
       ? head
       : [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail];
   return groups.map((g) => Number.parseInt(g, 16).toString(2).padStart(16, '0')).join('');
+}
+
+/**
+ * Takes a proxy URL apart as curl reads it: `http://[user:pass@]host[:port]`, or `host[:port]`
+ * without a scheme; port 1080 when none is given, credentials percent-decoded.
+ *
+ * @param raw - the proxy URL, as in `http_proxy`.
+ * @returns the parts, or why the URL cannot be used (HTTPClient speaks to HTTP proxies only).
+ */
+export function parseProxyUrl(raw: string): ProxyUrl | string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return `malformed proxy URL '${redact(raw)}'`;
+  }
+  if (url.protocol !== 'http:') {
+    return `unsupported proxy scheme '${url.protocol.slice(0, -1)}' (http only)`;
+  }
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  if (host === '') return `no host in proxy URL '${redact(raw)}'`;
+  // Read the port from the text: WHATWG URL drops a scheme's default port, so `url.port` is ''
+  // for an explicit `:80`, which must not become curl's default 1080.
+  const explicit = /^[^:]+:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)/.exec(withScheme)?.[1];
+  const port = explicit === undefined ? 1080 : Number(explicit);
+  if (port < 1 || port > 65535) return `no usable port in proxy URL '${redact(raw)}'`;
+  return {
+    host,
+    port,
+    username: url.username === '' ? undefined : decodeURIComponent(url.username),
+    password: url.username === '' ? undefined : decodeURIComponent(url.password),
+  };
+}
+
+/** A proxy URL without its userinfo, for messages (which never carry secrets). */
+function redact(raw: string): string {
+  return raw.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -1,0 +1,189 @@
+// Reads a request body that is not bytes in memory, one piece at a time, for the upload pump
+// (upload.ts). Every piece is a buffer of its own: the client sends pieces by reference
+// (docs/decisions/0009-request-bodies-by-reference.md), so a buffer handed out is never refilled.
+import { type FileHandle, open } from 'node:fs/promises';
+import { type BodyStream, isBodyStream, isFileHandle, RequestBody } from '../request-body.js';
+
+/**
+ * Bytes per file read: large enough that a read costs little beside the socket write, small
+ * enough that the pieces in flight (this one, the one read ahead, the socket's write window) stay
+ * a few MiB whatever the file's size.
+ */
+const FILE_PIECE = 512 * 1024;
+const encoder = new TextEncoder();
+const ignore = (): void => {};
+
+/** A body being sent: opened per attempt, read piece by piece, closed once. */
+export interface BodySource {
+  /** Body bytes, once opened: from the file, the given length, or -1 (unknown: chunked). */
+  readonly length: number;
+  /** Whether {@link BodySource.open} may run again after reading (a redirect, a retry). */
+  readonly replayable: boolean;
+  /** Starts (or, when replayable, restarts) at the first byte. Rejects with the caller's error. */
+  open(): Promise<void>;
+  /** The next piece, or `null` at the end. Rejects with the source's own error. */
+  read(): Promise<Uint8Array | null>;
+  /** Releases what the source holds: a file opened here, a stream not read to its end. */
+  close(): Promise<void>;
+}
+
+/**
+ * The source for a body that is not plain bytes, or `null` when `body` is no body at all.
+ *
+ * @param body - a {@link RequestBody}, a `FileHandle` or a stream.
+ */
+export function bodySourceOf(body: unknown): BodySource | null {
+  if (body instanceof RequestBody) {
+    const { source, start, length } = body;
+    if (typeof source === 'string' || isFileHandle(source)) {
+      return new FileSource(source, start, length);
+    }
+    return new StreamSource(source, length);
+  }
+  if (isFileHandle(body)) return new FileSource(body, 0, -1);
+  if (isBodyStream(body)) return new StreamSource(body, -1);
+  return null;
+}
+
+/** A body that is bytes in memory, as a source (for `Expect: 100-continue`, which holds it back). */
+export class BytesSource implements BodySource {
+  readonly replayable = true;
+  readonly #bytes: Uint8Array;
+  #done = false;
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  get length(): number {
+    return this.#bytes.length;
+  }
+
+  async open(): Promise<void> {
+    this.#done = false;
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    if (this.#done || this.#bytes.length === 0) return null;
+    this.#done = true;
+    return this.#bytes;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A file's range, read at positions (so a caller's handle is never moved, and a retry restarts). */
+class FileSource implements BodySource {
+  readonly replayable = true;
+  readonly #file: string | FileHandle;
+  readonly #start: number;
+  readonly #wanted: number;
+  #handle: FileHandle | null = null;
+  #length = -1;
+  #at = 0;
+
+  constructor(file: string | FileHandle, start: number, length: number) {
+    this.#file = file;
+    this.#start = start;
+    this.#wanted = length;
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  async open(): Promise<void> {
+    if (this.#handle === null) {
+      this.#handle = typeof this.#file === 'string' ? await open(this.#file, 'r') : this.#file;
+      const { size } = await this.#handle.stat();
+      const available = Math.max(0, size - this.#start);
+      this.#length = this.#wanted < 0 ? available : Math.min(this.#wanted, available);
+    }
+    this.#at = 0;
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    const left = this.#length - this.#at;
+    if (left <= 0) return null;
+    // Not zero-filled (the read overwrites it, and only the bytes read are sent): zeroing 512 KiB
+    // per piece cost as much as the read. Above Buffer's pool size, so a buffer of its own.
+    const piece = Buffer.allocUnsafe(Math.min(FILE_PIECE, left));
+    const { bytesRead } = await this.#handle!.read(piece, 0, piece.length, this.#start + this.#at);
+    // A file that shrank under the request: the body ends short, and the client refuses it.
+    if (bytesRead === 0) return null;
+    this.#at += bytesRead;
+    return bytesRead === piece.length ? piece : piece.subarray(0, bytesRead);
+  }
+
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = null;
+    // A path was opened here; a caller's handle stays the caller's.
+    if (handle !== null && typeof this.#file === 'string') await handle.close().catch(() => {});
+  }
+}
+
+/** A stream, read once. */
+class StreamSource implements BodySource {
+  readonly replayable = false;
+  readonly length: number;
+  readonly #stream: BodyStream;
+  #iterator: AsyncIterator<unknown> | null = null;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  #ended = false;
+
+  constructor(stream: BodyStream, length: number) {
+    this.#stream = stream;
+    this.length = length;
+  }
+
+  async open(): Promise<void> {
+    if (this.#iterator !== null || this.#reader !== null) {
+      throw new Error('a stream body cannot be sent twice');
+    }
+    const stream = this.#stream as Partial<AsyncIterable<unknown>>;
+    const iterate = stream[Symbol.asyncIterator];
+    // Browsers' ReadableStream may lack the async iterator; its reader is everywhere.
+    if (typeof iterate === 'function') {
+      this.#iterator = iterate.call(stream);
+    } else {
+      this.#reader = (stream as ReadableStream<Uint8Array>).getReader();
+    }
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    for (;;) {
+      const step =
+        this.#iterator !== null ? await this.#iterator.next() : await this.#reader!.read();
+      if (step.done) {
+        this.#ended = true;
+        return null;
+      }
+      const piece = toBytes(step.value);
+      if (piece.length > 0) return piece;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    // Not read to its end: let the source release what it holds. A Node Readable is destroyed
+    // (its iterator's return() would wait for a read that may never finish); a reader's cancel()
+    // and an iterator's return() are not awaited, for the same reason. Their own failure to stop
+    // changes nothing for the request, which has ended.
+    const stream = this.#stream as { destroy?: (error?: Error) => void };
+    if (typeof stream.destroy === 'function') stream.destroy();
+    else if (this.#reader !== null) this.#reader.cancel().catch(ignore);
+    else this.#iterator?.return?.()?.catch(ignore);
+  }
+}
+
+/** A stream's piece as bytes: a Buffer or Uint8Array as it is, a string as UTF-8, an ArrayBuffer viewed. */
+function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return encoder.encode(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value))
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw new TypeError(`a body stream gave a ${typeof value}, not bytes or a string`);
+}
