@@ -22,9 +22,10 @@ import { ErrorCode, Method, nameOf, Result, Status } from '@gdhttp/constants';
 import { HTTPRequest } from '@gdhttp/request';
 import { Client } from 'undici';
 import { wireBodyBytes } from './canned/download-server.ts';
-import { CLIENT_CORE, canPin, pinSelf, spawnServer } from './canned/spawn.ts';
+import { canPin, pinSelf, spawnServer } from './canned/spawn.ts';
 import { CountingHandler, connectClient } from './client/adapters.ts';
 import { fmt, median, now, pairedRatio } from './load/harness.ts';
+import { curl as requestSuiteCurl } from './request/download.ts';
 
 export interface DownloadTarget {
   host: string;
@@ -211,30 +212,8 @@ const rawOnread = rawAdapter(
   true,
 );
 
-const curl: Adapter = {
-  name: 'curl -o /dev/null',
-  note: "spawned on the client's core; time from curl's own `%{time_total}`",
-  inProcess: false,
-  download(target, pinCore) {
-    const args = ['-s', '-o', '/dev/null', '-w', '%{time_total} %{size_download}', urlOf(target)];
-    const [cmd, ...rest] = pinCore
-      ? ['taskset', '-c', String(CLIENT_CORE), 'curl', ...args]
-      : ['curl', ...args];
-    return new Promise((resolve, reject) => {
-      const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        const [time, size] = out.trim().split(' ').map(Number);
-        if (code !== 0 || !(time! > 0)) reject(new Error(`curl exited ${code}: ${out}`));
-        else resolve({ bytes: size!, seconds: time! });
-      });
-    });
-  },
-};
+// The request suite's curl adapter, run out of process (its time is curl's own).
+const curl: Adapter = { ...requestSuiteCurl, inProcess: false };
 
 /** Every adapter of the suite, ours first. */
 export const ADAPTERS: Adapter[] = [
