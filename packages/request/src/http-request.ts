@@ -97,6 +97,8 @@ interface Job {
   onAbort: (() => void) | undefined;
   signal: AbortSignal | undefined;
   onBody: ((chunk: Uint8Array) => void | Promise<void>) | undefined;
+  /** onBody's pieces may live in recycled read buffers (see HTTPRequestOptions.transientBody). */
+  transientBody: boolean;
   /** A body read as it is sent (a file, a stream, bytes held for 100-continue), else null. */
   upload: BodySource | null;
   /** The sink of a response stream (`requestStream()`), made when the final head is known. */
@@ -616,6 +618,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     // The method is not checked here, as in Godot: the client refuses an invalid one once
     // connected, and the request ends with CONNECTION_ERROR.
     const { signal, onBody } = options;
+    const transientBody = options.transientBody === true;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (onBody !== undefined && this.#downloadFile !== '') {
       return Promise.reject(
@@ -667,6 +670,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         onAbort: undefined,
         signal,
         onBody,
+        transientBody,
         upload,
         streamSink,
         session: new Session(),
@@ -1560,8 +1564,11 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     // Each piece is done with before the next read when it goes to the decoder or the file (their
     // writes are awaited), so the connection may read into recycled buffers. onBody's pieces and
     // a collected body are kept: a callback that pushes pieces into an array (what every other
-    // Node client allows) must not see them overwritten by later reads.
-    const transient = decoder !== null || sink instanceof FileSink;
+    // Node client allows) must not see them overwritten by later reads — unless it said it copies.
+    const transient =
+      decoder !== null ||
+      sink instanceof FileSink ||
+      (sink instanceof CallbackSink && job.transientBody);
     for (;;) {
       const piece = client.readResponseBodyView(transient);
       if (piece.length > 0) {

@@ -85,9 +85,9 @@ http.on('request_completed', () => {
   completedFirst = true;
 });
 
-// onBody pieces are only valid during the call and may be views of the socket's or the
-// decoder's buffers: each is copied once, here, into a buffer of its own, which is then
-// transferred (moved, not copied) to the caller.
+// Each onBody piece is copied once, here, into a buffer of its own, which is then transferred
+// (moved, not copied) to the caller; so the worker's reads may recycle their buffers
+// (`transientBody`).
 let inFlight = 0;
 let resume: (() => void) | null = null;
 const wake = (): void => {
@@ -158,7 +158,13 @@ function end(): void {
 }
 
 http
-  .requestRaw(spec.url, spec.headers, spec.method, spec.body, spec.streamBody ? { onBody } : {})
+  .requestRaw(
+    spec.url,
+    spec.headers,
+    spec.method,
+    spec.body,
+    spec.streamBody ? { onBody, transientBody: true } : {},
+  )
   .then(
     (result: HTTPRequestResult) => {
       if (done) return;
