@@ -156,16 +156,27 @@ function advance(): boolean {
 function relay(peer: StreamPeer): boolean {
   let news = false;
   peer.poll();
-  // In: what arrived, as far as the ring has room.
-  let room = inbound.room;
-  while (room > 0) {
-    const bytes = peer.getPartialData(room);
-    if (bytes.length === 0) break;
-    inbound.write(bytes);
-    room -= bytes.length;
-    news = true;
+  // In: what arrived, as far as the ring has room. When bytes are left over, WANT_ROOM asks the
+  // caller to wake this thread once it has freed half the ring. The caller may have drained the
+  // ring before it saw the flag (then it will not wake anyone), so the room is looked at again
+  // after raising it: with half the ring free, the flag is taken back and the copying goes on.
+  // (Sequentially consistent atomics: either the caller's read-then-check sees the flag, or this
+  // check sees the caller's read.)
+  for (;;) {
+    let room = inbound.room;
+    while (room > 0) {
+      const bytes = peer.getPartialData(room);
+      if (bytes.length === 0) break;
+      inbound.write(bytes);
+      room -= bytes.length;
+      news = true;
+    }
+    if (peer.getAvailableBytes() === 0) break;
+    Atomics.store(control, Word.WANT_ROOM, 1);
+    if (inbound.room < inbound.capacity / 2) break;
+    // The caller took the flag meanwhile: its WAKE brings this thread back anyway.
+    if (Atomics.compareExchange(control, Word.WANT_ROOM, 1, 0) !== 1) break;
   }
-  if (peer.getAvailableBytes() > 0) Atomics.store(control, Word.WANT_ROOM, 1);
   // Out: the bytes the caller queued, one ring's worth at a time.
   for (;;) {
     if (unsent === null) {
