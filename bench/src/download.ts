@@ -20,12 +20,11 @@ import { fileURLToPath } from 'node:url';
 import { HTTPClient } from '@gdhttp/client';
 import { ErrorCode, Method, nameOf, Result, Status } from '@gdhttp/constants';
 import { HTTPRequest } from '@gdhttp/request';
-import { Client } from 'undici';
 import { wireBodyBytes } from './canned/download-server.ts';
 import { canPin, pinSelf, spawnServer } from './canned/spawn.ts';
-import { CountingHandler, connectClient } from './client/adapters.ts';
+import { connectClient } from './client/adapters.ts';
 import { fmt, median, now, pairedRatio } from './load/harness.ts';
-import { curl as requestSuiteCurl } from './request/download.ts';
+import { curl as requestSuiteCurl, undiciDispatchDiscard } from './request/download.ts';
 
 export interface DownloadTarget {
   host: string;
@@ -141,23 +140,11 @@ const clientChunk = clientAdapter(
   'chunk',
 );
 
+// The request suite's dispatch adapter, in this process (its CPU time is measured).
 const undiciDispatch: Adapter = {
+  ...undiciDispatchDiscard,
   name: 'undici dispatch',
-  note: 'a `Client` and `dispatch()` with a minimal counting handler',
   inProcess: true,
-  async download(target) {
-    const origin = `http://${target.host}:${target.port}`;
-    const client = new Client(origin);
-    try {
-      const t0 = now();
-      const bytes = await new Promise<number>((resolve, reject) => {
-        client.dispatch({ origin, path: '/', method: 'GET' }, new CountingHandler(resolve, reject));
-      });
-      return { bytes, seconds: now() - t0 };
-    } finally {
-      await client.close();
-    }
-  },
 };
 
 /** A raw socket counting bytes: `data` events, or `onread` into one reused 64 KiB buffer. */
