@@ -196,9 +196,9 @@ function relay(peer: StreamPeer): boolean {
     }
     unsent = null;
   }
-  // The end, once every byte before it is in the ring.
+  // The end, once every byte before it is in the ring (the close reason is the one the poll()
+  // above took in: nothing runs on this thread's events in between).
   if (peer.getAvailableBytes() === 0) {
-    peer.poll();
     const reason = peer.getCloseReason();
     if (reason === CloseReason.EOF && Atomics.load(control, Word.EOF) === 0) {
       Atomics.store(control, Word.EOF, 1);
