@@ -43,6 +43,7 @@ import {
   type PeerWorkerData,
   Reason,
   Stage,
+  Started,
   type TlsSpec,
   Word,
 } from './internal/peer-worker-protocol.js';
@@ -61,7 +62,11 @@ export const DEFAULT_WORKER_BUFFER_SIZE = 1024 * 1024;
 
 /** Construction options of a {@link StreamPeerWorker}. */
 export interface StreamPeerWorkerOptions {
-  /** Seconds allowed for each address's connect and a proxy's CONNECT answer (default 30). */
+  /**
+   * Seconds allowed for each address's connect and a proxy's CONNECT answer (default 30), and
+   * for the worker thread to start: a worker that has not started by then (its module failed to
+   * load, say) ends the connection with `CANT_CONNECT` even for a caller that never yields.
+   */
   readonly connectTimeout?: number;
   /**
    * Bytes of each shared ring, received and to send (default 1 MiB, rounded up to a power of two):
@@ -197,6 +202,8 @@ export class StreamPeerWorker implements StreamPeer {
   #lastError: TransportError | null = null;
   /** NEWS as of the last poll(): waitForNews() waits for it to move. */
   #seen = 0;
+  /** `performance.now()` by which the worker must have started (see {@link Started}). */
+  #startDeadline = 0;
 
   #host = '';
   #port = 0;
@@ -300,6 +307,7 @@ export class StreamPeerWorker implements StreamPeer {
     this.#certificate = null;
     this.#overflow = [];
     this.#seen = 0;
+    this.#startDeadline = performance.now() + this.#connectTimeout * 1000;
     this.#stage = words[Word.STAGE] as Stage;
     this.#status = StreamPeerTCPStatus.CONNECTING;
     this.#tlsStatus = StreamPeerTLSStatus.DISCONNECTED;
@@ -321,6 +329,7 @@ export class StreamPeerWorker implements StreamPeer {
     if (link === null) return ErrorCode.OK;
     const control = link.control;
     this.#seen = Atomics.load(control, Word.NEWS);
+    if (Atomics.load(control, Word.STARTED) === Started.NOT_YET) this.#checkStart(link);
     const stage = Atomics.load(control, Word.STAGE) as Stage;
     if (stage !== this.#stage) this.#readFacts(link);
     this.#stage = stage;
@@ -387,6 +396,12 @@ export class StreamPeerWorker implements StreamPeer {
   waitForNews(timeoutMs = Number.POSITIVE_INFINITY): boolean {
     const link = this.#link;
     if (link === null) return false;
+    if (Atomics.load(link.control, Word.STARTED) === Started.NOT_YET) {
+      // A worker that never starts never bumps NEWS: wake up at the start deadline, so the
+      // caller's next poll() reports it.
+      const left = Math.max(0, this.#startDeadline - performance.now());
+      if (left < timeoutMs) timeoutMs = left;
+    }
     // WAITING first, then the wait (which compares NEWS): a bump in between is seen by one or
     // the other, so no wake-up is lost.
     Atomics.store(link.control, Word.WAITING, 1);
@@ -612,6 +627,29 @@ export class StreamPeerWorker implements StreamPeer {
           break;
       }
     }
+  }
+
+  /**
+   * Gives up on a worker that has not started by the connect deadline. Its 'error' event (a
+   * module that failed to load, a thread that could not be created) reaches only a caller that
+   * yields to the event loop; a synchronous Godot-style loop would otherwise wait forever.
+   */
+  #checkStart(link: WorkerLink): void {
+    if (link.crashed !== null || performance.now() < this.#startDeadline) return;
+    const control = link.control;
+    if (
+      Atomics.compareExchange(control, Word.STARTED, Started.NOT_YET, Started.ABANDONED) !==
+      Started.NOT_YET
+    ) {
+      return; // it started just now
+    }
+    this.#lastError = new TransportError(
+      `the connection's worker did not start within ${this.#connectTimeout} s`,
+      ErrorCode.CANT_CONNECT,
+    );
+    Atomics.store(control, Word.REASON, Reason.ERROR);
+    Atomics.store(control, Word.STAGE, Stage.FAILED);
+    void link.worker.terminate();
   }
 
   #end(): void {

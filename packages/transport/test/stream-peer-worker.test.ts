@@ -1,4 +1,7 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ErrorCode, StreamPeerTCPStatus, StreamPeerTLSStatus } from '@gdhttp/constants';
 import {
   listenLoopback,
@@ -281,6 +284,46 @@ describe('StreamPeerWorker', () => {
       if (got.length < 5) await news;
     }
     expect(got).toBe('async');
+    peer.disconnectFromHost();
+  });
+});
+
+describe('StreamPeerWorker whose worker cannot start', () => {
+  // A worker module that fails to load (a stale or partial dist/, a thread that cannot be made)
+  // is reported only as the Worker's 'error' event, which a caller that never yields never sees.
+  // So this copy of the sources has a peer-worker module that throws as it loads.
+  let copy: string;
+  beforeAll(async () => {
+    const sources = fileURLToPath(new URL('../src', import.meta.url));
+    copy = await mkdtemp(join(fileURLToPath(new URL('.', import.meta.url)), '.broken-worker-'));
+    await cp(sources, copy, { recursive: true });
+    await writeFile(
+      join(copy, 'internal', 'peer-worker.ts'),
+      "throw new Error('this worker module fails to load');\n",
+    );
+  });
+  afterAll(async () => {
+    await rm(copy, { recursive: true, force: true });
+  });
+
+  it('fails with CANT_CONNECT by the connect timeout instead of waiting forever', async () => {
+    const { StreamPeerWorker: Broken } = (await import(
+      pathToFileURL(join(copy, 'stream-peer-worker.ts')).href
+    )) as { StreamPeerWorker: typeof StreamPeerWorker };
+    const peer = new Broken({ connectTimeout: 1 });
+    expect(peer.connectToHost('127.0.0.1', 9)).toBe(ErrorCode.OK);
+    // From here on this thread never yields, as in a Godot-style loop.
+    const started = Date.now();
+    for (;;) {
+      peer.poll();
+      if (peer.getStatus() !== StreamPeerTCPStatus.CONNECTING) break;
+      if (Date.now() - started > 20_000) throw new Error('still connecting after 20 s');
+      peer.waitForNews(); // no limit given: it must still come back at the start deadline
+    }
+    expect(peer.getStatus()).toBe(StreamPeerTCPStatus.ERROR);
+    expect(peer.poll()).toBe(ErrorCode.CANT_CONNECT);
+    expect(peer.lastError?.message).toBe("the connection's worker did not start within 1 s");
+    expect(peer.getCloseReason()).toBe(CloseReason.ERROR);
     peer.disconnectFromHost();
   });
 });

@@ -8,6 +8,8 @@
  * caller's request for a message on the worker's port when NEWS moves, so `news()` promises
  * settle without anyone blocking. WAITING is set by the caller while it blocks on NEWS: the worker
  * only makes the (costly) notify call then, bumping NEWS first, so no wake-up is lost.
+ * STARTED tells a caller whose thread never yields that the worker runs at all: a worker that
+ * fails to load reports it only as an 'error' event, which such a caller never receives.
  */
 
 import type { MessagePort } from 'node:worker_threads';
@@ -24,8 +26,16 @@ export const Word = {
   WANT_ROOM: 6,
   ASYNC: 7,
   WAITING: 8,
+  STARTED: 9,
 } as const;
-export const CONTROL_WORDS = 9;
+export const CONTROL_WORDS = 10;
+
+/**
+ * `STARTED` values. The worker moves NOT_YET to RUNNING as its module's first act; a caller whose
+ * connect deadline passed first moves NOT_YET to ABANDONED, and a worker that finds ABANDONED does
+ * nothing. A compare-exchange on both sides, so exactly one of them wins.
+ */
+export const Started = { NOT_YET: 0, RUNNING: 1, ABANDONED: 2 } as const;
 
 /** The connection's stage, as the worker publishes it. */
 export const Stage = {

@@ -32,12 +32,17 @@ import {
   type PeerWorkerData,
   Reason,
   Stage,
+  Started,
   Word,
 } from './peer-worker-protocol.js';
 import { SharedRing } from './shared-ring.js';
 
 const data = workerData as PeerWorkerData;
 const control = new Int32Array(data.control);
+// First: tell the caller this thread runs, unless it gave up waiting for that (then do nothing).
+const abandoned =
+  Atomics.compareExchange(control, Word.STARTED, Started.NOT_YET, Started.RUNNING) !==
+  Started.NOT_YET;
 const inbound = new SharedRing({ data: data.inData, counters: data.inCounters });
 const outbound = new SharedRing({ data: data.outData, counters: data.outCounters });
 const port = parentPort!;
@@ -253,10 +258,14 @@ async function watchCaller(): Promise<void> {
   }
 }
 
-// Keeps this thread alive until the caller terminates it, whatever the socket does.
-port.on('message', () => {});
-tcp.onNews(step);
-const tunnel = data.tunnel;
-const err = tcp.connectToHost(data.host, data.port, tunnel === null ? {} : { tunnel });
-if (err !== ErrorCode.OK) fail(tcp.lastError, CloseReason.ERROR);
-void watchCaller();
+if (abandoned) {
+  process.exit(0); // ends this thread only
+} else {
+  // Keeps this thread alive until the caller terminates it, whatever the socket does.
+  port.on('message', () => {});
+  tcp.onNews(step);
+  const tunnel = data.tunnel;
+  const err = tcp.connectToHost(data.host, data.port, tunnel === null ? {} : { tunnel });
+  if (err !== ErrorCode.OK) fail(tcp.lastError, CloseReason.ERROR);
+  void watchCaller();
+}
