@@ -1,6 +1,9 @@
 // Issue #16, the cookie jar: RFC 6265bis through tough-cookie, checked on the wire. Cookies go
 // across a same-site redirect chain, never to another site (127.0.0.1 → localhost), never over
 // http when Secure, only under their Path, not after Max-Age/Expires; the jar persists as JSON.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Method, Result, Status } from '@gdhttp/constants';
 import {
   type Action,
@@ -8,8 +11,9 @@ import {
   type ScriptedServer,
   startScriptedServer,
 } from '@gdhttp/testkit';
+import { MemoryCookieStore } from 'tough-cookie';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CookieJar } from '../src/cookies.js';
+import { Cookie, CookieJar } from '../src/cookies.js';
 import { HTTPRequest } from '../src/index.js';
 import { storeCookies } from '../src/internal/cookies.js';
 
@@ -93,6 +97,68 @@ describe('HTTPRequest cookieJar', () => {
     await second.request(url);
     second.close();
     expect(cookieOf(site.requests[1])).toEqual(['sid=abc']);
+  });
+
+  it('works with an asynchronous store that keeps the jar in a file', async () => {
+    // What a persistent store looks like (tough-cookie-file-store and the like): every change
+    // is written to disk before it settles, so the store is not synchronous. tough-cookie calls
+    // a store with a callback, or without one for a promise: both are answered.
+    const dir = await mkdtemp(join(tmpdir(), 'gdhttp-cookies-'));
+    const file = join(dir, 'jar.json');
+    class FileStore extends MemoryCookieStore {
+      override synchronous = false;
+      override putCookie(cookie: Cookie): Promise<void>;
+      override putCookie(cookie: Cookie, callback: (error: Error | null) => void): void;
+      override putCookie(
+        cookie: Cookie,
+        callback?: (error: Error | null) => void,
+      ): Promise<void> | undefined {
+        const saved = (async () => {
+          await super.putCookie(cookie);
+          const all = await this.getAllCookies();
+          await writeFile(file, JSON.stringify(all.map((c) => c.toJSON())));
+        })();
+        if (callback === undefined) return saved;
+        saved.then(
+          () => callback(null),
+          (error: Error) => callback(error),
+        );
+        return undefined;
+      }
+      static async load(): Promise<FileStore> {
+        const store = new FileStore();
+        const saved = JSON.parse(await readFile(file, 'utf8')) as unknown[];
+        for (const json of saved) {
+          const cookie = Cookie.fromJSON(json);
+          if (cookie !== undefined) await store.putCookie(cookie);
+        }
+        return store;
+      }
+    }
+    try {
+      const site = await serve((q) => {
+        const path = q.requestLine.split(' ')[1];
+        if (path === '/login') return reply(302, ['Location: /home', 'Set-Cookie: sid=f1; Path=/']);
+        return reply(200, []);
+      });
+      const url = `http://127.0.0.1:${site.port}`;
+      const first = new HTTPRequest();
+      first.cookieJar = new CookieJar(new FileStore());
+      const r = await first.request(`${url}/login`);
+      first.close();
+      expect(r).toMatchObject({ result: Result.SUCCESS, responseCode: 200 });
+      // Stored from the redirect's head, then sent on the next hop.
+      expect(cookieOf(site.requests[1])).toEqual(['sid=f1']);
+
+      // Another program run: the jar is loaded from the file.
+      const second = new HTTPRequest();
+      second.cookieJar = new CookieJar(await FileStore.load());
+      await second.request(`${url}/again`);
+      second.close();
+      expect(cookieOf(site.requests[2])).toEqual(['sid=f1']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('brings cookies a worker thread stored back to the caller’s jar (useThreads)', async () => {

@@ -2,8 +2,15 @@
 // 503/504, exponential backoff with jitter and a cap, Retry-After (seconds and HTTP date) honoured
 // up to retryMaxDelay, a `retry` event for each. Timing is checked on a fake clock (setTimeout and
 // Date); the sockets are real.
+
+import { createServer } from 'node:net';
 import { Method, Result } from '@gdhttp/constants';
-import { type Action, type ScriptedServer, startScriptedServer } from '@gdhttp/testkit';
+import {
+  type Action,
+  listenLoopback,
+  type ScriptedServer,
+  startScriptedServer,
+} from '@gdhttp/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HTTPRequest, type HTTPRequestRetry } from '../src/index.js';
 
@@ -176,6 +183,32 @@ describe('HTTPRequest retries', () => {
     expect((await http.request('http://127.0.0.1:1/')).result).toBe(Result.CANT_CONNECT);
     http.close();
     expect(events.map((e) => e.result)).toEqual([Result.CANT_CONNECT, Result.CANT_CONNECT]);
+  });
+
+  it('retries a refused connection until the server comes up on that port', async () => {
+    // A server restarting: the port refuses, then accepts. The first refusal's retry event is
+    // the moment the server starts; the second attempt finds it and succeeds.
+    const probe = createServer();
+    const port = await listenLoopback(probe);
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const http = new HTTPRequest();
+    http.retries = 3;
+    http.retryDelay = 1; // at least 0.5 s with jitter: time for the server to start listening
+    const events: HTTPRequestRetry[] = [];
+    let started: Promise<ScriptedServer> | null = null;
+    http.on('retry', (e) => {
+      events.push(e);
+      started ??= startScriptedServer({ port, replies: [ok('back')] }).then((s) => {
+        servers.push(s);
+        return s;
+      });
+    });
+    const r = await http.request(`http://127.0.0.1:${port}/`);
+    http.close();
+    expect(events.map((e) => [e.attempt, e.result])).toEqual([[1, Result.CANT_CONNECT]]);
+    expect(r).toMatchObject({ result: Result.SUCCESS, responseCode: 200 });
+    expect(new TextDecoder().decode(r.body)).toBe('back');
+    expect((await started!)?.requests).toHaveLength(1);
   });
 
   it('ends a wait at cancelRequest() and at the timeout', async () => {

@@ -58,13 +58,15 @@ export interface ScriptedServerOptions {
   readonly onConnection?: Script | ((connection: number) => Script);
   /** Serve TLS with these options (key, cert, …) instead of plain TCP. */
   readonly tls?: TlsOptions;
+  /** Listen on this port (a server coming back where another was); default: one the OS picks. */
+  readonly port?: number;
 }
 
 /** A running scripted server on 127.0.0.1. */
 export interface ScriptedServer {
   /** Always `127.0.0.1`. */
   readonly host: string;
-  /** The port the OS picked. */
+  /** The port it listens on. */
   readonly port: number;
   /** Requests received so far, in order. */
   readonly requests: readonly RecordedRequest[];
@@ -172,7 +174,7 @@ export async function startScriptedServer(
     const secure = new TLSSocket(raw, { ...tls, isServer: true, secureContext });
     onSocket(secure, raw);
   });
-  const port = await listenLoopback(server);
+  const port = await listenLoopback(server, options.port ?? 0);
 
   return {
     host: '127.0.0.1',
