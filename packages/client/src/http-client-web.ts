@@ -4,18 +4,8 @@
 // connectToHost() records where to go, request() starts a fetch, and poll() reports what the fetch
 // promise and the body's stream reader have delivered since. Differences from the Node build are
 // listed in README.md ("Web build") and docs/decisions/0010-web-httpclient.md.
+import { ErrorCode, GdhttpError, Method, methodToken, Status } from '@gdhttp/constants';
 import {
-  CONNECT_TIMEOUT_SECONDS,
-  ErrorCode,
-  GdhttpError,
-  Method,
-  methodToken,
-  ReadChunkSize,
-  Status,
-} from '@gdhttp/constants';
-import {
-  DEFAULT_MAX_HEADER_COUNT,
-  DEFAULT_MAX_HEADER_SIZE,
   headerDictionary,
   isValidTarget,
   type QueryValue,
@@ -24,23 +14,16 @@ import {
 import { describeFailure, FetchExchange } from './internal/fetch-exchange.js';
 import {
   authorityHost,
+  connectArgumentsRefusal,
+  connectHost,
   hostHeaderValue,
-  isHostLongEnough,
   isIpLiteral,
+  requestArgumentsRefusal,
   resolvePort,
   stripSchemePrefix,
 } from './internal/godot-rules.js';
-import {
-  connectTimeoutRefusal,
-  headerLimitRefusal,
-  readChunkSizeRefusal,
-} from './internal/setting-rules.js';
-import {
-  isChunkedResponse,
-  responseBodyLength,
-  responseHeaderLines,
-  toFetchHeaders,
-} from './internal/web-rules.js';
+import { ClientSettings, type SettingName } from './internal/setting-rules.js';
+import { type FetchedHead, fetchedHead, toFetchHeaders } from './internal/web-rules.js';
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -108,10 +91,7 @@ export interface WebTLSOptions {
  */
 export class HTTPClient {
   #status: Status = Status.DISCONNECTED;
-  #readChunkSize: number = ReadChunkSize.DEFAULT;
-  #connectTimeout: number = CONNECT_TIMEOUT_SECONDS;
-  #maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
-  #maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
+  readonly #settings = new ClientSettings();
   #lastError: GdhttpError | null = null;
 
   // Where requests go, recorded by connectToHost().
@@ -125,13 +105,8 @@ export class HTTPClient {
   /** Resolvers of news() promises, settled at the next progress. */
   #waiters: (() => void)[] = [];
 
-  // The last response, as Godot's accessors report it: kept until the next response or close().
-  #code = 0;
-  #headerLines: string[] = [];
-  #chunked = false;
-  #bodyLength = -1;
-  #responseUrl = '';
-  #redirected = false;
+  /** The last response's head, as the accessors report it: kept until the next response or close(). */
+  #response: FetchedHead | null = null;
 
   /**
    * Records the server requests go to, dropping any request in flight first. Nothing is opened:
@@ -151,10 +126,8 @@ export class HTTPClient {
    */
   connectToHost(host: string, port = -1, tlsOptions: WebTLSOptions | null = null): ErrorCode {
     this.close();
-    if (typeof host !== 'string') return this.#refuse('host must be a string');
-    if (typeof port !== 'number' || Number.isNaN(port)) {
-      return this.#refuse(`port must be a number, got ${typeof port}`);
-    }
+    const wrong = connectArgumentsRefusal(host, port);
+    if (wrong !== null) return this.#refuse(wrong);
     let tls = false;
     if (tlsOptions !== null) {
       if (!isTLSOptionsLike(tlsOptions)) {
@@ -182,10 +155,9 @@ export class HTTPClient {
     const prefixed = stripSchemePrefix(host);
     if (prefixed.scheme === 'http') tls = false;
     else if (prefixed.scheme === 'https') tls = true;
-    if (!isHostLongEnough(prefixed.host)) {
-      return this.#refuse(`host "${prefixed.host}" is shorter than 4 characters`);
-    }
-    const bare = /^\[[^\]]*\]$/.test(prefixed.host) ? prefixed.host.slice(1, -1) : prefixed.host;
+    const checked = connectHost(prefixed.host);
+    if ('refused' in checked) return this.#refuse(checked.refused);
+    const bare = checked.host;
     const resolved = resolvePort(port, tls);
     if (!Number.isInteger(resolved) || resolved < 1 || resolved > 65535) {
       // As the Node build: a connection that cannot be made is refused at once.
@@ -280,10 +252,8 @@ export class HTTPClient {
       );
       return ErrorCode.UNAVAILABLE;
     }
-    if (typeof url !== 'string') return this.#refuse('url must be a string');
-    if (!Array.isArray(headers) || !headers.every((h) => typeof h === 'string')) {
-      return this.#refuse('headers must be an array of "Name: value" strings');
-    }
+    const wrong = requestArgumentsRefusal(url, headers);
+    if (wrong !== null) return this.#refuse(wrong);
     if (!(body instanceof Uint8Array)) return this.#refuse('body must be a Uint8Array');
     if (this.#status !== Status.CONNECTED) {
       return this.#refuse(`request() needs status CONNECTED, not ${this.#status}`);
@@ -315,7 +285,7 @@ export class HTTPClient {
         headers: converted.pairs,
         body: sendBody ? body : undefined,
       },
-      () => this.#readChunkSize,
+      () => this.#settings.readChunkSize,
       () => this.#notify(),
     );
     this.#responseStarted = false;
@@ -345,9 +315,8 @@ export class HTTPClient {
   #readBody(view: boolean): Uint8Array {
     const exchange = this.#exchange;
     if (this.#status !== Status.BODY || exchange === null) return EMPTY;
-    const chunk = view
-      ? exchange.takePiece(this.#readChunkSize)
-      : exchange.take(this.#readChunkSize);
+    const max = this.#settings.readChunkSize;
+    const chunk = view ? exchange.takePiece(max) : exchange.take(max);
     exchange.pump();
     this.#checkBodyEnd();
     return chunk;
@@ -363,7 +332,7 @@ export class HTTPClient {
    * {@link HTTPClient.wasRedirected}); 0 before one.
    */
   getResponseCode(): number {
-    return this.#code;
+    return this.#response?.status ?? 0;
   }
 
   /**
@@ -373,12 +342,12 @@ export class HTTPClient {
    * response or {@link HTTPClient.close}.
    */
   getResponseHeaders(): string[] {
-    return this.#headerLines.slice();
+    return this.#response?.lines.slice() ?? [];
   }
 
   /** The headers as a dictionary (the browser already combined repeated fields). */
   getResponseHeadersAsDictionary(): Record<string, string> {
-    return headerDictionary(this.#headerLines);
+    return headerDictionary(this.#response?.lines ?? []);
   }
 
   /** Always empty: fetch does not expose trailer fields. */
@@ -393,7 +362,7 @@ export class HTTPClient {
    * server exposes `Content-Encoding`. Godot's web build always returns -1.
    */
   getResponseBodyLength(): number {
-    return this.#bodyLength;
+    return this.#response?.bodyLength ?? -1;
   }
 
   /**
@@ -405,7 +374,7 @@ export class HTTPClient {
    * such method: there a 3xx is the response, and its `Location` says where it points.
    */
   getResponseUrl(): string {
-    return this.#responseUrl;
+    return this.#response?.url ?? '';
   }
 
   /**
@@ -415,12 +384,12 @@ export class HTTPClient {
    * build has no such method: it never follows a redirect.
    */
   wasRedirected(): boolean {
-    return this.#redirected;
+    return this.#response?.redirected ?? false;
   }
 
   /** True when the last response has at least one visible header line. */
   hasResponse(): boolean {
-    return this.#headerLines.length > 0;
+    return (this.#response?.lines.length ?? 0) > 0;
   }
 
   /**
@@ -428,7 +397,7 @@ export class HTTPClient {
    * build tells it; false when the browser hides the header (HTTP/2 and HTTP/3 have none).
    */
   isResponseChunked(): boolean {
-    return this.#chunked;
+    return this.#response?.chunked ?? false;
   }
 
   /**
@@ -474,12 +443,7 @@ export class HTTPClient {
   close(): void {
     this.#exchange?.abort();
     this.#exchange = null;
-    this.#code = 0;
-    this.#headerLines = [];
-    this.#chunked = false;
-    this.#bodyLength = -1;
-    this.#responseUrl = '';
-    this.#redirected = false;
+    this.#response = null;
     this.#status = Status.DISCONNECTED;
     this.#notify();
   }
@@ -519,30 +483,26 @@ export class HTTPClient {
    * 256–16,777,216 (default 65,536). Values outside the range are refused (`lastError`).
    */
   get readChunkSize(): number {
-    return this.#readChunkSize;
+    return this.#settings.readChunkSize;
   }
   set readChunkSize(size: number) {
-    const refusal = readChunkSizeRefusal(size);
-    if (refusal === null) this.#readChunkSize = size;
-    else this.#lastError = refusal;
+    this.#update('readChunkSize', size);
   }
 
   /** Kept for the Node build's API and validated as there; the browser applies its own limits. */
   get maxHeaderSize(): number {
-    return this.#maxHeaderSize;
+    return this.#settings.maxHeaderSize;
   }
   set maxHeaderSize(bytes: number) {
-    if (this.#limitRefused('maxHeaderSize', bytes, 64)) return;
-    this.#maxHeaderSize = bytes;
+    this.#update('maxHeaderSize', bytes);
   }
 
   /** Kept for the Node build's API and validated as there; the browser applies its own limits. */
   get maxHeaderCount(): number {
-    return this.#maxHeaderCount;
+    return this.#settings.maxHeaderCount;
   }
   set maxHeaderCount(count: number) {
-    if (this.#limitRefused('maxHeaderCount', count, 1)) return;
-    this.#maxHeaderCount = count;
+    this.#update('maxHeaderCount', count);
   }
 
   /**
@@ -550,12 +510,10 @@ export class HTTPClient {
    * (close() the client to give up sooner).
    */
   get connectTimeout(): number {
-    return this.#connectTimeout;
+    return this.#settings.connectTimeout;
   }
   set connectTimeout(seconds: number) {
-    const refusal = connectTimeoutRefusal(seconds);
-    if (refusal === null) this.#connectTimeout = seconds;
-    else this.#lastError = refusal;
+    this.#update('connectTimeout', seconds);
   }
 
   /**
@@ -624,13 +582,7 @@ export class HTTPClient {
     const response = exchange.response;
     if (response === null) return ErrorCode.OK;
     this.#responseStarted = true;
-    this.#code = response.status;
-    this.#headerLines = responseHeaderLines(response.headers);
-    this.#chunked = isChunkedResponse(response.headers);
-    this.#bodyLength = responseBodyLength(response);
-    // A polyfill's or a test double's Response may lack them.
-    this.#responseUrl = typeof response.url === 'string' ? response.url : '';
-    this.#redirected = response.redirected === true;
+    this.#response = fetchedHead(response);
     // Always BODY, even for a bodiless response (Godot's web build): the next read or poll ends it.
     this.#status = Status.BODY;
     return ErrorCode.OK;
@@ -671,10 +623,10 @@ export class HTTPClient {
     return ErrorCode.INVALID_PARAMETER;
   }
 
-  #limitRefused(name: string, value: number, min: number): boolean {
-    const refusal = headerLimitRefusal(name, value, min);
+  /** Takes a setting's new value, or keeps the old one and says why in `lastError`. */
+  #update(name: SettingName, value: number): void {
+    const refusal = this.#settings.update(name, value);
     if (refusal !== null) this.#lastError = refusal;
-    return refusal !== null;
   }
 
   /** Ends in a sticky error state; the fetch, if any, is stopped. The response stays readable. */

@@ -1,18 +1,28 @@
+// HTTPClient, the Node build: Godot's poll()-driven state machine over a transport peer and the
+// sans-IO parser. Theory of operation:
+// - `#status` is Godot's Status; `#conn` is the connection by phase (closed, connecting,
+//   handshaking, open), holding exactly the peers that exist in that phase. The status decides
+//   which phase poll() works on: RESOLVING and CONNECTING connect, CONNECTED and BODY check
+//   liveness, REQUESTING writes the request and reads until the final head.
+// - The bytes of a response go from the peer to the open connection's `ResponseReader`, which
+//   feeds the parser and keeps what it reports. A final head becomes `#response`, one object the
+//   accessors read until the next head (or close()). Body bytes are read off the peer by the body
+//   reads, on demand as in Godot, and wait in the reader's queue until a read takes them.
+// - Nothing waits: poll() and the reads take what has arrived. news() settles when the peer has
+//   something new, or at once when bytes are already waiting. Blocking mode is the exception: its
+//   worker-thread peer can block this thread (`waitForNews`) until a poll or a read can finish.
+// - Misuse returns an ErrorCode and sets `lastError`; a network or protocol failure moves to a
+//   sticky error status. Nothing here throws for either.
 import {
-  CONNECT_TIMEOUT_SECONDS,
   ErrorCode,
   GdhttpError,
   type Method,
   methodToken,
-  ReadChunkSize,
   Status,
   StreamPeerTCPStatus,
   StreamPeerTLSStatus,
 } from '@gdhttp/constants';
 import {
-  BodyKind,
-  DEFAULT_MAX_HEADER_COUNT,
-  DEFAULT_MAX_HEADER_SIZE,
   hasHeader,
   headerDictionary,
   ParseError,
@@ -36,21 +46,21 @@ import {
 import pkg from '../package.json' with { type: 'json' };
 import {
   authorityHost,
+  connectArgumentsRefusal,
+  connectHost,
+  godotBodyLength,
   godotVerifyHeaders,
+  hasBodyPhase,
   hostHeaderValue,
   isGodotUrlForm,
-  isHostLongEnough,
   isIpLiteral,
+  requestArgumentsRefusal,
   resolvePort,
   stripSchemePrefix,
   withAutomaticHeaders,
 } from './internal/godot-rules.js';
-import { godotHeaderLines, ResponseReader } from './internal/response-reader.js';
-import {
-  connectTimeoutRefusal,
-  headerLimitRefusal,
-  readChunkSizeRefusal,
-} from './internal/setting-rules.js';
+import { type ReceivedHead, ResponseReader } from './internal/response-reader.js';
+import { ClientSettings, type SettingName } from './internal/setting-rules.js';
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -74,6 +84,55 @@ interface ProxyAddress {
   /** The `Proxy-Authorization` value, when credentials were given. */
   authorization: string | undefined;
 }
+
+/** The peer an open connection is read and written through, by kind. */
+type Carrier =
+  /** Plain TCP (or a plain proxy's connection): the one peer whose reads can be recycled. */
+  | { readonly via: 'tcp'; readonly stream: StreamPeerTCP }
+  /** TLS over TCP; `tcp` is the peer under it when this client made the handshake. */
+  | { readonly via: 'tls'; readonly stream: StreamPeerTLS; readonly tcp: StreamPeerTCP | null }
+  /** The socket in a worker thread (useThreads, blocking mode): the one peer that can block. */
+  | { readonly via: 'worker'; readonly stream: StreamPeerWorker }
+  /** Another StreamPeer given to the `connection` setter: read and written, never closed here. */
+  | { readonly via: 'other'; readonly stream: StreamPeer };
+
+/** An open connection (status CONNECTED, REQUESTING or BODY; CONNECTION_ERROR after a close). */
+type OpenConnection = Carrier & {
+  readonly phase: 'open';
+  /** Its responses, read by the parser. */
+  readonly reader: ResponseReader;
+};
+
+/**
+ * The connection, by phase. Each phase holds the peers that exist in it and nothing else, so the
+ * compiler sees that a peer is there wherever it is used.
+ */
+type Connection =
+  /**
+   * None. After a response the server closes with, `reader` still holds that response's
+   * trailers and 1xx count; close() and connectToHost() drop it.
+   */
+  | { readonly phase: 'closed'; readonly reader: ResponseReader | null }
+  | Connecting
+  | Handshaking
+  | OpenConnection;
+
+/**
+ * Lookup, connect and proxy tunnel (RESOLVING, CONNECTING): a TCP peer, or a worker peer that
+ * also does the TLS handshake.
+ */
+type Connecting =
+  | { readonly phase: 'connecting'; readonly via: 'tcp'; readonly peer: StreamPeerTCP }
+  | { readonly phase: 'connecting'; readonly via: 'worker'; readonly peer: StreamPeerWorker };
+
+/** The TLS handshake over the connected TCP peer (CONNECTING), which the TLS peer now owns. */
+type Handshaking = {
+  readonly phase: 'handshaking';
+  readonly tcp: StreamPeerTCP;
+  readonly tls: StreamPeerTLS;
+};
+
+const CLOSED: Connection = { phase: 'closed', reader: null };
 
 /**
  * Godot's `HTTPClient`: a poll-driven HTTP/1.1 client with Godot's states, return codes and
@@ -106,8 +165,7 @@ interface ProxyAddress {
  */
 export class HTTPClient {
   #status: Status = Status.DISCONNECTED;
-  #readChunkSize: number = ReadChunkSize.DEFAULT;
-  #connectTimeout: number = CONNECT_TIMEOUT_SECONDS;
+  readonly #settings = new ClientSettings();
   #lastError: GdhttpError | null = null;
   #useThreads = false;
   #blocking = false;
@@ -117,19 +175,14 @@ export class HTTPClient {
   #port = -1;
   /** The automatic `Host: …` line for host, port and TLS; built on the first request after they change. */
   #hostLine: string | null = null;
-  #tls = false;
+  /** TLS configuration of the connection; `null` for plain HTTP. */
   #tlsOptions: TLSOptions | null = null;
   #httpProxy: ProxyAddress | null = null;
   #httpsProxy: ProxyAddress | null = null;
 
   // The connection, sampled at connectToHost().
   #viaHttpProxy = false;
-  #tcp: StreamPeerTCP | null = null;
-  #tlsPeer: StreamPeerTLS | null = null;
-  /** The connection when it lives in a worker thread (useThreads or blocking mode). */
-  #worker: StreamPeerWorker | null = null;
-  #stream: StreamPeer | null = null;
-  #reader: ResponseReader | null = null;
+  #conn: Connection = CLOSED;
 
   // The request being sent: its pieces (head, then the body unless it was small enough to join
   // the head), the index of the piece being written, and how far into that piece.
@@ -154,20 +207,14 @@ export class HTTPClient {
   #streamedSent = 0;
   /** Pieces of a streamed request that are not body bytes: its head and chunk framing. */
   #framing = new WeakSet<Uint8Array>();
-  /** The connection's last response said HTTP/1.0: it may not understand chunked bodies. */
-  #peerHttp10 = false;
   /** A byte of the response to the last request arrived; kept past a failure, for retry decisions. */
   #responseStarted = false;
-  #maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
-  #maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
 
-  // The last response's head, as Godot's accessors report it: set when a head arrives, kept until
-  // the next head arrives (a new request does not clear it, as in Godot), cleared by close().
-  #code = 0;
-  #rawHead: Uint8Array | null = null;
-  #headerLines: string[] | null = null;
-  #chunked = false;
-  #responseBodyLength = -1;
+  /**
+   * The last response's head, as Godot's accessors report it: set when a head arrives, kept until
+   * the next head arrives (a new request does not clear it, as in Godot), cleared by close().
+   */
+  #response: ReceivedHead | null = null;
 
   /**
    * Connects to `host`, dropping any current connection first (even if the arguments turn out to
@@ -187,10 +234,8 @@ export class HTTPClient {
    */
   connectToHost(host: string, port = -1, tlsOptions: TLSOptions | null = null): ErrorCode {
     this.close();
-    if (typeof host !== 'string') return this.#refuse('host must be a string');
-    if (typeof port !== 'number' || Number.isNaN(port)) {
-      return this.#refuse(`port must be a number, got ${typeof port}`);
-    }
+    const wrong = connectArgumentsRefusal(host, port);
+    if (wrong !== null) return this.#refuse(wrong);
     // Godot 3's third parameter was `use_ssl: bool`; every old script passes `true` there.
     if (tlsOptions !== null && !(tlsOptions instanceof TLSOptions)) {
       return this.#refuse(
@@ -205,14 +250,10 @@ export class HTTPClient {
     if (options?.isServer()) {
       return this.#refuse('connectToHost needs client TLS options, not server options');
     }
-    // Godot refuses hosts under 4 characters, which refuses `::1`; a bracketed literal passes the
-    // rule and is unbracketed here (an addition: Godot would fail to resolve "[::1]").
-    if (!isHostLongEnough(prefixed.host)) {
-      return this.#refuse(`host "${prefixed.host}" is shorter than 4 characters`);
-    }
-    const bare = /^\[[^\]]*\]$/.test(prefixed.host) ? prefixed.host.slice(1, -1) : prefixed.host;
+    const checked = connectHost(prefixed.host);
+    if ('refused' in checked) return this.#refuse(checked.refused);
+    const bare = checked.host;
     this.#host = bare;
-    this.#tls = tls;
     this.#tlsOptions = options;
     this.#port = resolvePort(port, tls);
     this.#hostLine = null;
@@ -234,21 +275,20 @@ export class HTTPClient {
             },
           }
         : {};
+    const connectTimeout = this.#settings.connectTimeout;
     let err: ErrorCode;
     if (this.#useThreads || this.#blocking) {
       // One peer does it all in its worker: lookup, connect, tunnel, and TLS named after the host.
-      const peer = new StreamPeerWorker({ connectTimeout: this.#connectTimeout });
-      this.#worker = peer;
-      this.#stream = peer;
+      const peer = new StreamPeerWorker({ connectTimeout });
+      this.#conn = { phase: 'connecting', via: 'worker', peer };
       err = peer.connectToHost(server.host, server.port, {
         ...tunnel,
         ...(options === null ? {} : { tls: { commonName: bare, options } }),
       });
     } else {
-      const tcp = new StreamPeerTCP({ connectTimeout: this.#connectTimeout });
-      this.#tcp = tcp;
-      this.#stream = tcp;
-      err = tcp.connectToHost(server.host, server.port, tunnel);
+      const peer = new StreamPeerTCP({ connectTimeout });
+      this.#conn = { phase: 'connecting', via: 'tcp', peer };
+      err = peer.connectToHost(server.host, server.port, tunnel);
     }
     if (err !== ErrorCode.OK) {
       this.#lastError = new TransportError(
@@ -270,19 +310,24 @@ export class HTTPClient {
    *   `CONNECTION_ERROR` when the client is (or just went) in the matching error state.
    */
   poll(): ErrorCode {
+    // The status says which phase the connection is in; the checks on it are for the compiler.
+    const conn = this.#conn;
     switch (this.#status) {
       case Status.DISCONNECTED:
         return ErrorCode.UNCONFIGURED;
       case Status.RESOLVING:
       case Status.CONNECTING:
-        return this.#pollConnecting();
+        if (conn.phase === 'connecting') return this.#pollConnecting(conn);
+        if (conn.phase === 'handshaking') return this.#pollHandshake(conn);
+        return ErrorCode.UNCONFIGURED;
       case Status.CONNECTED:
       case Status.BODY:
-        return this.#pollAlive();
+        return conn.phase === 'open' ? this.#pollAlive(conn) : ErrorCode.UNCONFIGURED;
       case Status.REQUESTING:
-        return this.#blockingPeer() === null
-          ? this.#pollRequesting()
-          : this.#pollRequestingBlocked();
+        if (conn.phase !== 'open') return ErrorCode.UNCONFIGURED;
+        return this.#blocking && conn.via === 'worker'
+          ? this.#pollRequestingBlocked(conn, conn.stream)
+          : this.#pollRequesting(conn);
       case Status.CANT_RESOLVE:
         return ErrorCode.CANT_RESOLVE;
       case Status.CANT_CONNECT:
@@ -372,7 +417,12 @@ export class HTTPClient {
     if (bodyLength === -1 && Array.isArray(headers) && hasHeader(headers, 'content-length')) {
       return this.#refuse('a body of unknown length (-1) cannot have a Content-Length header');
     }
-    if (bodyLength === -1 && this.#peerHttp10 && this.#status === Status.CONNECTED) {
+    // An HTTP/1.0 server may not understand chunked bodies.
+    if (
+      bodyLength === -1 &&
+      this.#response?.parsed.versionMinor === 0 &&
+      this.#status === Status.CONNECTED
+    ) {
       this.#lastError = new GdhttpError(
         'the server answered as HTTP/1.0, which has no chunked transfer coding: give the body length',
         ErrorCode.UNAVAILABLE,
@@ -485,7 +535,7 @@ export class HTTPClient {
    * (RFC 9110 §10.1.1).
    */
   get informationalResponses(): number {
-    return this.#reader?.informational ?? 0;
+    return this.#lastReader()?.informational ?? 0;
   }
 
   /** Both ways to start a request: `body` in memory, or `null` for a streamed body of `bodyLength`. */
@@ -498,16 +548,15 @@ export class HTTPClient {
   ): ErrorCode {
     const token = methodToken(method);
     if (token === undefined) return this.#refuse(`method ${String(method)} is not a Method`);
-    if (typeof url !== 'string') return this.#refuse('url must be a string');
-    if (!Array.isArray(headers) || !headers.every((h) => typeof h === 'string')) {
-      return this.#refuse('headers must be an array of "Name: value" strings');
-    }
+    const wrong = requestArgumentsRefusal(url, headers);
+    if (wrong !== null) return this.#refuse(wrong);
     if (!isGodotUrlForm(method, url))
       return this.#refuse('url must start with "/", "http://" or "https://"');
     if (this.#status !== Status.CONNECTED) {
       return this.#refuse(`request() needs status CONNECTED, not ${this.#status}`);
     }
-    if (this.#stream === null || this.#reader === null) {
+    const conn = this.#conn;
+    if (conn.phase !== 'open') {
       this.#lastError = new GdhttpError('no connection to send on', ErrorCode.INVALID_DATA);
       return ErrorCode.INVALID_DATA;
     }
@@ -518,7 +567,7 @@ export class HTTPClient {
       this.#viaHttpProxy && url.startsWith('/')
         ? `http://${authorityHost(this.#host)}:${this.#port}${url}`
         : url;
-    this.#hostLine ??= `Host: ${hostHeaderValue(this.#host, this.#port, this.#tls)}`;
+    this.#hostLine ??= `Host: ${hostHeaderValue(this.#host, this.#port, this.#tlsOptions !== null)}`;
     const chunked = bodyLength === -1;
     const own = chunked && !hasHeader(headers, 'transfer-encoding');
     const given = own ? [...headers, 'Transfer-Encoding: chunked'] : headers;
@@ -573,8 +622,8 @@ export class HTTPClient {
     if (body === null) this.#framing.add(first);
     this.#requestWritten = 0;
     this.#responseStarted = false;
-    this.#reader.clearBody();
-    this.#reader.begin(token);
+    conn.reader.clearBody();
+    conn.reader.begin(token);
     this.#lastError = null;
     this.#status = Status.REQUESTING;
     return ErrorCode.OK;
@@ -614,51 +663,51 @@ export class HTTPClient {
 
   /** Both body reads: `view` takes one received piece, else Godot's gathered chunk. */
   #readBody(view: boolean, transient = false): Uint8Array {
-    const reader = this.#reader;
-    const stream = this.#stream;
-    if (this.#status !== Status.BODY || reader === null || stream === null) return EMPTY;
+    const conn = this.#conn;
+    if (this.#status !== Status.BODY || conn.phase !== 'open') return EMPTY;
     // Recycling needs the bytes read so far to be dead: the caller is done with its last view,
     // the raw head was copied, and the reader names the buffers of the pieces it still queues. A
     // non-transient read withdraws what it hands out from recycling, below.
-    const tcp = stream === this.#tcp ? this.#tcp : null;
-    if (transient && tcp !== null) tcp.recycleReads(reader.queued === 0 ? null : reader.holds);
-    if (!transient && tcp !== null) {
-      const chunk = this.#readBodyNow(reader, view);
-      tcp.keepReads();
-      return chunk;
+    if (conn.via !== 'tcp') return this.#readBodyNow(conn, view);
+    const reader = conn.reader;
+    if (transient) {
+      conn.stream.recycleReads(reader.queued === 0 ? null : reader.holds);
+      return this.#readBodyNow(conn, view);
     }
-    return this.#readBodyNow(reader, view);
+    const chunk = this.#readBodyNow(conn, view);
+    conn.stream.keepReads();
+    return chunk;
   }
 
-  #readBodyNow(reader: ResponseReader, view: boolean): Uint8Array {
-    let ended = this.#fill(reader, view);
-    const blocking = this.#blockingPeer();
-    if (blocking !== null) {
+  #readBodyNow(conn: OpenConnection, view: boolean): Uint8Array {
+    const reader = conn.reader;
+    let ended = this.#fill(conn, view);
+    if (this.#blocking && conn.via === 'worker') {
       // Blocking mode: wait until the read can return all it may — readChunkSize bytes, the end of
       // the current chunk, or the end of the body. A close or a failure is news too, so a server
       // that dies ends the wait.
       while (this.#status === Status.BODY && !ended && !this.#readSatisfied(reader, view)) {
-        blocking.waitForNews();
-        ended = this.#fill(reader, view);
+        conn.stream.waitForNews();
+        ended = this.#fill(conn, view);
       }
     }
-    return this.#takeBody(reader, view, ended);
+    return this.#takeBody(conn, view, ended);
   }
 
   /**
    * Reads what has arrived into the reader, as Godot does: up to readChunkSize (a view needs one
    * piece) and the end of the body. Returns true when the stream has ended.
    */
-  #fill(reader: ResponseReader, view: boolean): boolean {
-    const stream = this.#stream!;
-    const max = this.#readChunkSize;
+  #fill(conn: OpenConnection, view: boolean): boolean {
+    const { stream, reader } = conn;
+    const max = this.#settings.readChunkSize;
     const wanted = view ? 1 : max;
     if (reader.queued >= wanted || !reader.moreToRead) return false;
     stream.poll();
     while (reader.queued < wanted && reader.moreToRead) {
       const data = stream.getPartialData(max - reader.queued);
-      if (data.length === 0) return this.#checkClosed();
-      if (!this.#feed(data)) return false;
+      if (data.length === 0) return this.#checkClosed(conn);
+      if (!this.#feed(reader, data)) return false;
     }
     return false;
   }
@@ -667,15 +716,14 @@ export class HTTPClient {
   #readSatisfied(reader: ResponseReader, view: boolean): boolean {
     if (!reader.moreToRead || reader.error !== null) return true;
     if (view) return reader.queued > 0;
-    const max = this.#readChunkSize;
-    return reader.head?.bodyKind === BodyKind.CHUNKED
-      ? reader.readable(max) > 0
-      : reader.queued >= max;
+    const max = this.#settings.readChunkSize;
+    return reader.chunkedBody ? reader.readable(max) > 0 : reader.queued >= max;
   }
 
   /** Hands out the next body bytes, and ends the response when they were the last. */
-  #takeBody(reader: ResponseReader, view: boolean, ended: boolean): Uint8Array {
-    const max = this.#readChunkSize;
+  #takeBody(conn: OpenConnection, view: boolean, ended: boolean): Uint8Array {
+    const reader = conn.reader;
+    const max = this.#settings.readChunkSize;
     // After a failure the bytes that did arrive are still handed out, as Godot does.
     const chunk = view ? reader.takePiece(max) : reader.take(max);
     if (this.#status === Status.BODY && reader.queued === 0) {
@@ -684,7 +732,7 @@ export class HTTPClient {
         // now been handed out, so the error is reported.
         this.#fail(Status.CONNECTION_ERROR, reader.error, ErrorCode.CONNECTION_ERROR);
       } else if (reader.messageComplete && (ended || !reader.upgraded)) {
-        this.#endOfResponse();
+        this.#endOfResponse(conn);
       }
     }
     return chunk;
@@ -697,7 +745,7 @@ export class HTTPClient {
 
   /** The final response's status code; 0 before one arrived. */
   getResponseCode(): number {
-    return this.#code;
+    return this.#response?.parsed.status ?? 0;
   }
 
   /**
@@ -707,17 +755,7 @@ export class HTTPClient {
    * or {@link HTTPClient.close}.
    */
   getResponseHeaders(): string[] {
-    return this.#lines().slice();
-  }
-
-  /** The header lines, made from the raw head on first use. */
-  #lines(): string[] {
-    if (this.#headerLines === null) {
-      this.#headerLines = this.#rawHead === null ? [] : godotHeaderLines(this.#rawHead);
-      // Only the lines are needed from now on.
-      this.#rawHead = null;
-    }
-    return this.#headerLines;
+    return this.#response?.lines.slice() ?? [];
   }
 
   /**
@@ -726,12 +764,12 @@ export class HTTPClient {
    * Godot keeps only the last. Use {@link HTTPClient.getResponseHeaders} for `Set-Cookie`.
    */
   getResponseHeadersAsDictionary(): Record<string, string> {
-    return headerDictionary(this.#lines());
+    return headerDictionary(this.#response?.lines ?? []);
   }
 
   /** Trailer fields of a chunked response (an addition: Godot discards them), once the body ended. */
   getResponseTrailers(): string[] {
-    return this.#reader?.trailers.slice() ?? [];
+    return this.#lastReader()?.trailers.slice() ?? [];
   }
 
   /**
@@ -739,12 +777,12 @@ export class HTTPClient {
    * 304), -1 when unknown (chunked, read until close) or before a response.
    */
   getResponseBodyLength(): number {
-    return this.#responseBodyLength;
+    return this.#response === null ? -1 : godotBodyLength(this.#response.parsed);
   }
 
   /** True when the last response's head has at least one header line (Godot's rule). */
   hasResponse(): boolean {
-    return this.#lines().length > 0;
+    return (this.#response?.lines.length ?? 0) > 0;
   }
 
   /**
@@ -752,7 +790,7 @@ export class HTTPClient {
    * HEAD, 204 and 304 responses whose body is empty anyway, as Godot reports it.
    */
   isResponseChunked(): boolean {
-    return this.#chunked;
+    return this.#response?.parsed.chunked ?? false;
   }
 
   /**
@@ -812,15 +850,10 @@ export class HTTPClient {
   /** Closes the connection (ending its worker thread, if any) and returns to DISCONNECTED. Safe in any state. */
   close(): void {
     this.#dropConnection();
-    this.#reader = null;
+    this.#conn = CLOSED;
     this.#pending = null;
     this.#bodyOpen = false;
-    this.#peerHttp10 = false;
-    this.#code = 0;
-    this.#rawHead = null;
-    this.#headerLines = null;
-    this.#chunked = false;
-    this.#responseBodyLength = -1;
+    this.#response = null;
     this.#status = Status.DISCONNECTED;
   }
 
@@ -830,23 +863,39 @@ export class HTTPClient {
    * of sleeping. Settles at once when there is no connection to wait for.
    */
   news(): Promise<void> {
-    const peer = this.#worker ?? this.#tlsPeer ?? this.#tcp;
-    if (peer === null) return Promise.resolve();
     // The transport announces changes, not unread bytes: when bytes the current state consumes are
     // already waiting (a full buffer pauses the socket, so no event would follow), that is news now.
     // So is a connect the last poll saw finish while it only took the step to CONNECTING.
+    const conn = this.#conn;
     const status = this.#status;
-    if (
-      (status === Status.BODY &&
-        ((this.#reader?.readable(this.#readChunkSize) ?? 0) > 0 || peer.getAvailableBytes() > 0)) ||
-      (status === Status.REQUESTING && peer.getAvailableBytes() > 0) ||
-      (status === Status.CONNECTING &&
-        this.#tlsPeer === null &&
-        (this.#worker ?? this.#tcp)?.getStatus() !== StreamPeerTCPStatus.CONNECTING)
-    ) {
-      return Promise.resolve();
+    switch (conn.phase) {
+      case 'closed':
+        return Promise.resolve();
+      case 'connecting':
+        if (
+          status === Status.CONNECTING &&
+          conn.peer.getStatus() !== StreamPeerTCPStatus.CONNECTING
+        ) {
+          return Promise.resolve();
+        }
+        return conn.peer.news();
+      case 'handshaking':
+        return conn.tls.news();
+      case 'open': {
+        // A StreamPeer of another kind is polled without waiting, as it always was.
+        if (conn.via === 'other') return Promise.resolve();
+        const stream = conn.stream;
+        if (
+          (status === Status.BODY &&
+            (conn.reader.readable(this.#settings.readChunkSize) > 0 ||
+              stream.getAvailableBytes() > 0)) ||
+          (status === Status.REQUESTING && stream.getAvailableBytes() > 0)
+        ) {
+          return Promise.resolve();
+        }
+        return stream.news();
+      }
     }
-    return peer.news();
   }
 
   /**
@@ -880,12 +929,10 @@ export class HTTPClient {
    * (default 65,536). Values outside the range are refused and the old one kept (`lastError`).
    */
   get readChunkSize(): number {
-    return this.#readChunkSize;
+    return this.#settings.readChunkSize;
   }
   set readChunkSize(size: number) {
-    const refusal = readChunkSizeRefusal(size);
-    if (refusal === null) this.#readChunkSize = size;
-    else this.#lastError = refusal;
+    this.#update('readChunkSize', size);
   }
 
   /**
@@ -895,11 +942,10 @@ export class HTTPClient {
    * the old one kept (`lastError`).
    */
   get maxHeaderSize(): number {
-    return this.#maxHeaderSize;
+    return this.#settings.maxHeaderSize;
   }
   set maxHeaderSize(bytes: number) {
-    if (this.#limitRefused('maxHeaderSize', bytes, 64)) return;
-    this.#maxHeaderSize = bytes;
+    this.#update('maxHeaderSize', bytes);
   }
 
   /**
@@ -908,18 +954,16 @@ export class HTTPClient {
    * connection; values below 1 are refused and the old one kept (`lastError`).
    */
   get maxHeaderCount(): number {
-    return this.#maxHeaderCount;
+    return this.#settings.maxHeaderCount;
   }
   set maxHeaderCount(count: number) {
-    if (this.#limitRefused('maxHeaderCount', count, 1)) return;
-    this.#maxHeaderCount = count;
+    this.#update('maxHeaderCount', count);
   }
 
-  /** Refuses a limit that is not an integer of at least `min` (`lastError` says why). */
-  #limitRefused(name: string, value: number, min: number): boolean {
-    const refusal = headerLimitRefusal(name, value, min);
+  /** Takes a setting's new value, or keeps the old one and says why in `lastError`. */
+  #update(name: SettingName, value: number): void {
+    const refusal = this.#settings.update(name, value);
     if (refusal !== null) this.#lastError = refusal;
-    return refusal !== null;
   }
 
   /**
@@ -928,12 +972,10 @@ export class HTTPClient {
    * the next {@link HTTPClient.connectToHost}; values of 0 or below are refused.
    */
   get connectTimeout(): number {
-    return this.#connectTimeout;
+    return this.#settings.connectTimeout;
   }
   set connectTimeout(seconds: number) {
-    const refusal = connectTimeoutRefusal(seconds);
-    if (refusal === null) this.#connectTimeout = seconds;
-    else this.#lastError = refusal;
+    this.#update('connectTimeout', seconds);
   }
 
   /**
@@ -973,7 +1015,7 @@ export class HTTPClient {
       this.#refuse('blockingModeEnabled must be a boolean');
       return;
     }
-    if (enabled && this.#stream !== null && this.#worker === null) {
+    if (enabled && this.#onEventLoop()) {
       this.#lastError = new GdhttpError(
         'blocking mode needs a connection in a worker thread: enable it before connectToHost()',
         ErrorCode.UNAVAILABLE,
@@ -1021,14 +1063,17 @@ export class HTTPClient {
    * status CONNECTED (a TLS peer is required while TLS options are set); `null` is refused.
    */
   get connection(): StreamPeer | null {
-    return this.#stream;
+    const conn = this.#conn;
+    if (conn.phase === 'open') return conn.stream;
+    if (conn.phase === 'connecting') return conn.peer;
+    return conn.phase === 'handshaking' ? conn.tls : null;
   }
   set connection(stream: StreamPeer | null) {
     if (stream === null) {
       this.#refuse('connection cannot be set to null');
       return;
     }
-    if (stream === this.#stream) return;
+    if (stream === this.connection) return;
     const secure =
       stream instanceof StreamPeerTLS ||
       (stream instanceof StreamPeerWorker &&
@@ -1038,24 +1083,40 @@ export class HTTPClient {
       return;
     }
     this.close();
-    this.#stream = stream;
-    if (stream instanceof StreamPeerTLS) this.#tlsPeer = stream;
-    else if (stream instanceof StreamPeerTCP) this.#tcp = stream;
-    else if (stream instanceof StreamPeerWorker) this.#worker = stream;
-    this.#reader = this.#newReader();
-    this.#status = Status.CONNECTED;
+    this.#connected(
+      stream instanceof StreamPeerTLS
+        ? { via: 'tls', stream, tcp: null }
+        : stream instanceof StreamPeerTCP
+          ? { via: 'tcp', stream }
+          : stream instanceof StreamPeerWorker
+            ? { via: 'worker', stream }
+            : { via: 'other', stream },
+    );
+  }
+
+  /** Whether a connection exists whose socket is on the event loop (not in a worker thread). */
+  #onEventLoop(): boolean {
+    const conn = this.#conn;
+    switch (conn.phase) {
+      case 'closed':
+        return false;
+      case 'handshaking':
+        return true;
+      case 'connecting':
+      case 'open':
+        return conn.via !== 'worker';
+    }
+  }
+
+  /** The reader of the current or last connection: its response's trailers and 1xx count. */
+  #lastReader(): ResponseReader | null {
+    const conn = this.#conn;
+    return conn.phase === 'open' || conn.phase === 'closed' ? conn.reader : null;
   }
 
   #refuse(message: string): ErrorCode {
     this.#lastError = new GdhttpError(message, ErrorCode.INVALID_PARAMETER);
     return ErrorCode.INVALID_PARAMETER;
-  }
-
-  #newReader(): ResponseReader {
-    return new ResponseReader({
-      maxHeaderSize: this.#maxHeaderSize,
-      maxHeaderCount: this.#maxHeaderCount,
-    });
   }
 
   /** Ends in an error state: sticky until connectToHost() or close(). */
@@ -1066,11 +1127,10 @@ export class HTTPClient {
     return code;
   }
 
-  #pollConnecting(): ErrorCode {
-    // Once the handshake started, the TLS peer owns the socket: only it has news.
-    if (this.#tlsPeer !== null) return this.#pollHandshake(this.#tlsPeer);
+  /** RESOLVING or CONNECTING over the TCP peer, or the worker peer that does it all. */
+  #pollConnecting(conn: Connecting): ErrorCode {
     // The TCP peer, or the worker peer that also does the tunnel and TLS: same states, same codes.
-    const peer = this.#worker ?? this.#tcp!;
+    const peer = conn.peer;
     peer.poll();
     const peerStatus = peer.getStatus();
     const failed =
@@ -1086,29 +1146,30 @@ export class HTTPClient {
     }
     if (failed) return this.#failConnecting(peer.lastError);
     if (peerStatus === StreamPeerTCPStatus.CONNECTING) return ErrorCode.OK;
-    if (peer === this.#worker) return this.#connected();
-    const tcp = this.#tcp!;
-    if (this.#tls) {
-      // TLS over the TCP stream (or the proxy tunnel), named after the host given to
-      // connectToHost(): SNI and verification name, as in Godot.
-      const peer = new StreamPeerTLS();
-      const err = peer.connectToStream(tcp, this.#host, this.#tlsOptions!);
-      if (err !== ErrorCode.OK) {
-        return this.#fail(Status.TLS_HANDSHAKE_ERROR, peer.lastError, ErrorCode.CANT_CONNECT);
-      }
-      this.#tlsPeer = peer;
-      this.#stream = peer;
-      return this.#pollHandshake(peer);
+    if (conn.via === 'worker') return this.#connected({ via: 'worker', stream: conn.peer });
+    const tcp = conn.peer;
+    const options = this.#tlsOptions;
+    if (options === null) return this.#connected({ via: 'tcp', stream: tcp });
+    // TLS over the TCP stream (or the proxy tunnel), named after the host given to
+    // connectToHost(): SNI and verification name, as in Godot.
+    const tls = new StreamPeerTLS();
+    const err = tls.connectToStream(tcp, this.#host, options);
+    if (err !== ErrorCode.OK) {
+      return this.#fail(Status.TLS_HANDSHAKE_ERROR, tls.lastError, ErrorCode.CANT_CONNECT);
     }
-    return this.#connected();
+    const handshaking: Handshaking = { phase: 'handshaking', tcp, tls };
+    this.#conn = handshaking;
+    return this.#pollHandshake(handshaking);
   }
 
-  #pollHandshake(peer: StreamPeerTLS): ErrorCode {
+  /** The TLS handshake (CONNECTING): the TLS peer owns the socket now, so only it has news. */
+  #pollHandshake(conn: Handshaking): ErrorCode {
+    const peer = conn.tls;
     peer.poll();
     const tlsStatus = peer.getStatus();
     if (tlsStatus === StreamPeerTLSStatus.HANDSHAKING) return ErrorCode.OK;
     if (tlsStatus !== StreamPeerTLSStatus.CONNECTED) return this.#failConnecting(peer.lastError);
-    return this.#connected();
+    return this.#connected({ via: 'tls', stream: peer, tcp: conn.tcp });
   }
 
   /**
@@ -1128,15 +1189,20 @@ export class HTTPClient {
     );
   }
 
-  #connected(): ErrorCode {
-    this.#reader = this.#newReader();
+  /** The connection is open: CONNECTED, with a reader for its responses. */
+  #connected(carrier: Carrier): ErrorCode {
+    const reader = new ResponseReader({
+      maxHeaderSize: this.#settings.maxHeaderSize,
+      maxHeaderCount: this.#settings.maxHeaderCount,
+    });
+    this.#conn = { ...carrier, phase: 'open', reader };
     this.#status = Status.CONNECTED;
     return ErrorCode.OK;
   }
 
   /** CONNECTED or BODY: only a liveness check, as in Godot; body bytes are read on demand. */
-  #pollAlive(): ErrorCode {
-    const stream = this.#stream!;
+  #pollAlive(conn: OpenConnection): ErrorCode {
+    const stream = conn.stream;
     stream.poll();
     const reason = stream.getCloseReason();
     if (reason === CloseReason.OPEN) return ErrorCode.OK;
@@ -1151,9 +1217,8 @@ export class HTTPClient {
     return this.#fail(Status.CONNECTION_ERROR, error, ErrorCode.CONNECTION_ERROR, false);
   }
 
-  #pollRequesting(): ErrorCode {
-    const stream = this.#stream!;
-    const reader = this.#reader!;
+  #pollRequesting(conn: OpenConnection): ErrorCode {
+    const { stream, reader } = conn;
     // First, so news() waits for what happens after this poll (room to write, bytes, a close).
     stream.poll();
     if (this.#pending !== null) {
@@ -1171,23 +1236,28 @@ export class HTTPClient {
       }
       // A write that fails (the server closed or reset) ends the sending; what the server said
       // before that is still read below, so an early answer such as 413 is not lost.
-      if (this.#send(stream) && this.#pending !== null && stream.getAvailableBytes() === 0) {
+      if (
+        this.#send(stream, this.#pending) &&
+        this.#pending !== null &&
+        stream.getAvailableBytes() === 0
+      ) {
         return ErrorCode.OK;
       }
     }
     while (!reader.headComplete) {
-      const data = stream.getPartialData(this.#readChunkSize);
+      const data = stream.getPartialData(this.#settings.readChunkSize);
       if (data.length === 0) {
         if (this.#pending !== null && stream.getCloseReason() === CloseReason.OPEN) {
           return ErrorCode.OK;
         }
-        if (!this.#checkClosed()) return ErrorCode.OK;
+        if (!this.#checkClosed(conn)) return ErrorCode.OK;
         if (this.#status !== Status.REQUESTING) return ErrorCode.CONNECTION_ERROR;
         break;
       }
-      if (!this.#feed(data)) return ErrorCode.CONNECTION_ERROR;
+      if (!this.#feed(reader, data)) return ErrorCode.CONNECTION_ERROR;
     }
-    if (!reader.headComplete) return ErrorCode.OK;
+    const head = reader.head;
+    if (head === null) return ErrorCode.OK;
     if (this.#pending !== null) {
       // The server answered before the whole request was sent (RFC 9112 §9.5 lets it, e.g. 413):
       // stop sending; the rest of the request would be read as a new one, so the connection
@@ -1196,31 +1266,12 @@ export class HTTPClient {
       this.#bodyOpen = false;
       reader.keepAlive = false;
     }
-    const head = reader.head!;
-    // Godot's framing decision, corrected by RFC 9112 §6.3: a response enters BODY when it has a
-    // length (even 0), is chunked, runs until close, or answers HEAD; a bodiless response without
-    // Content-Length (204, 304) is complete at once.
-    const hasBodyPhase =
-      head.contentLength >= 0 ||
-      head.method === 'HEAD' ||
-      head.bodyKind !== BodyKind.NONE ||
-      reader.upgraded;
     // The accessors now report this response (Godot resets them when a head is parsed).
-    this.#code = head.status;
-    this.#rawHead = reader.rawHead;
-    this.#headerLines = null;
-    this.#chunked = head.chunked;
-    this.#peerHttp10 = head.versionMinor === 0;
-    this.#responseBodyLength =
-      head.bodyKind === BodyKind.CONTENT_LENGTH
-        ? head.contentLength
-        : head.bodyKind === BodyKind.NONE && hasBodyPhase && !reader.upgraded
-          ? 0
-          : -1;
-    if (hasBodyPhase) {
+    this.#response = head;
+    if (hasBodyPhase(head.parsed)) {
       this.#status = Status.BODY;
     } else {
-      this.#endOfResponse();
+      this.#endOfResponse(conn);
     }
     return ErrorCode.OK;
   }
@@ -1229,8 +1280,7 @@ export class HTTPClient {
    * Writes what the stream takes of the pending request, by reference. Returns false when the
    * stream refused the write (it closed or failed); the sending then ends.
    */
-  #send(stream: StreamPeer): boolean {
-    const pieces = this.#pending!;
+  #send(stream: StreamPeer, pieces: Uint8Array[]): boolean {
     while (this.#pendingIndex < pieces.length) {
       const piece = pieces[this.#pendingIndex]!;
       const rest = this.#pendingAt === 0 ? piece : piece.subarray(this.#pendingAt);
@@ -1262,10 +1312,10 @@ export class HTTPClient {
   }
 
   /** Feeds bytes to the parser; a parse error before the head sends the client to CONNECTION_ERROR. */
-  #feed(data: Uint8Array): boolean {
+  #feed(reader: ResponseReader, data: Uint8Array): boolean {
     this.#responseStarted = true;
     try {
-      this.#reader!.feed(data);
+      reader.feed(data);
       return true;
     } catch (error) {
       // The reader throws only ParseErrors for the bytes; anything else is a bug, not a response.
@@ -1279,11 +1329,10 @@ export class HTTPClient {
    * After a read found no bytes: if the peer closed, tell the parser (which completes a
    * read-until-close body or reports a truncation). Returns true when the stream has ended.
    */
-  #checkClosed(): boolean {
-    const stream = this.#stream!;
+  #checkClosed(conn: OpenConnection): boolean {
+    const { stream, reader } = conn;
     const reason = stream.getCloseReason();
     if (reason === CloseReason.OPEN || stream.getAvailableBytes() > 0) return false;
-    const reader = this.#reader!;
     if (reason === CloseReason.EOF) {
       try {
         reader.finish();
@@ -1318,8 +1367,8 @@ export class HTTPClient {
   }
 
   /** The response is complete: keep the connection for the next request, or close it. */
-  #endOfResponse(): void {
-    const reader = this.#reader!;
+  #endOfResponse(conn: OpenConnection): void {
+    const reader = conn.reader;
     if (reader.keepAlive && !reader.untilEof) {
       this.#status = Status.CONNECTED;
       return;
@@ -1329,27 +1378,39 @@ export class HTTPClient {
     this.#status = Status.DISCONNECTED;
   }
 
-  /** Closes whichever peers carry the connection. */
+  /**
+   * Closes whichever peers carry the connection (not a StreamPeer of another kind, which the
+   * caller owns). The reader of an open connection stays, for its response's trailers.
+   */
   #dropConnection(): void {
-    this.#tlsPeer?.disconnectFromHost();
-    this.#tcp?.disconnectFromHost();
-    this.#worker?.disconnectFromHost();
-    this.#tcp = null;
-    this.#tlsPeer = null;
-    this.#worker = null;
-    this.#stream = null;
-  }
-
-  /** The worker peer to block on, in blocking mode; `null` when calls must not block. */
-  #blockingPeer(): StreamPeerWorker | null {
-    return this.#blocking ? this.#worker : null;
+    const conn = this.#conn;
+    switch (conn.phase) {
+      case 'closed':
+        return;
+      case 'connecting':
+        conn.peer.disconnectFromHost();
+        break;
+      case 'handshaking':
+        conn.tls.disconnectFromHost();
+        conn.tcp.disconnectFromHost();
+        break;
+      case 'open':
+        if (conn.via === 'tls') {
+          conn.stream.disconnectFromHost();
+          conn.tcp?.disconnectFromHost();
+        } else if (conn.via !== 'other') {
+          conn.stream.disconnectFromHost();
+        }
+        this.#conn = { phase: 'closed', reader: conn.reader };
+        return;
+    }
+    this.#conn = CLOSED;
   }
 
   /** Blocking mode's REQUESTING: sends the request and waits until the head (or a failure) came. */
-  #pollRequestingBlocked(): ErrorCode {
-    const peer = this.#worker!;
+  #pollRequestingBlocked(conn: OpenConnection, peer: StreamPeerWorker): ErrorCode {
     for (;;) {
-      const err = this.#pollRequesting();
+      const err = this.#pollRequesting(conn);
       if (err !== ErrorCode.OK || this.#status !== Status.REQUESTING) return err;
       // A streamed body whose queue is sent: the caller puts the next piece, so do not block.
       if (this.#bodyOpen && this.#queuedBytes === 0) return err;

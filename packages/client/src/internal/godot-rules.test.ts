@@ -1,11 +1,17 @@
 import { Method } from '@gdhttp/constants';
+import { latin1ToBytes, type ResponseHead, ResponseParser } from '@gdhttp/parser';
 import { describe, expect, it } from 'vitest';
 import {
+  connectArgumentsRefusal,
+  connectHost,
+  godotBodyLength,
   godotVerifyHeaders,
+  hasBodyPhase,
   hostHeaderValue,
   isGodotUrlForm,
   isHostLongEnough,
   isIpLiteral,
+  requestArgumentsRefusal,
   resolvePort,
   stripEdges,
   stripSchemePrefix,
@@ -39,6 +45,26 @@ describe('connect arguments', () => {
     expect(resolvePort(-7, true)).toBe(443);
     expect(resolvePort(0, true)).toBe(0);
     expect(resolvePort(70000, false)).toBe(70000);
+  });
+
+  it('refuses arguments of the wrong type', () => {
+    expect(connectArgumentsRefusal('example.com', 80)).toBeNull();
+    expect(connectArgumentsRefusal(42, 80)).toBe('host must be a string');
+    expect(connectArgumentsRefusal('example.com', '80')).toBe('port must be a number, got string');
+    expect(connectArgumentsRefusal('example.com', Number.NaN)).toBe(
+      'port must be a number, got number',
+    );
+  });
+
+  it.each([
+    ['example.com', { host: 'example.com' }],
+    ['[::1]', { host: '::1' }],
+    ['[fe80::1]', { host: 'fe80::1' }],
+    ['::1', { refused: 'host "::1" is shorter than 4 characters' }],
+    ['a.b', { refused: 'host "a.b" is shorter than 4 characters' }],
+    ['[::1', { host: '[::1' }],
+  ])('connectHost(%j) → %j', (host, expected) => {
+    expect(connectHost(host)).toEqual(expected);
   });
 
   it('recognises IP literals', () => {
@@ -136,5 +162,53 @@ describe('withAutomaticHeaders', () => {
   it('lets a user header suppress each automatic one', () => {
     const user = ['host: mine', 'CONTENT-LENGTH: 9', 'user-agent: me', 'Accept: text/plain'];
     expect(withAutomaticHeaders(user, { ...base, bodyLength: 9 })).toEqual(user);
+  });
+});
+
+describe('requestArgumentsRefusal', () => {
+  it('refuses a URL that is not a string, then headers that are not strings', () => {
+    expect(requestArgumentsRefusal('/', ['A: b'])).toBeNull();
+    expect(requestArgumentsRefusal(1, 'x')).toBe('url must be a string');
+    expect(requestArgumentsRefusal('/', 'A: b')).toBe(
+      'headers must be an array of "Name: value" strings',
+    );
+    expect(requestArgumentsRefusal('/', ['A: b', 1])).toBe(
+      'headers must be an array of "Name: value" strings',
+    );
+  });
+});
+
+/** The head the parser reports for `response`, sent in answer to `method`. */
+function headOf(method: string, response: string): ResponseHead {
+  let head: ResponseHead | null = null;
+  const parser = new ResponseParser({
+    onHeadersComplete: (h) => {
+      head = h;
+    },
+  });
+  parser.expect(method);
+  parser.execute(latin1ToBytes(response));
+  if (head === null) throw new Error('no head');
+  return head;
+}
+
+describe('hasBodyPhase and godotBodyLength', () => {
+  // docs/godot-behavior.md: a response enters BODY unless it is bodiless without Content-Length.
+  it.each([
+    ['GET', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n', true, 5],
+    ['GET', 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', true, 0],
+    ['GET', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', true, -1],
+    ['GET', 'HTTP/1.0 200 OK\r\n\r\n', true, -1],
+    ['HEAD', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n', true, 0],
+    ['HEAD', 'HTTP/1.1 200 OK\r\n\r\n', true, 0],
+    ['GET', 'HTTP/1.1 204 No Content\r\n\r\n', false, -1],
+    ['GET', 'HTTP/1.1 304 Not Modified\r\n\r\n', false, -1],
+    ['GET', 'HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n', true, 0],
+    ['GET', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n', true, -1],
+    ['CONNECT', 'HTTP/1.1 200 OK\r\n\r\n', true, -1],
+  ])('%s → %j: BODY %j, length %j', (method, response, body, length) => {
+    const head = headOf(method, response);
+    expect(hasBodyPhase(head)).toBe(body);
+    expect(godotBodyLength(head)).toBe(length);
   });
 });

@@ -2,7 +2,7 @@
 // from the state machine so each rule can be tested against Godot's behavior on its own.
 // No Node module here: the web HTTPClient shares these rules (`ipVersion` replaces `node:net`).
 import { DefaultPort, Method, MIN_HOST_LENGTH } from '@gdhttp/constants';
-import { hasHeader } from '@gdhttp/parser';
+import { BodyKind, hasHeader, type ResponseHead } from '@gdhttp/parser';
 import { ipVersion } from './ip-version.js';
 
 /** What `connectToHost()` keeps of its `host` argument after Godot's scheme-prefix handling. */
@@ -24,6 +24,28 @@ export function stripSchemePrefix(host: string): HostArgument {
   return { host, scheme: null };
 }
 
+/**
+ * `connectToHost()`'s argument types, checked first by both builds: why they are refused, or
+ * `null`. (Godot's typed arguments cannot be wrong; a script ported to JavaScript can.)
+ */
+export function connectArgumentsRefusal(host: unknown, port: unknown): string | null {
+  if (typeof host !== 'string') return 'host must be a string';
+  if (typeof port !== 'number' || Number.isNaN(port)) {
+    return `port must be a number, got ${typeof port}`;
+  }
+  return null;
+}
+
+/**
+ * The host to connect to, from the host argument without its scheme prefix: refused (`refused`
+ * says why) under Godot's length rule, which refuses `::1`; a bracketed IPv6 literal passes the
+ * rule and is unbracketed (an addition: Godot would fail to resolve `[::1]`).
+ */
+export function connectHost(host: string): { host: string } | { refused: string } {
+  if (!isHostLongEnough(host)) return { refused: `host "${host}" is shorter than 4 characters` };
+  return { host: /^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host };
+}
+
 /** Godot's host-length rule: fewer than 4 characters is `INVALID_PARAMETER` (so `"::1"` is refused). */
 export function isHostLongEnough(host: string): boolean {
   return host.length >= MIN_HOST_LENGTH;
@@ -37,6 +59,18 @@ export function resolvePort(port: number, tls: boolean): number {
 /** True for a textual IPv4 or IPv6 address, which Godot connects to without a RESOLVING phase. */
 export function isIpLiteral(host: string): boolean {
   return ipVersion(host) !== 0;
+}
+
+/**
+ * The argument types of a request, checked alike by both builds after the method: why they are
+ * refused, or `null`.
+ */
+export function requestArgumentsRefusal(url: unknown, headers: unknown): string | null {
+  if (typeof url !== 'string') return 'url must be a string';
+  if (!Array.isArray(headers) || !headers.every((h) => typeof h === 'string')) {
+    return 'headers must be an array of "Name: value" strings';
+  }
+  return null;
 }
 
 /**
@@ -120,4 +154,28 @@ export function withAutomaticHeaders(headers: readonly string[], ctx: AutoHeader
   if (!hasHeader(headers, 'user-agent')) out.push(`User-Agent: ${ctx.userAgent}`);
   if (!hasHeader(headers, 'accept')) out.push('Accept: */*');
   return out;
+}
+
+/**
+ * Whether a response enters status BODY: Godot's framing decision, corrected by RFC 9112 §6.3. It
+ * does when it has a length (even 0), is chunked, runs until close, answers HEAD or switches
+ * protocols; a bodiless response without Content-Length (204, 304) is complete at once.
+ */
+export function hasBodyPhase(head: ResponseHead): boolean {
+  return (
+    head.contentLength >= 0 ||
+    head.method === 'HEAD' ||
+    head.bodyKind !== BodyKind.NONE ||
+    head.upgrade
+  );
+}
+
+/**
+ * `getResponseBodyLength()`: the Content-Length of a body framed by it, 0 for a response with a
+ * BODY phase and no body (HEAD, `Content-Length: 0`), -1 when unknown (chunked, read until close,
+ * switched protocols) or when there is no BODY phase (204, 304 without Content-Length).
+ */
+export function godotBodyLength(head: ResponseHead): number {
+  if (head.bodyKind === BodyKind.CONTENT_LENGTH) return head.contentLength;
+  return head.bodyKind === BodyKind.NONE && hasBodyPhase(head) && !head.upgrade ? 0 : -1;
 }

@@ -1,8 +1,10 @@
 // The client's view of one connection's responses. It feeds received bytes to the sans-IO parser
 // and keeps what Godot's accessors expose, taking every fact from the parser rather than working
-// it out again: the head's bytes (`ResponseHead.headStart/headEnd`, so empty lines before a status
-// line or after a 1xx never shift it), the chunked flag (`ResponseHead.chunked`), and chunk
-// boundaries (`onChunkHeader`/`onChunkComplete`, so a read returns one chunk, as Godot's does).
+// it out again: the final head (`ResponseHead`: status, version, keep-alive, body kind, length,
+// the chunked flag) and where its bytes lie (`headStart/headEnd`, so empty lines before a status
+// line or after a 1xx never shift it), kept together as one `ReceivedHead`; and chunk boundaries
+// (`onChunkHeader`/`onChunkComplete`), marked on the pieces of the one body queue, so a read
+// returns one chunk, as Godot's does.
 //
 // Two rules keep a complete response whatever TCP does with the bytes around it:
 // - The parser is paused at the end of each response (`ResponseParser.pause`), so bytes after it
@@ -59,15 +61,45 @@ export function godotHeaderLines(head: Uint8Array): string[] {
   return out;
 }
 
+/**
+ * A final response's head as the client keeps it for Godot's accessors: what the parser found
+ * (status, version, keep-alive, body kind, Content-Length, the chunked flag) and the head's bytes,
+ * which become Godot's header lines on first use. One object, so a new head replaces all of it.
+ */
+export class ReceivedHead {
+  /** The parser's facts about the head. */
+  readonly parsed: ResponseHead;
+  /** The head's bytes (status line to blank line) until the lines are asked for, then the lines. */
+  #source: Uint8Array | string[];
+
+  constructor(parsed: ResponseHead, bytes: Uint8Array) {
+    this.parsed = parsed;
+    this.#source = bytes;
+  }
+
+  /** Godot's header lines ({@link godotHeaderLines}); made once, then only the lines are kept. */
+  get lines(): string[] {
+    if (this.#source instanceof Uint8Array) this.#source = godotHeaderLines(this.#source);
+    return this.#source;
+  }
+}
+
+/**
+ * Body bytes parsed and not read yet: a view of a received input. `continues` is true when the
+ * piece holds more of the chunk the piece before it started (chunked bodies only).
+ */
+interface BodyPiece {
+  bytes: Uint8Array;
+  readonly continues: boolean;
+}
+
 /** Response state of one connection, fed by a {@link ResponseParser}. */
 export class ResponseReader {
   readonly #parser: ResponseParser;
   /** Trailer lines of a chunked response, made as Godot makes header lines. */
   trailers: string[] = [];
-  /** The parsed head of the final response, once complete. */
-  head: ResponseHead | null = null;
-  /** The final response's raw head (status line to blank line), once complete. */
-  rawHead: Uint8Array | null = null;
+  /** The final response's head, once complete. */
+  head: ReceivedHead | null = null;
   /** The whole response has been parsed. */
   messageComplete = false;
   /** Whether the connection may carry another request after this response. */
@@ -78,9 +110,8 @@ export class ResponseReader {
   extra = false;
   /** 1xx interim responses (not 101) to the current request so far: a 100 Continue counts. */
   informational = 0;
-  #queue: Uint8Array[] = [];
-  /** `#joins[i]`: piece i continues the chunk of piece i - 1 (chunked bodies only). */
-  #joins: boolean[] = [];
+  /** The body pieces not read yet, in order, from `#queueStart` on. */
+  #queue: BodyPiece[] = [];
   #queueStart = 0;
   #queued = 0;
   /** Inputs fed since `begin()` while the head was incomplete, and the stream offset of the first. */
@@ -95,7 +126,8 @@ export class ResponseReader {
     this.#parser = new ResponseParser(
       {
         onHeadersComplete: (head) => {
-          this.head = head;
+          // The input holding the head's end is already captured (feed() keeps it first).
+          this.head = new ReceivedHead(head, this.#headBytes(head));
           this.keepAlive = head.keepAlive;
           return HeadersDirective.CONTINUE;
         },
@@ -108,8 +140,7 @@ export class ResponseReader {
         },
         onBody: (data) => {
           // Views alias the transport's received chunk, which is never reused: no copy needed.
-          this.#queue.push(data);
-          this.#joins.push(this.#inChunk);
+          this.#queue.push({ bytes: data, continues: this.#inChunk });
           this.#inChunk = true;
           this.#queued += data.length;
         },
@@ -133,7 +164,6 @@ export class ResponseReader {
   begin(method: string): void {
     this.trailers = [];
     this.head = null;
-    this.rawHead = null;
     this.messageComplete = false;
     this.error = null;
     this.informational = 0;
@@ -151,9 +181,9 @@ export class ResponseReader {
     return this.head !== null;
   }
 
-  /** The final response's status code (0 before its head). */
-  get code(): number {
-    return this.head?.status ?? 0;
+  /** The final response's body is chunked: reads hand it out one chunk at a time. */
+  get chunkedBody(): boolean {
+    return this.head?.parsed.bodyKind === BodyKind.CHUNKED;
   }
 
   /**
@@ -163,8 +193,7 @@ export class ResponseReader {
    * @throws ParseError when the bytes break the protocol before the final head is complete.
    */
   feed(bytes: Uint8Array): void {
-    const capturing = this.head === null;
-    if (capturing) {
+    if (this.head === null) {
       if (this.#capture.length === 0) this.#captureStart = this.#parser.bytesParsed;
       this.#capture.push(bytes);
     }
@@ -175,15 +204,12 @@ export class ResponseReader {
       if (this.head === null || !(error instanceof ParseError)) throw error;
       this.breakOff(error);
       return;
-    } finally {
-      if (capturing && this.head !== null) this.#keepRawHead(this.head);
     }
     if (used < bytes.length) {
       const rest = bytes.subarray(used);
       if (this.#parser.upgraded) {
         // After 101 or a 2xx to CONNECT the rest is another protocol's: hand it out as body bytes.
-        this.#queue.push(rest);
-        this.#joins.push(false);
+        this.#queue.push({ bytes: rest, continues: false });
         this.#queued += rest.length;
       } else {
         // Paused after the complete response: whatever follows answers no request of ours.
@@ -199,23 +225,22 @@ export class ResponseReader {
     this.keepAlive = false;
   }
 
-  /** Keeps the final head's bytes, where the parser says they lie in the captured inputs. */
-  #keepRawHead(head: ResponseHead): void {
+  /** The final head's bytes, where the parser says they lie in the captured inputs. */
+  #headBytes(head: ResponseHead): Uint8Array {
     const parts = this.#capture;
     this.#capture = [];
     const start = head.headStart - this.#captureStart;
     const end = head.headEnd - this.#captureStart;
-    const first = parts[0]!;
-    if (end <= first.length) {
+    const first = parts[0];
+    if (first !== undefined && end <= first.length) {
       // The head's lines are decoded later, on demand, and the transport may read into a
       // recycled buffer again once the body has been read in transient views
       // (HTTPClient.readResponseBodyView(true)). Recycled buffers are plain Uint8Arrays, whose
       // slice() copies; every other input is a Buffer that is never read into again, whose
       // slice() is a view — so only a head that needs the copy pays for it.
-      this.rawHead = first.slice(start, end);
-      return;
+      return first.slice(start, end);
     }
-    this.rawHead = Buffer.concat(parts).subarray(start, end);
+    return Buffer.concat(parts).subarray(start, end);
   }
 
   /** Bytes of another protocol after an upgrade: delivered raw until the connection closes. */
@@ -263,13 +288,15 @@ export class ResponseReader {
    */
   readable(max: number): number {
     if (this.#queued === 0) return 0;
-    if (this.head?.bodyKind !== BodyKind.CHUNKED) return Math.min(max, this.#queued);
-    let size = this.#queue[this.#queueStart]!.length;
-    let i = this.#queueStart + 1;
-    while (i < this.#queue.length && this.#joins[i]) size += this.#queue[i++]!.length;
+    if (!this.chunkedBody) return Math.min(max, this.#queued);
+    const queue = this.#queue;
+    let size = 0;
+    let i = this.#queueStart;
+    do size += queue[i++]!.bytes.length;
+    while (i < queue.length && queue[i]!.continues);
     if (size >= max) return max;
     // The front chunk is whole unless it is the one still arriving (and more can arrive).
-    const complete = i < this.#queue.length || !this.#chunkOpen || !this.moreToRead;
+    const complete = i < queue.length || !this.#chunkOpen || !this.moreToRead;
     return complete ? size : 0;
   }
 
@@ -277,14 +304,14 @@ export class ResponseReader {
   take(max: number): Uint8Array {
     const n = this.readable(max);
     if (n === 0) return EMPTY;
-    if (this.#queue[this.#queueStart]!.length >= n) return this.#takeFront(n);
+    if (this.#queue[this.#queueStart]!.bytes.length >= n) return this.#takeFront(n);
     // Several pieces: gather them so one call returns as much as it may. Every byte is written
     // below, so the memory need not be zeroed first (a 64 KiB body read joins two socket reads
     // on every call once the head has shifted the body off the read boundaries).
     const out = Buffer.allocUnsafe(n);
     let at = 0;
     while (at < n) {
-      const front = this.#queue[this.#queueStart]!;
+      const front = this.#queue[this.#queueStart]!.bytes;
       const piece = this.#takeFront(Math.min(n - at, front.length));
       out.set(piece, at);
       at += piece.length;
@@ -295,7 +322,7 @@ export class ResponseReader {
   /** Whether a body piece not taken yet is a view into `buffer`. */
   readonly holds = (buffer: ArrayBufferLike): boolean => {
     for (let i = this.#queueStart; i < this.#queue.length; i++) {
-      if (this.#queue[i]!.buffer === buffer) return true;
+      if (this.#queue[i]!.bytes.buffer === buffer) return true;
     }
     return false;
   };
@@ -303,21 +330,21 @@ export class ResponseReader {
   /** Takes up to `max` bytes of the front piece as they are: a view, whatever the chunk framing. */
   takePiece(max: number): Uint8Array {
     if (this.#queued === 0) return EMPTY;
-    return this.#takeFront(Math.min(max, this.#queue[this.#queueStart]!.length));
+    return this.#takeFront(Math.min(max, this.#queue[this.#queueStart]!.bytes.length));
   }
 
   /** Takes `n` bytes (at most the front piece's length) from the front piece. */
   #takeFront(n: number): Uint8Array {
-    const first = this.#queue[this.#queueStart]!;
+    const front = this.#queue[this.#queueStart]!;
+    const first = front.bytes;
     this.#queued -= n;
     if (n < first.length) {
-      this.#queue[this.#queueStart] = first.subarray(n);
+      front.bytes = first.subarray(n);
       return first.subarray(0, n);
     }
     this.#queueStart++;
     if (this.#queueStart === this.#queue.length) {
       this.#queue = [];
-      this.#joins = [];
       this.#queueStart = 0;
     }
     return first;
@@ -326,7 +353,6 @@ export class ResponseReader {
   /** Forgets queued body bytes (a new request starts, or the connection closed). */
   clearBody(): void {
     this.#queue = [];
-    this.#joins = [];
     this.#queueStart = 0;
     this.#queued = 0;
   }

@@ -1,6 +1,7 @@
 // The web HTTPClient's rules for what fetch takes and gives: which request headers a browser
 // drops (refused here instead), how Godot-style header strings become fetch's pairs, and what a
-// `Response` tells about itself. Pure functions, no Node module: the browser entry bundles them.
+// `Response` tells about itself (`fetchedHead`: the browser parsed the response, so its head is
+// read from the `Response`, once). Pure functions, no Node module: the browser entry bundles them.
 import { headerName, isValidHeader } from '@gdhttp/parser';
 import { stripEdges } from './godot-rules.js';
 
@@ -102,6 +103,38 @@ function asByteString(text: string): string {
   let out = '';
   for (const byte of encoder.encode(text)) out += String.fromCharCode(byte);
   return out;
+}
+
+/**
+ * A response's head as the web HTTPClient's accessors report it, read once from the `Response`:
+ * the browser parsed the response, so what it shows is all there is to know.
+ */
+export interface FetchedHead {
+  /** The status code (after any redirect the browser followed). */
+  readonly status: number;
+  /** The visible headers as Godot-style lines ({@link responseHeaderLines}). */
+  readonly lines: readonly string[];
+  /** Whether the visible final transfer coding is `chunked` ({@link isChunkedResponse}). */
+  readonly chunked: boolean;
+  /** The body length a caller will read, or -1 ({@link responseBodyLength}). */
+  readonly bodyLength: number;
+  /** `Response.url`: the last URL of the redirects followed; `''` when the browser gives none. */
+  readonly url: string;
+  /** `Response.redirected`: the browser followed at least one redirect. */
+  readonly redirected: boolean;
+}
+
+/** What a `Response` says about its head. */
+export function fetchedHead(response: Response): FetchedHead {
+  return {
+    status: response.status,
+    lines: responseHeaderLines(response.headers),
+    chunked: isChunkedResponse(response.headers),
+    bodyLength: responseBodyLength(response),
+    // A polyfill's or a test double's Response may lack them.
+    url: typeof response.url === 'string' ? response.url : '',
+    redirected: response.redirected === true,
+  };
 }
 
 /**
