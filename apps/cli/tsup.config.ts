@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base.ts';
+import { lazyBuiltins } from './lazy-builtins.ts';
 
 // The command is one bundle: @gdhttp/* are bundled from their sources (the `@gdhttp/source`
 // condition), so the published package has no dependency to install and Node reads one file
@@ -18,9 +19,16 @@ export default defineConfig(() => {
     noExternal: [/^@gdhttp\//],
     esbuildOptions(options) {
       options.conditions = ['@gdhttp/source'];
+      // Startup: less text to read and parse. Identifiers stay: GdhttpError's `name` is its
+      // class's, and keepNames would cost a call per function as the bundle loads.
+      options.minifyWhitespace = true;
+      options.minifySyntax = true;
       // Every layer is a devDependency here, so a layer reaches the others from this folder too.
       options.nodePaths = [fileURLToPath(new URL('node_modules', import.meta.url))];
     },
     banner: { js: '#!/usr/bin/env node' },
+    // Startup (README.md, "Startup"): what only some requests need — TLS, crypto, zlib, worker
+    // threads, and the resolver (not for an IP address) — is loaded when first used.
+    esbuildPlugins: [lazyBuiltins(['tls', 'crypto', 'worker_threads', 'zlib', 'dns/promises'])],
   };
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CannedServers, listenCanned } from './canned/server.ts';
 import { requestAdapters } from './request/adapters.ts';
 import { downloadAdapters } from './request/download.ts';
+import { measureSse, sseAdapters } from './request/streams.ts';
 import { CURL_TIME_TOTAL, uploadAdapters } from './request/upload.ts';
 import { downloadRatio, measureDownloads, measureUploads, scenarios } from './request.ts';
 
@@ -100,6 +101,13 @@ describe('request benchmark adapters', () => {
       'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
     ]);
     expect(chunked).toMatch(/^HTTP\/1\.1 411 /);
+  });
+
+  it('every SSE adapter reads every event of an answer, forEach and for await included', async () => {
+    const samples = await measureSse(canned.ports.sse, 0, 1, 1);
+    expect([...samples.keys()]).toEqual(sseAdapters().map((a) => a.name));
+    expect([...samples.keys()]).toContain('gdhttp EventSource.forEach');
+    for (const [name, xs] of samples) expect(xs, name).toHaveLength(1);
   });
 
   it('takes a download ratio round by round, so a drift shared by both adapters cancels', () => {

@@ -28,6 +28,8 @@ export const Exit = {
   CONNECTION_ERROR: 56,
   BODY_DECOMPRESS_FAILED: 61,
   BODY_SIZE_LIMIT_EXCEEDED: 63,
+  /** A 307/308 with -L asked for a body that was read once (`-T -`): curl's "rewind" failure. */
+  REWIND: 65,
   /** `--cacert FILE` could not be read or holds no certificate. */
   CACERT: 77,
   /** Ctrl-C (128 + SIGINT, as a shell reports it). */

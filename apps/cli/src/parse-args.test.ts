@@ -70,6 +70,29 @@ describe('parseArgs', () => {
     ]);
   });
 
+  it("reads -F parts in order, -T with curl's file name rule, and -C -", () => {
+    expect(parseArgs(['-F', 'a=1', '--form-string', 'b=@x;y', '-F', 'f=@p.txt', 'h']).form).toEqual(
+      [
+        { name: 'a', kind: 'text', value: '1', filename: null, type: null, headers: [] },
+        { name: 'b', kind: 'text', value: '@x;y', filename: null, type: null, headers: [] },
+        { name: 'f', kind: 'file', value: 'p.txt', filename: 'p.txt', type: null, headers: [] },
+      ],
+    );
+    expect(parseArgs(['-T', 'dir/a b.txt', 'http://h/up/'])).toMatchObject({
+      uploadFile: 'dir/a b.txt',
+      url: 'http://h/up/a%20b.txt',
+    });
+    expect(parseArgs(['-T', 'f.bin', 'http://h:8080']).url).toBe('http://h:8080/f.bin');
+    expect(parseArgs(['-T', 'f.bin', 'h']).url).toBe('http://h/f.bin');
+    expect(parseArgs(['-T', 'f.bin', 'http://h/up/x']).url).toBe('http://h/up/x');
+    // curl looks at the URL as text: the query's '?' follows the last '/', so nothing is added.
+    expect(parseArgs(['-T', 'f.bin', 'http://h/up/?q=1']).url).toBe('http://h/up/?q=1');
+    // stdin has no name to add.
+    expect(parseArgs(['-T', '-', 'http://h/up/']).url).toBe('http://h/up/');
+    expect(parseArgs(['-C', '-', '-o', 'x', 'h'])).toMatchObject({ resume: true, output: 'x' });
+    expect(parseArgs(['-C-', '-O', 'h/x']).resume).toBe(true);
+  });
+
   it('returns help without needing a URL', () => {
     expect(parseArgs(['--help']).help).toBe(true);
   });
@@ -80,9 +103,19 @@ describe('parseArgs', () => {
     [['--bogus', 'h'], 'unknown option --bogus (see gdhttp --help)'],
     [['-Lz', 'h'], 'unknown option -z in -Lz (see gdhttp --help)'],
     [['-fsSLZ', 'h'], 'unknown option -Z in -fsSLZ (see gdhttp --help)'],
-    [['-F', 'a=b', 'h'], /^-F is not supported yet \(multipart/],
-    [['-T', 'f', 'h'], /^-T is not supported yet \(a streamed upload/],
-    [['-C', '-', 'h'], /^-C is not supported yet \(resuming/],
+    [['-F', 'novalue', 'h'], "-F: expected name=content, got 'novalue'"],
+    [['-F', 'a=x;type=text', 'h'], "-F: malformed content type 'text' (type=major/minor)"],
+    [['-F', 'f=@a,b', 'h'], /^-F: several files in one part/],
+    [['-F', 'f=@a;headers=@h.txt', 'h'], /^-F: headers=@file is not supported/],
+    [['-F', 'a=b', '-d', 'c', 'h'], '-d and -F cannot be used together'],
+    [['-T', 'f', '-F', 'a=b', 'h'], '-F and -T cannot be used together'],
+    [['-I', '-T', 'f', 'h'], '-I and -T cannot be used together'],
+    [['-T', '', 'h'], '-T needs a file name'],
+    [
+      ['-C', '100', '-o', 'x', 'h'],
+      "-C: only '-' is supported (resume from the -o file's size), got '100'",
+    ],
+    [['-C', '-', '-T', 'f', 'h'], '-C - resumes downloads (-o, -O), not -T uploads'],
     [['-u', 'user', 'h'], '-u: give the password too, as user:password'],
     [['-O', '-o', 'x', 'h'], '-O and -o cannot be used together'],
     [['h', '-H'], '-H needs a value'],

@@ -2,6 +2,7 @@ import { parseArgs as parseTokens } from 'node:util';
 import { Method } from '@gdhttp/constants';
 import { isValidHeader } from '@gdhttp/parser';
 import { parseProxyUrl } from '@gdhttp/request';
+import { type FormPart, FormSyntaxError, parseFormPart } from './form-part.js';
 
 /** How one request-body piece is read and joined (curl's `-d` family, in command-line order). */
 export type DataKind = 'data' | 'raw' | 'binary' | 'urlencode' | 'json';
@@ -22,6 +23,12 @@ export interface Options {
   headers: string[];
   /** The body pieces in command-line order; `@file` is read later. */
   data: DataPiece[];
+  /** `-F`/`--form`/`--form-string` parts in command-line order; files are read later. */
+  form: FormPart[];
+  /** `-T FILE`: the file to upload (`-` for stdin); the URL already names it when it named none. */
+  uploadFile: string | null;
+  /** `-C -`: continue the `-o`/`-O` file from its size. */
+  resume: boolean;
   /** `-o FILE`; `null` writes the body to stdout. */
   output: string | null;
   /** `-o -`/`--output -`: stdout even for a binary body on a terminal (curl's escape hatch). */
@@ -93,7 +100,13 @@ export const USAGE = `usage: gdhttp [options] URL
       --data-binary DATA    send DATA as is; @FILE reads FILE byte for byte
       --data-urlencode DATA send DATA URL-encoded: content, =content, name=content, @file, name@file
       --json DATA           send DATA as JSON (Content-Type and Accept: application/json)
+  -F, --form NAME=CONTENT   multipart/form-data part (POST): text, @FILE as a file, <FILE as
+                            text; ;type=, ;filename=, ;headers= after it (repeatable)
+      --form-string N=TEXT  a text part taken as it is (no @, < or ;)
+  -T, --upload-file FILE    PUT FILE, streamed from disk (- is stdin, sent chunked); a URL
+                            ending in / gets FILE's name
   -o, --output FILE         write the body to FILE (appears only when complete; - is stdout)
+  -C, --continue-at -       resume the -o/-O file from its size (Range; kept if cut short)
   -O, --remote-name         write the body to the URL's file name, in this directory
   -i, --include             print the response heads before the body
   -I, --head                HEAD request; print the response head
@@ -168,20 +181,13 @@ const OPTIONS = {
   'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
-  // Accepted so that the refusal names what is missing, not "unknown option".
   form: { type: 'string', short: 'F' },
+  'form-string': { type: 'string' },
   'upload-file': { type: 'string', short: 'T' },
   'continue-at': { type: 'string', short: 'C' },
 } as const satisfies Record<string, Spec>;
 
 type Name = keyof typeof OPTIONS;
-
-/** curl options gdhttp knows but cannot do yet, with why. */
-const NOT_YET: Partial<Record<Name, string>> = {
-  form: 'multipart bodies need streamed request bodies in @gdhttp/request',
-  'upload-file': 'a streamed upload needs streamed request bodies in @gdhttp/request',
-  'continue-at': 'resuming needs resumable downloads in @gdhttp/request',
-};
 
 /**
  * Parses `gdhttp`'s arguments with `node:util`'s `parseArgs`, curl style: options and the URL in
@@ -198,6 +204,9 @@ export function parseArgs(argv: readonly string[]): Options {
     method: undefined,
     headers: [],
     data: [],
+    form: [],
+    uploadFile: null,
+    resume: false,
     output: null,
     outputToTerminal: false,
     remoteName: false,
@@ -261,9 +270,51 @@ export function parseArgs(argv: readonly string[]): Options {
   if (urls.length === 0) throw new UsageError('no URL given (see gdhttp --help)');
   if (urls.length > 1) throw new UsageError(`one URL at a time, got ${urls.length}`);
   o.url = checkUrl(urls[0]!);
-  if (o.head && o.data.length > 0) throw new UsageError('-I and -d cannot be used together');
+  // One body at a time, as curl ("You can only select one HTTP request method!").
+  const bodies = [
+    o.data.length > 0 ? '-d' : null,
+    o.form.length > 0 ? '-F' : null,
+    o.uploadFile !== null ? '-T' : null,
+  ].filter((flag) => flag !== null);
+  if (o.head && bodies.length > 0)
+    throw new UsageError(`-I and ${bodies[0]} cannot be used together`);
+  if (bodies.length > 1)
+    throw new UsageError(`${bodies[0]} and ${bodies[1]} cannot be used together`);
   if (o.remoteName && o.output !== null) throw new UsageError('-O and -o cannot be used together');
+  if (o.resume && o.uploadFile !== null) {
+    throw new UsageError('-C - resumes downloads (-o, -O), not -T uploads');
+  }
+  if (o.uploadFile !== null && !isStdin(o.uploadFile)) o.url = withFileName(o.url, o.uploadFile);
   return o;
+}
+
+/** `-T -` and curl's `-T .` (stdin, read as it comes). */
+export function isStdin(file: string): boolean {
+  return file === '-' || file === '.';
+}
+
+/**
+ * curl's `-T` rule (src/tool_operate.c, add_file_name_to_url): a URL with no file part after its
+ * last `/` — or no `/` at all after the host — gets the local file's name, percent-encoded as
+ * curl_easy_escape does (everything but letters, digits and `-._~`).
+ *
+ * @param url - the URL, with its scheme.
+ * @param file - the `-T` path.
+ * @returns the URL to upload to.
+ */
+export function withFileName(url: string, file: string): string {
+  const afterScheme = url.indexOf('://') + 3;
+  const slash = url.lastIndexOf('/');
+  const name = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+  const encoded = [...new TextEncoder().encode(name)]
+    .map((byte) =>
+      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte))
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
+  if (slash < afterScheme) return `${url}/${encoded}`;
+  return slash === url.length - 1 ? `${url}${encoded}` : url;
 }
 
 function applyFlag(o: Options, name: Name): void {
@@ -319,8 +370,6 @@ function applyFlag(o: Options, name: Name): void {
 }
 
 function applyValue(o: Options, name: Name, value: string, spelled: string): void {
-  const why = NOT_YET[name];
-  if (why !== undefined) throw new UsageError(`${spelled} is not supported yet (${why})`);
   switch (name) {
     case 'request': {
       const upper = value.toUpperCase();
@@ -363,6 +412,29 @@ function applyValue(o: Options, name: Name, value: string, spelled: string): voi
       break;
     case 'json':
       o.data.push({ kind: 'json', value });
+      break;
+    case 'form':
+    case 'form-string':
+      try {
+        o.form.push(parseFormPart(value, name === 'form-string'));
+      } catch (error) {
+        if (error instanceof FormSyntaxError) throw new UsageError(`${spelled}: ${error.message}`);
+        throw error;
+      }
+      break;
+    case 'upload-file':
+      if (value === '') throw new UsageError(`${spelled} needs a file name`);
+      o.uploadFile = value;
+      break;
+    case 'continue-at':
+      // curl's -C N starts at byte N of a file it then appends to; gdhttp resumes only from
+      // the file's own size, where HTTPRequest checks the answer (Content-Range, If-Range).
+      if (value !== '-') {
+        throw new UsageError(
+          `${spelled}: only '-' is supported (resume from the -o file's size), got '${value}'`,
+        );
+      }
+      o.resume = true;
       break;
     case 'output':
       if (value === '') throw new UsageError(`${spelled} needs a file name`);

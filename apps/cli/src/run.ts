@@ -17,7 +17,7 @@ export interface Output {
 export interface Io {
   stdout: Output;
   stderr: Output;
-  /** Read for `-d @-`; absent reads as empty. */
+  /** Read for `-d @-`, `-F name=@-`/`<-` and `-T -`; absent reads as empty. */
   stdin?: AsyncIterable<Uint8Array>;
   /** Proxy variables, `GDHTTP_PROGRESS` (1 or 0: the progress bar's default). */
   env: Readonly<Record<string, string | undefined>>;

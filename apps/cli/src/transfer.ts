@@ -1,19 +1,21 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { USER_AGENT } from '@gdhttp/client';
-import { ErrorCode, Method, methodToken, Result, reasonPhrase, Status } from '@gdhttp/constants';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ErrorCode, Method, Result, reasonPhrase, Status } from '@gdhttp/constants';
 import { hasHeader, headerName, headerValues } from '@gdhttp/parser';
 import {
   HTTPRequest,
   HTTPRequestError,
   type HTTPRequestOptions,
   type HTTPRequestResult,
+  type HTTPResponseHead,
   proxyFor,
+  RequestBody,
+  type RequestBodyInit,
 } from '@gdhttp/request';
 import { TLSOptions } from '@gdhttp/transport';
 import { Exit, exitCodeOf, Failure, failureMessage } from './exit-codes.js';
-import { type Options, type ProxySetting, parseProxy, UsageError } from './parse-args.js';
+import { isStdin, type Options, type ProxySetting, parseProxy, UsageError } from './parse-args.js';
 import { ProgressBar } from './progress-bar.js';
 import type { Io, Output } from './run.js';
 import { expandWriteOut } from './write-out.js';
@@ -32,14 +34,28 @@ class BinaryToTerminal extends Failure {
   }
 }
 
-/** The request of one hop: what goes out, to which URL, through which proxy. */
+/** What a request sends: made anew for each sending, as a file or a form is read again. */
+interface Body {
+  /** The body for one sending: the same bytes, a file reopened, a form read again from the start. */
+  make(): RequestBodyInit;
+  /** Whether it can be sent more than once (`-T -` streams stdin, which is read once). */
+  replayable: boolean;
+  /** Its length in bytes, or -1 when unknown (sent chunked). */
+  length: number;
+}
+
+const NO_BODY: Body = { make: () => EMPTY, replayable: true, length: 0 };
+
+/** The request of one hop: what goes out, to which URL. */
 interface Hop {
   url: URL;
   method: Method;
   headers: string[];
-  body: Uint8Array;
+  body: Body;
 }
 
+/** The codes followed with `-L`, as HTTPRequest follows them (RFC 9110 §15.4). */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Statuses curl's `--retry` tries again on (tool_operate.c). */
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 /** Statuses that say the server did not act on the request, so even a POST may go again. */
@@ -54,33 +70,48 @@ const IDEMPOTENT = new Set<Method>([
 ]);
 // Credentials are bound to an origin (as HTTPRequest's own redirects do; curl drops them too).
 const ORIGIN_BOUND = new Set(['authorization', 'cookie', 'proxy-authorization', 'host']);
+/** curl asks `Expect: 100-continue` for a POST body larger than this (lib/http.c). */
+const EXPECT_100_THRESHOLD = 1024 * 1024;
+
+/** What the current hop's exchange learns from HTTPRequest's head events. */
+interface HopWatch {
+  hop: Hop;
+  proxy: ProxySetting | null;
+  /** Every response head of this exchange, in order (a retry inside HTTPRequest adds one). */
+  heads: HTTPResponseHead[];
+  /** Aborts this exchange; a head that needs no body (a redirect to follow, -f) aborts it. */
+  stop: AbortController;
+  /** The head the exchange stopped at, or `null`. */
+  stoppedAt: HTTPResponseHead | null;
+}
 
 /**
  * Makes the request `o` describes, following redirects hop by hop (so `-v`, `-i` and `-D` show
- * every hop, as curl does), retrying as `--retry` says, and writes what curl would write.
+ * every hop, and the proxy is chosen for each, as curl does), retrying as `--retry` says, and
+ * writes what curl would write.
  *
  * @param o - the parsed command line.
  * @param io - the process around it.
  * @returns the exit code.
  */
 export async function transfer(o: Options, io: Io): Promise<number> {
-  const started = performance.now();
+  const started = now();
   const quiet = o.silent && !o.showError;
   const say = (message: string) => {
     if (!quiet) io.stderr.write(`gdhttp: ${message}\n`);
   };
   const firstUrl = new URL(o.url);
-  const body = await requestBody(o, io);
   const headers = o.headers.slice();
-  const json = o.data.some((d) => d.kind === 'json');
-  if (json) {
-    if (!hasHeader(headers, 'content-type')) headers.push('Content-Type: application/json');
-    if (!hasHeader(headers, 'accept')) headers.push('Accept: application/json');
-  } else if (body !== null && !hasHeader(headers, 'content-type')) {
-    // curl's default for -d and --data-binary.
-    headers.push('Content-Type: application/x-www-form-urlencoded');
-  }
-  const method = o.method ?? (o.head ? Method.HEAD : body !== null ? Method.POST : Method.GET);
+  const body = await requestBody(o, io, headers);
+  const method =
+    o.method ??
+    (o.head
+      ? Method.HEAD
+      : o.uploadFile !== null
+        ? Method.PUT
+        : body !== NO_BODY
+          ? Method.POST
+          : Method.GET);
   const writeOutFormat = o.writeOut === null ? null : await readArgument(o.writeOut, io);
 
   let outputName = o.output;
@@ -93,21 +124,23 @@ export async function transfer(o: Options, io: Io): Promise<number> {
   // `-o /dev/null` (or a FIFO): written in place. HTTPRequest's downloadFile writes a file beside
   // the target and renames it over the target, which would replace the device itself.
   const device = output !== null && (await isDevice(output)) ? createWriteStream(output) : null;
-  // With -f the download lands beside the target first and replaces it only for a status below
-  // 400: HTTPRequest would otherwise put the error page in place of a good older file.
-  const landing =
-    output === null || device !== null
-      ? null
-      : o.fail
-        ? join(dirname(output), `.${basename(output)}.${process.pid}.gdhttp`)
-        : output;
+  // -C -: HTTPRequest asks for the rest of the file (Range from its size, If-Range when the
+  // validator of an earlier cut download was kept) and appends a 206; what arrives before a cut
+  // stays in the file, so the next -C - continues it. A device has no size to resume from.
+  const resuming = o.resume && output !== null && device === null;
 
   const http = new HTTPRequest();
   // curl asks for no content coding unless --compressed; Godot's HTTPRequest asks by default.
   http.acceptGzip = o.compressed;
-  // Redirects are followed here, one hop per request, so each hop's head can be shown.
-  http.maxRedirects = 0;
+  // Each hop is one request (its response final, a 3xx with its body, as curl prints it without
+  // -L); with -L the next hop is made here, so each hop's heads are shown and its proxy chosen.
+  http.followRedirects = false;
   http.bodySizeLimit = o.maxFilesize;
+  if (output !== null && device === null) http.downloadFile = output;
+  if (resuming) {
+    http.keepPartialDownload = true;
+    http.appendToDownloadFile = true;
+  }
   // curl's -k turns verification off entirely, even with --cacert; Godot's clientUnsafe(chain)
   // would still check the chain, which is not what a curl user asks for.
   if (o.insecure) http.setTlsOptions(TLSOptions.clientUnsafe());
@@ -135,31 +168,64 @@ export async function transfer(o: Options, io: Io): Promise<number> {
     http.on('progress', ({ downloadedBytes, bodySize }) => bar.update(downloadedBytes, bodySize));
   }
 
+  let hop: Hop = { url: firstUrl, method, headers, body };
+  const watch: HopWatch = {
+    hop,
+    proxy: null,
+    heads: [],
+    stop: new AbortController(),
+    stoppedAt: null,
+  };
+  // -v prints the bytes that left, as HTTPRequest reports them, and each head as it arrives.
+  if (o.verbose) {
+    http.on('request_head', ({ head }) => {
+      io.stderr.write(verboseRequest(watch.hop.url, watch.proxy, head));
+    });
+  }
+  http.on('response_head', (head) => {
+    watch.heads.push(head);
+    if (o.verbose) {
+      io.stderr.write(prefixed(responseHead(head.responseCode, head.headers), '< '));
+    }
+    // A body nobody will see is not read: a redirect -L follows, a status -f fails on, or, while
+    // resuming, an answer that would overwrite the kept bytes with an error or redirect page
+    // (curl appends it to the file). The connection closes instead, as curl's does.
+    const code = head.responseCode;
+    const follow = o.follow && REDIRECTS.has(code) && redirectTarget(head.headers, watch.hop.url);
+    // A 417 to `Expect: 100-continue` is not the answer: HTTPRequest asks again without it.
+    const expected =
+      code === 417 && /^\s*100-continue\s*$/i.test(lastHeader(watch.hop.headers, 'expect') ?? '');
+    const fails = o.fail && code >= 400 && !expected;
+    const spoils = resuming && (code < 200 || code > 299) && code !== 416;
+    if (follow || fails || spoils) {
+      watch.stoppedAt = head;
+      watch.stop.abort('stopped at the head');
+    }
+  });
+
   const deadline = o.timeout > 0 ? started + o.timeout * 1000 : Number.POSITIVE_INFINITY;
-  let hop: Hop = { url: firstUrl, method, headers, body: body ?? EMPTY };
   let redirects = 0;
   let attemptsLeft = o.retry;
   let retrySleep = o.retryDelay > 0 ? o.retryDelay : 1;
-  let proxy: ProxySetting | null = null;
   let response: HTTPRequestResult;
-  let notFollowed = false;
+  let notFollowed: string | null = null;
   let connectTimedOut = false;
   let downloaded = 0;
   const written = new Set<string>();
   try {
     for (;;) {
-      proxy = useProxy(http, hop.url, o, io);
-      if (o.verbose) io.stderr.write(requestHead(o, hop, proxy));
-      const remaining = deadline - performance.now();
+      watch.hop = hop;
+      watch.proxy = useProxy(http, hop.url, o, io);
+      watch.heads = [];
+      const remaining = deadline - now();
       if (remaining <= 0) {
         response = { result: Result.TIMEOUT, responseCode: 0, headers: [], body: EMPTY };
         break;
       }
       http.timeout = Number.isFinite(remaining) ? remaining / 1000 : 0;
-      http.downloadFile = landing ?? '';
       const final = await exchange(
         http,
-        hop,
+        watch,
         o,
         io,
         stream ? (device ?? io.stdout) : null,
@@ -168,34 +234,37 @@ export async function transfer(o: Options, io: Io): Promise<number> {
       response = final.response;
       downloaded = http.getDownloadedBytes();
       connectTimedOut = final.connectTimedOut;
-      const code = response.responseCode;
-      const followable = response.result === Result.REDIRECT_LIMIT_REACHED;
-      if (code !== 0) {
-        // A failure after the head arrived (limit, decoding) still shows that head with -v.
-        const head = responseHead(response);
-        if (o.verbose) io.stderr.write(prefixed(head, '< '));
-        if (response.result === Result.SUCCESS || followable) {
-          if (o.include || o.head) await writeTo(io, head, o.head ? outputName : null, written);
-          if (o.dumpHeader !== null) {
-            await writeTo(io, head, o.dumpHeader === '-' ? null : o.dumpHeader, written);
-          }
+      // Every head that arrived, in order, as curl writes them (a failure after a head too).
+      for (const head of watch.heads) {
+        const text = responseHead(head.responseCode, head.headers);
+        if (o.include || o.head) await writeTo(io, text, o.head ? outputName : null, written);
+        if (o.dumpHeader !== null) {
+          await writeTo(io, text, o.dumpHeader === '-' ? null : o.dumpHeader, written);
         }
       }
-      if (followable) {
-        const location = lastHeader(response.headers, 'location');
-        const next = location === undefined ? null : safeUrl(location, hop.url);
-        if (next === null || !o.follow) {
-          // No -L (or no usable Location): the 3xx is the answer, as in curl.
-          response = { ...response, result: Result.SUCCESS };
-          notFollowed = o.follow === false && next !== null;
+      const code = response.responseCode;
+      const next =
+        response.result === Result.SUCCESS && REDIRECTS.has(code)
+          ? redirectTarget(response.headers, hop.url)
+          : null;
+      if (next !== null) {
+        if (!o.follow) {
+          // The 3xx is the answer, body and all, as in curl.
+          notFollowed = lastHeader(response.headers, 'location') ?? '?';
           break;
         }
-        if (o.maxRedirects >= 0 && redirects >= o.maxRedirects) break;
+        if (o.maxRedirects >= 0 && redirects >= o.maxRedirects) {
+          response = { ...response, result: Result.REDIRECT_LIMIT_REACHED };
+          break;
+        }
         hop = nextHop(code, hop, next);
         redirects++;
         continue;
       }
-      const retry = attemptsLeft > 0 && shouldRetry(response, hop.method, downloaded, stream);
+      const retry =
+        attemptsLeft > 0 &&
+        hop.body.replayable &&
+        shouldRetry(response, hop.method, downloaded, stream);
       if (!retry) break;
       const after = Number(lastHeader(response.headers, 'retry-after'));
       const wait = Number.isInteger(after) && after > 0 ? after : retrySleep;
@@ -209,7 +278,7 @@ export async function transfer(o: Options, io: Io): Promise<number> {
       );
       await sleep(wait * 1000, io.signal);
       if (o.retryDelay === 0) retrySleep = Math.min(retrySleep * 2, 600);
-      hop = { url: firstUrl, method, headers, body: body ?? EMPTY };
+      hop = { url: firstUrl, method, headers, body };
       redirects = 0;
     }
   } catch (error) {
@@ -232,7 +301,7 @@ export async function transfer(o: Options, io: Io): Promise<number> {
   const info = (exitCode: number) => ({
     httpCode: response.responseCode,
     sizeDownload: downloaded,
-    timeTotal: (performance.now() - started) / 1000,
+    timeTotal: (now() - started) / 1000,
     urlEffective: hop.url.href,
     numRedirects: redirects,
     contentType: lastHeader(response.headers, 'content-type') ?? '',
@@ -256,7 +325,7 @@ export async function transfer(o: Options, io: Io): Promise<number> {
       : failureMessage(response.result, {
           host: url.hostname,
           port: portOf(url),
-          proxy,
+          proxy: watch.proxy,
           timeout: o.timeout,
           maxRedirects: o.maxRedirects,
           maxFilesize: o.maxFilesize,
@@ -268,28 +337,15 @@ export async function transfer(o: Options, io: Io): Promise<number> {
 
   bar?.finish();
   const failed = o.fail && code >= 400;
-  if (o.head) {
-    // The heads went out above, to stdout or the -o file.
-  } else if (landing !== output && landing !== null && output !== null) {
-    if (failed) {
-      await rm(landing, { force: true });
-    } else {
-      await rename(landing, output).catch((error: NodeJS.ErrnoException) => {
-        // No file landed: HTTPRequest creates none for a response without a body (a 204, a 3xx).
-        if (error.code === 'ENOENT') return;
-        throw new Failure(`cannot write '${output}' (${error.code})`, Exit.WRITE_ERROR);
-      });
-    }
-  } else if (output === null && !stream && !failed) {
+  if (output === null && !o.head && !stream && !failed) {
     if (guardTerminal && response.body.includes(0)) {
       say(BINARY_HINT);
       return finish(Exit.WRITE_ERROR);
     }
     io.stdout.write(response.body);
   }
-  if (notFollowed) {
-    const location = lastHeader(response.headers, 'location') ?? '?';
-    say(`note: ${statusLine(code)} → ${location} not followed (add -L)`);
+  if (notFollowed !== null) {
+    say(`note: ${statusLine(code)} → ${notFollowed} not followed (add -L)`);
   }
   if (failed) {
     say(`the server answered ${statusLine(code)} (--fail)`);
@@ -298,17 +354,23 @@ export async function transfer(o: Options, io: Io): Promise<number> {
   return finish(Exit.OK);
 }
 
-/** One hop's request and response, with `--connect-timeout` watched beside it. */
+/**
+ * One hop's request and response, with `--connect-timeout` watched beside it. A head the
+ * `response_head` listener stopped at is the response, without a body.
+ */
 async function exchange(
   http: HTTPRequest,
-  hop: Hop,
+  watch: HopWatch,
   o: Options,
   io: Io,
-  sink: Output | null,
+  sink: Output | WriteStream | null,
   guardTerminal: boolean,
 ): Promise<{ response: HTTPRequestResult; connectTimedOut: boolean }> {
+  const { hop } = watch;
   const options: HTTPRequestOptions = {};
   const stop = new AbortController();
+  watch.stop = stop;
+  watch.stoppedAt = null;
   options.signal =
     io.signal === undefined ? stop.signal : AbortSignal.any([io.signal, stop.signal]);
   if (sink !== null) {
@@ -333,11 +395,19 @@ async function exchange(
       hop.url.href,
       hop.headers,
       hop.method,
-      hop.body,
+      hop.body.make(),
       options,
     );
     return { response, connectTimedOut };
   } catch (error) {
+    const at = watch.stoppedAt;
+    if (at !== null) {
+      const { responseCode, headers } = at;
+      return {
+        response: { result: Result.SUCCESS, responseCode, headers, body: EMPTY },
+        connectTimedOut,
+      };
+    }
     if (connectTimedOut) {
       return {
         response: { result: Result.TIMEOUT, responseCode: 0, headers: [], body: EMPTY },
@@ -348,6 +418,14 @@ async function exchange(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Milliseconds on a monotonic clock. Not `performance.now()`: its first call loads Node's whole
+ * perf_hooks (a millisecond of startup) for one subtraction.
+ */
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /** Whether curl's `--retry` tries again, kept to requests that are safe to send twice. */
@@ -394,6 +472,12 @@ function useProxy(http: HTTPRequest, url: URL, o: Options, io: Io): ProxySetting
   return proxy;
 }
 
+/** Where a 3xx's last Location points (HTTPRequest's rule too), or `null` for none usable. */
+function redirectTarget(headers: readonly string[], base: URL): URL | null {
+  const location = lastHeader(headers, 'location');
+  return location === undefined ? null : safeUrl(location, base);
+}
+
 /** The URL a Location points to, or `null` when it is not an http(s) URL. */
 function safeUrl(location: string, base: URL): URL | null {
   try {
@@ -423,9 +507,15 @@ function nextHop(code: number, hop: Hop, next: URL): Hop {
     if (toGet && (name.startsWith('content-') || name === 'transfer-encoding')) return false;
     return sameOrigin || !ORIGIN_BOUND.has(name);
   });
-  return toGet
-    ? { url: next, method: Method.GET, headers, body: EMPTY }
-    : { url: next, method: hop.method, headers, body: hop.body };
+  if (toGet) return { url: next, method: Method.GET, headers, body: NO_BODY };
+  // A body read once (stdin with -T -) cannot be sent to the next hop; curl stops there too.
+  if (!hop.body.replayable && hop.body.length !== 0) {
+    throw new Failure(
+      `cannot send the body again to follow the ${code} redirect (stdin is read once)`,
+      Exit.REWIND,
+    );
+  }
+  return { url: next, method: hop.method, headers, body: hop.body };
 }
 
 /**
@@ -506,13 +596,88 @@ async function readSource(path: string, io: Io): Promise<Uint8Array> {
 }
 
 /**
- * The request body from the `-d` family, or `null` when none was given. As curl: pieces are
- * joined with `&`, except that a `--json` piece is appended as it is; `-d @FILE` drops CR and LF,
- * `--data-binary @FILE` and `--json @FILE` keep every byte, `--data-raw` has no `@`, and
- * `--data-urlencode` encodes `content`, `=content`, `name=content`, `@file` or `name@file`.
+ * The request body of `-d` (and family), `-F` or `-T`, and the headers curl adds for it to
+ * `headers`: the `Content-Type` of `-d` and `-F` unless `-H` gave one (a `multipart/…` one gets
+ * the boundary), and `Expect: 100-continue` where curl 7.88 asks for it (lib/http.c: any `-T`
+ * upload that is not empty; a `-d` or `-F` body over 1 MiB) unless `-H` gave an `Expect`.
  */
-async function requestBody(o: Options, io: Io): Promise<Uint8Array | null> {
-  if (o.data.length === 0) return null;
+async function requestBody(o: Options, io: Io, headers: string[]): Promise<Body> {
+  let body = NO_BODY;
+  if (o.uploadFile !== null) {
+    body = await uploadBody(o.uploadFile, io);
+  } else if (o.form.length > 0) {
+    // Loaded only for -F: the form's module (and node:crypto, for its boundary) costs a
+    // request without a form nothing.
+    const { formBody } = await import('./form-body.js');
+    const given = headerValues(headers, 'content-type').at(-1);
+    const disposition =
+      given === undefined || /^multipart\/form-data\b/i.test(given) ? 'form-data' : 'attachment';
+    const form = await formBody(o.form, io.cwd, () => readSource('-', io), disposition);
+    if (given === undefined) headers.push(`Content-Type: ${form.contentType}`);
+    else if (/^multipart\//i.test(given)) {
+      let index = headers.length - 1;
+      while (headerName(headers[index]!).toLowerCase() !== 'content-type') index--;
+      headers[index] = `${headers[index]}; boundary=${form.boundary}`;
+    }
+    body = {
+      make: () => RequestBody.stream(form.open(), { length: form.length }) ?? EMPTY,
+      replayable: true,
+      length: form.length,
+    };
+  } else if (o.data.length > 0) {
+    const bytes = await dataBody(o, io);
+    const json = o.data.some((d) => d.kind === 'json');
+    if (json) {
+      if (!hasHeader(headers, 'content-type')) headers.push('Content-Type: application/json');
+      if (!hasHeader(headers, 'accept')) headers.push('Accept: application/json');
+    } else if (!hasHeader(headers, 'content-type')) {
+      // curl's default for -d and --data-binary.
+      headers.push('Content-Type: application/x-www-form-urlencoded');
+    }
+    body = { make: () => bytes, replayable: true, length: bytes.length };
+  }
+  const expect =
+    o.uploadFile !== null
+      ? body.length !== 0
+      : body.length > EXPECT_100_THRESHOLD || body.length < 0;
+  if (expect && !hasHeader(headers, 'expect')) headers.push('Expect: 100-continue');
+  return body;
+}
+
+/**
+ * `-T FILE`: the file, reopened for each sending (`Content-Length` is its size); `-T -` streams
+ * stdin as it comes (chunked, once), as curl does.
+ */
+async function uploadBody(file: string, io: Io): Promise<Body> {
+  if (isStdin(file)) {
+    const stdin = io.stdin;
+    async function* pieces(): AsyncGenerator<Uint8Array, void, undefined> {
+      if (stdin !== undefined) for await (const piece of stdin) yield piece;
+    }
+    return { make: () => RequestBody.stream(pieces()) ?? EMPTY, replayable: false, length: -1 };
+  }
+  const path = resolve(io.cwd, file);
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    size = info.size;
+  } catch (error) {
+    throw new Failure(
+      `cannot read '${file}' (${(error as NodeJS.ErrnoException).code})`,
+      Exit.READ_ERROR,
+    );
+  }
+  return { make: () => RequestBody.file(path) ?? EMPTY, replayable: true, length: size };
+}
+
+/**
+ * The bytes of the `-d` family. As curl: pieces are joined with `&`, except that a `--json` piece
+ * is appended as it is; `-d @FILE` drops CR and LF, `--data-binary @FILE` and `--json @FILE` keep
+ * every byte, `--data-raw` has no `@`, and `--data-urlencode` encodes `content`, `=content`,
+ * `name=content`, `@file` or `name@file`.
+ */
+async function dataBody(o: Options, io: Io): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for (const { kind, value } of o.data) {
     if (parts.length > 0 && kind !== 'json') parts.push(Buffer.from('&'));
@@ -579,46 +744,20 @@ function portOf(url: URL): number {
 }
 
 /**
- * A hop's request head as it goes out: the command's headers, then the ones HTTPRequest adds
- * (Accept-Encoding, Authorization from userinfo) and those HTTPClient adds (Host,
- * Content-Length, User-Agent, Accept; Proxy-Authorization through an http proxy), each only when
- * the command did not give it. A test compares it with what a server received. Credentials are
- * masked.
+ * `-v`'s lines for a request head: where it goes (`* host:port`, and the proxy), then each line
+ * of the head HTTPRequest reported as sent, after `> `, with credentials (`Authorization`,
+ * `Proxy-Authorization`, `Cookie`) shown as `***`.
  */
-function requestHead(o: Options, hop: Hop, proxy: ProxySetting | null): string {
-  const { url, method, body } = hop;
+function verboseRequest(url: URL, proxy: ProxySetting | null, head: Uint8Array): string {
   const tls = url.protocol === 'https:';
-  const port = portOf(url);
-  const path = `${url.pathname || '/'}${url.search}`;
-  // Plain http through a proxy sends the absolute URL (RFC 9112 §3.2.2); https tunnels instead.
-  const viaHttpProxy = proxy !== null && !tls;
-  const target = viaHttpProxy ? `http://${url.hostname}:${port}${path}` : path;
-  const lines = hop.headers.slice();
-  if (o.compressed && !hasHeader(lines, 'accept-encoding')) {
-    lines.push('Accept-Encoding: gzip, deflate, br');
-  }
-  if ((url.username !== '' || url.password !== '') && !hasHeader(lines, 'authorization')) {
-    lines.push('Authorization: Basic ***');
-  }
-  if (!hasHeader(lines, 'host')) {
-    lines.push(`Host: ${url.port === '' ? url.hostname : `${url.hostname}:${port}`}`);
-  }
-  const length = body.length;
-  const expectsContent = method === Method.POST || method === Method.PUT || method === Method.PATCH;
-  if (!hasHeader(lines, 'content-length') && (length > 0 || expectsContent)) {
-    lines.push(`Content-Length: ${length}`);
-  }
-  if (!hasHeader(lines, 'user-agent')) lines.push(`User-Agent: ${USER_AGENT}`);
-  if (!hasHeader(lines, 'accept')) lines.push('Accept: */*');
-  if (viaHttpProxy && proxy.username !== undefined && !hasHeader(lines, 'proxy-authorization')) {
-    lines.push('Proxy-Authorization: Basic ***');
-  }
   const via =
     proxy === null ? '' : ` via proxy ${proxy.host}:${proxy.port}${tls ? ' (CONNECT tunnel)' : ''}`;
+  const [requestLine = '', ...fields] = Buffer.from(head).toString('latin1').split(CRLF);
+  while (fields.at(-1) === '') fields.pop();
   return [
-    `* ${url.hostname}:${port}${via}`,
-    `> ${methodToken(method)} ${target} HTTP/1.1`,
-    ...lines.map((line) => `> ${masked(line)}`),
+    `* ${url.hostname}:${portOf(url)}${via}`,
+    `> ${requestLine}`,
+    ...fields.map((line) => `> ${masked(line)}`),
     '>',
     '',
   ].join('\n');
@@ -639,8 +778,8 @@ function statusLine(code: number): string {
 }
 
 /** A response head as curl prints it for `-i`, `-I` and `-D`: status line, fields, CRLF ends. */
-function responseHead(response: HTTPRequestResult): string {
-  return `HTTP/1.1 ${statusLine(response.responseCode)}${CRLF}${response.headers.map((h) => `${h}${CRLF}`).join('')}${CRLF}`;
+function responseHead(code: number, headers: readonly string[]): string {
+  return `HTTP/1.1 ${statusLine(code)}${CRLF}${headers.map((h) => `${h}${CRLF}`).join('')}${CRLF}`;
 }
 
 /** `-v`'s form of a head: each line after `< `, LF ends. */

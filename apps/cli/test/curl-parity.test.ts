@@ -21,6 +21,8 @@ import { type Io, run } from '../src/run.js';
 const curlTool = systemTool('curl');
 
 const gz = gzipSync(Buffer.from('decoded from gzip\n'));
+/** What /range serves, with ranges: byte i is `i % 251`. */
+const RANGED = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
 const reply = (status: string, body: string | Buffer, extra = ''): Script => [
   `HTTP/1.1 ${status}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n`,
   body,
@@ -42,6 +44,23 @@ function route(request: RecordedRequest): Script {
   if (path.startsWith('/busy')) return answer('503 Service Unavailable', '');
   if (path.startsWith('/error')) return answer('500 Internal Server Error', 'broken\n');
   if (path.startsWith('/gzip')) return answer('200 OK', gz, 'Content-Encoding: gzip\r\n');
+  if (path.startsWith('/range')) {
+    const range = request.headers.find(([name]) => name.toLowerCase() === 'range')?.[1];
+    const from = Number(/^bytes=(\d+)-$/.exec(range ?? '')?.[1] ?? 0);
+    if (from >= RANGED.length) {
+      return answer('416 Range Not Satisfiable', '', `Content-Range: bytes */${RANGED.length}\r\n`);
+    }
+    if (from > 0) {
+      const rest = RANGED.subarray(from);
+      const last = RANGED.length - 1;
+      return answer(
+        '206 Partial Content',
+        rest,
+        `Content-Range: bytes ${from}-${last}/${RANGED.length}\r\n`,
+      );
+    }
+    return answer('200 OK', RANGED);
+  }
   if (path.startsWith('/echo')) {
     return answer('200 OK', Buffer.concat([Buffer.from(`${method} `), request.body]));
   }
@@ -67,6 +86,8 @@ afterAll(async () => {
 interface Outcome {
   code: number;
   stdout: Buffer;
+  /** With `heads`: the request heads the tool printed with -v, normalised as `origin`. */
+  printed?: string[];
   /** What each server received during the run, normalised. */
   origin: string[];
   proxy: string[];
@@ -76,39 +97,83 @@ interface Outcome {
 
 /** A request as compared: request line, sorted header fields, body. */
 function normalised(request: RecordedRequest, keepUserAgent: boolean): string {
-  const fields = request.headers
+  const head = normalisedHead(request.requestLine, request.headers, keepUserAgent);
+  return unbound(`${head}\n\n${request.body.toString('latin1')}`);
+}
+
+/** A request line and its fields: the fields sorted, with the differences README.md lists. */
+function normalisedHead(
+  requestLine: string,
+  headers: readonly (readonly [string, string])[],
+  keepUserAgent: boolean,
+): string {
+  const fields = headers
     .map(([name, value]) => [name.toLowerCase(), value] as const)
     // Differences documented in README.md: each tool's own User-Agent, the codings each can
-    // decode (curl also offers zstd), and curl's legacy Proxy-Connection header.
+    // decode (curl also offers zstd), curl's legacy Proxy-Connection header, and the
+    // `Accept-Encoding: identity` HTTPRequest sends with a range (-C -).
     .filter(([name]) => name !== 'proxy-connection' && (keepUserAgent || name !== 'user-agent'))
+    .filter(([name, value]) => name !== 'accept-encoding' || value !== 'identity')
     .map(([name, value]) => `${name}: ${name === 'accept-encoding' ? '(codings)' : value}`)
     .sort();
-  return [request.requestLine, ...fields, '', request.body.toString('latin1')].join('\n');
+  return [requestLine, ...fields].join('\n');
+}
+
+/** A multipart boundary is random: each one becomes `(boundary)`. */
+function unbound(text: string): string {
+  const boundary = /boundary=([^\s;]+)/.exec(text)?.[1];
+  return boundary === undefined ? text : text.split(boundary).join('(boundary)');
+}
+
+/** The request heads a `-v` run printed on stderr (`> ` lines), normalised as the requests. */
+function printedHeads(stderr: string, keepUserAgent: boolean): string[] {
+  const heads: string[][] = [];
+  for (const line of stderr.split(/\r?\n/)) {
+    if (!line.startsWith('> ')) continue;
+    const text = line.slice(2);
+    // curl ends a head with '> ', gdhttp with '>': the blank line is no field.
+    if (text.trim() === '') continue;
+    if (/^[A-Z]+ \S+ HTTP\/1\.1$/.test(text)) heads.push([text]);
+    else heads.at(-1)?.push(text);
+  }
+  return heads.map(([requestLine = '', ...fields]) => {
+    const pairs = fields.map((field) => {
+      const colon = field.indexOf(':');
+      return [field.slice(0, colon), field.slice(colon + 1).trim()] as const;
+    });
+    return unbound(normalisedHead(requestLine, pairs, keepUserAgent));
+  });
 }
 
 async function observe(
   keepUserAgent: boolean,
-  file: string | undefined,
-  go: () => Promise<{ code: number; stdout: Buffer }>,
+  row: Row,
+  go: () => Promise<{ code: number; stdout: Buffer; stderr: string }>,
 ): Promise<Outcome> {
+  const { file } = row;
   const fromOrigin = origin.requests.length;
   const fromProxy = proxy.requests.length;
-  if (file !== undefined) await rm(join(dir, file), { force: true });
-  const { code, stdout } = await go();
+  if (file !== undefined) {
+    await rm(join(dir, file), { force: true });
+    if (row.existing !== undefined) await writeFile(join(dir, file), row.existing);
+  }
+  const { code, stdout, stderr } = await go();
   const outcome: Outcome = {
     code,
     stdout,
     origin: origin.requests.slice(fromOrigin).map((r) => normalised(r, keepUserAgent)),
     proxy: proxy.requests.slice(fromProxy).map((r) => normalised(r, keepUserAgent)),
   };
+  if (row.heads === true) outcome.printed = printedHeads(stderr, keepUserAgent);
   if (file !== undefined) {
     outcome.file = await readFile(join(dir, file), 'latin1').catch(() => '(none)');
   }
   return outcome;
 }
 
-async function gdhttp(args: string[], env: Record<string, string>) {
+async function gdhttp(args: string[], env: Record<string, string>, stdin?: string) {
   const out: Buffer[] = [];
+  let err = '';
   const io: Io = {
     stdout: {
       write(chunk) {
@@ -116,32 +181,43 @@ async function gdhttp(args: string[], env: Record<string, string>) {
         return true;
       },
     },
-    stderr: { write: () => true },
+    stderr: {
+      write(chunk) {
+        err += Buffer.from(chunk).toString('latin1');
+        return true;
+      },
+    },
     env,
     cwd: dir,
   };
+  if (stdin !== undefined) {
+    io.stdin = (async function* () {
+      yield Buffer.from(stdin);
+    })();
+  }
   const code = await run(args, io);
-  return { code, stdout: Buffer.concat(out) };
+  return { code, stdout: Buffer.concat(out), stderr: err };
 }
 
-function curl(args: string[], env: Record<string, string>) {
+function curl(args: string[], env: Record<string, string>, stdin?: string) {
   const binary = curlTool.require();
   const base: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!/_proxy$/i.test(name)) base[name] = value;
   }
-  return new Promise<{ code: number; stdout: Buffer }>((resolve, reject) => {
+  return new Promise<{ code: number; stdout: Buffer; stderr: string }>((resolve, reject) => {
     // -q first: no .curlrc applies.
-    execFile(
+    const child = execFile(
       binary,
       ['-q', ...args],
       { env: { ...base, ...env }, cwd: dir, encoding: 'buffer', timeout: 20_000 },
-      (error, stdout) => {
+      (error, stdout, stderr) => {
         const code = error === null ? 0 : (error as { code?: unknown }).code;
-        if (typeof code === 'number') resolve({ code, stdout });
+        if (typeof code === 'number') resolve({ code, stdout, stderr: stderr.toString('latin1') });
         else reject(error);
       },
     );
+    child.stdin?.end(stdin ?? '');
   });
 }
 
@@ -151,6 +227,12 @@ interface Row {
   env?: Record<string, string>;
   /** The `-o`/`-O` file to compare too. */
   file?: string;
+  /** What `file` holds before each run (a partial download for -C -). */
+  existing?: Buffer;
+  /** Standard input for both tools. */
+  stdin?: string;
+  /** Compare the request heads each tool printed with -v too. */
+  heads?: boolean;
 }
 
 const ROWS: Record<string, Row> = {
@@ -251,6 +333,69 @@ const ROWS: Record<string, Row> = {
   '-x "" turns the proxy off': { args: ['-s', '-x', '', '@/text'], env: { http_proxy: '@proxy' } },
   // curl prints every try's body; gdhttp only the last one's (README.md), so the 503 is empty.
   '--retry on a 503: tried twice': { args: ['-s', '--retry', '1', '-w', '%{http_code}', '@/busy'] },
+  // Issue #18, what was left: multipart forms, uploads, resume, 3xx bodies, -v.
+  '-F: text, @file, <file, ;type=, ;filename=': {
+    args: [
+      '-s',
+      '-F',
+      'a=1',
+      '-F',
+      'f=@form.txt',
+      '-F',
+      'c=<form.txt',
+      '-F',
+      'd=x;type=text/foo',
+      '-F',
+      'e=@payload.bin;filename=x"y.dat;type=image/png',
+      '-F',
+      'g="quoted;value"',
+      '@/form',
+    ],
+  },
+  '-F with stdin: @-': { args: ['-s', '-F', 'f=@-', '@/form'], stdin: 'from stdin\n' },
+  '-F with stdin: <-': { args: ['-s', '-F', 'c=<-;type=text/x', '@/form'], stdin: 'as text\n' },
+  '-F: a Content-Type from -H gets the boundary': {
+    args: ['-s', '-H', 'Content-Type: multipart/related', '-F', 'a=1', '@/form'],
+  },
+  '--form-string: no @ or ; meaning': { args: ['-s', '--form-string', 'a=@x;y', '@/form'] },
+  '-T file: PUT to the URL plus the file name, Expect: 100-continue': {
+    args: ['-s', '-T', 'payload.bin', '@/up/'],
+  },
+  '-T file -X POST to a named URL': { args: ['-s', '-X', 'POST', '-T', 'form.txt', '@/echo'] },
+  '-T -: stdin, chunked': { args: ['-s', '-T', '-', '@/echo'], stdin: 'streamed from stdin\n' },
+  '-C - -o: the rest of a partial file, by Range': {
+    args: ['-s', '-C', '-', '-o', 'resume.bin', '@/range'],
+    file: 'resume.bin',
+    existing: RANGED.subarray(0, 400),
+  },
+  '-C - -o on a complete file: 416, nothing written, exit 0': {
+    args: ['-s', '-C', '-', '-o', 'done.bin', '-w', '%{http_code}', '@/range'],
+    file: 'done.bin',
+    existing: RANGED,
+  },
+  '-C - -o on a complete file with -f: 416 is a failure, the file stays': {
+    args: ['-sf', '-C', '-', '-o', 'done.bin', '-w', '%{http_code}', '@/range'],
+    file: 'done.bin',
+    existing: RANGED,
+  },
+  '-C - -o without a file: a whole download': {
+    args: ['-s', '-C', '-', '-o', 'fresh.bin', '@/range'],
+    file: 'fresh.bin',
+  },
+  '-C - without -o: a plain download': { args: ['-s', '-C', '-', '@/text'] },
+  'a 3xx without -L: its body': { args: ['-s', '@/redirect'] },
+  'a 3xx without -L, -i and -w': {
+    args: ['-si', '-w', '%{http_code} %{size_download}', '@/redirect'],
+  },
+  'a 3xx without -L to -o: its body in the file': {
+    args: ['-s', '-o', 'moved.txt', '@/redirect'],
+    file: 'moved.txt',
+  },
+  '-v: the request heads that left, each hop': {
+    args: ['-svL', '-d', 'x=1', '-H', 'X-Trace: 7', '@/redirect'],
+    heads: true,
+  },
+  '-v with -F: the head of a form': { args: ['-sv', '-F', 'a=1', '@/form'], heads: true },
 };
 
 function expand(text: string): string {
@@ -268,8 +413,8 @@ describe.skipIf(!curlTool.shouldRun)(`gdhttp beside curl${curlTool.skipNote}`, (
       Object.entries(row.env ?? {}).map(([name, value]) => [name, expand(value)]),
     );
     const keepUserAgent = args.includes('-A');
-    const reference = await observe(keepUserAgent, row.file, () => curl(args, env));
-    const ours = await observe(keepUserAgent, row.file, () => gdhttp(args, env));
+    const reference = await observe(keepUserAgent, row, () => curl(args, env, row.stdin));
+    const ours = await observe(keepUserAgent, row, () => gdhttp(args, env, row.stdin));
     expect({ ...ours, stdout: ours.stdout.toString('latin1') }).toEqual({
       ...reference,
       stdout: reference.stdout.toString('latin1'),

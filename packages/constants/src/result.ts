@@ -2,7 +2,8 @@
  * How an `HTTPRequest` ended, with the numbers of Godot 4's `HTTPRequest.Result`
  * (`RESULT_` prefix dropped).
  *
- * `REQUEST_FAILED` exists for numbering only: Godot never emits it and neither does gdhttp.
+ * `REQUEST_FAILED`: Godot never emits it; gdhttp's HTTPRequest does when a 307/308 asks for a
+ * request body again after part of a one-shot stream body was sent (it cannot be sent twice).
  */
 export const Result = {
   SUCCESS: 0,

@@ -54,13 +54,14 @@ import {
   acceptGzipRefusal,
   downloadChunkSizeRefusal,
   downloadFileRefusal,
+  followRedirectsRefusal,
   integerRefusal,
   timeoutRefusal,
   useThreadsRefusal,
 } from './internal/setting-rules.js';
 import { stateWatchers } from './internal/state-watchers.js';
 import { ThreadedJob } from './internal/threaded-job.js';
-import { expectsContinue, sendStreamedBody } from './internal/upload.js';
+import { expectsContinue, sendStreamedBody, withoutContinue } from './internal/upload.js';
 import {
   describeTls,
   type ProxyArguments,
@@ -74,11 +75,13 @@ import { type HTTPResponseStream, ResponseStream } from './response-stream.js';
 
 export type {
   HTTPRequestEvents,
+  HTTPRequestHead,
   HTTPRequestOptions,
   HTTPRequestProgress,
   HTTPRequestResult,
   HTTPRequestRetry,
   HTTPRequestUploadProgress,
+  HTTPResponseHead,
 } from './internal/request-types.js';
 export { HTTPRequestError } from './internal/request-types.js';
 
@@ -190,6 +193,12 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   #downloadChunkSize: number = HTTPRequestDefaults.downloadChunkSize;
   #downloadFile: string = HTTPRequestDefaults.downloadFile;
   #maxRedirects: number = HTTPRequestDefaults.maxRedirects;
+  #followRedirects = true;
+  /**
+   * The job whose request head `request_head` announces once it starts to leave, and the
+   * client's head before it was sent (a refused request leaves that one, which is not announced).
+   */
+  #announce: { job: Job; before: Uint8Array | null } | null = null;
   #timeout: number = HTTPRequestDefaults.timeout;
   #keepPartialDownload = false;
   #appendToDownloadFile = false;
@@ -261,6 +270,30 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     if (this.#refused(integerRefusal('maxRedirects', value))) return;
     this.#maxRedirects = value;
     this.#threaded?.send({ type: 'maxRedirects', value });
+  }
+
+  /**
+   * Whether a 301, 302, 303, 307 or 308 with a `Location` is followed: true by default, as Godot
+   * does. With false (a gdhttp addition) every response is final: a 3xx resolves with `SUCCESS`,
+   * its code, its headers (`Location` among them) and its body, read as any other — curl without
+   * `-L`, or fetch's `redirect: 'manual'` where the 3xx is visible — and `maxRedirects` is not
+   * consulted (no `REDIRECT_LIMIT_REACHED`). A value that is not a boolean is refused with
+   * `INVALID_PARAMETER`; refused while a request runs.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9110#section-15.4
+   * @example
+   * ```ts
+   * http.followRedirects = false;
+   * const { responseCode, headers, body } = await http.request('http://127.0.0.1:8080/old');
+   * // 301, ['Location: /new', …], the 301's page
+   * ```
+   */
+  get followRedirects(): boolean {
+    return this.#followRedirects;
+  }
+  set followRedirects(value: boolean) {
+    if (this.#refused(followRedirectsRefusal(value))) return;
+    if (this.#guard('followRedirects')) this.#followRedirects = value;
   }
 
   /**
@@ -737,6 +770,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         downloadChunkSize: this.#downloadChunkSize,
         downloadFile: this.#downloadFile,
         maxRedirects: this.#maxRedirects,
+        followRedirects: this.#followRedirects,
         maxHeaderSize: this.#client.maxHeaderSize,
         maxHeaderCount: this.#client.maxHeaderCount,
         tls: this.#tlsOptions === null ? null : describeTls(this.#tlsOptions),
@@ -782,6 +816,8 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
           },
           completed: (result) => this.emit('request_completed', result),
           retry: (event) => this.emit('retry', event),
+          requestHead: (event) => this.emit('request_head', event),
+          responseHead: (event) => this.emit('response_head', event),
           cookies: (from, setCookies) => {
             for (const value of setCookies) {
               jar?.setCookieSync(value, from, { http: true, ignoreError: true });
@@ -798,8 +834,25 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
 
   /** Tells a request worker watching this HTTPRequest that its state may have changed. */
   #watch(): void {
+    if (this.#announce !== null) this.#announceHead();
     stateWatchers.get(this)?.();
     this.#noteUpload();
+  }
+
+  /**
+   * Emits `request_head` with the head the client holds, once it holds the one this exchange
+   * sent: at the first poll after the request was handed over, whether its body is bytes (they
+   * follow in the same writes) or a stream (pumped after the head), so a listener sees the head
+   * before a large upload, not after it.
+   */
+  #announceHead(): void {
+    const announce = this.#announce;
+    const head = this.#client.requestHead;
+    if (announce === null || head === null || head === announce.before) return;
+    this.#announce = null;
+    const { job } = announce;
+    if (job.settled || this.listenerCount('request_head') === 0) return;
+    this.emit('request_head', { url: job.hop.url.href, head: head.slice() });
   }
 
   /** Keeps `getUploadedBytes()` with the client and emits `upload_progress` when it moved. */
@@ -1014,11 +1067,29 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         return job.settled ? ended() : head;
       }
       if (job.settled) return ended();
+      if (this.listenerCount('response_head') > 0) {
+        const { code: responseCode, headers } = head;
+        this.emit('response_head', {
+          url: job.hop.url.href,
+          responseCode,
+          headers: headers.slice(),
+        });
+        // A listener may have cancelled the request: no byte of this body is read then.
+        if (job.settled) return ended();
+      }
       if (this.#cookieJar !== null) {
         await this.#keepCookies(job, head);
         if (job.settled) return ended();
       }
-      const decision = decideRedirect(job.hop, head.code, head.headers, this.#maxRedirects);
+      if (await this.#withoutExpectation(job, head)) continue;
+      if (job.settled) return ended();
+      const decision = decideRedirect(
+        job.hop,
+        head.code,
+        head.headers,
+        this.#maxRedirects,
+        this.#followRedirects,
+      );
       switch (decision.kind) {
         case 'final': {
           const outcome = await this.#final(job, head);
@@ -1029,14 +1100,17 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
           this.#client.close();
           return withHead(Result.REDIRECT_LIMIT_REACHED, head);
         case 'follow':
-          // A 307/308 repeats the body: a stream already sent cannot be, so that redirect is the
-          // final response, as undici and fetch do with a one-shot body.
+          // A 307/308 repeats the body: a stream already (partly) read cannot be sent again, and
+          // what is left of it would be another body. REQUEST_FAILED with the 3xx's code and
+          // headers (Location among them), never an empty or partial body sent on (fetch makes
+          // this a network error; bytes, files and stream factories are sent again).
           if (
             job.upload !== null &&
             !job.upload.replayable &&
             decision.next.request.method === job.hop.request.method
           ) {
-            return this.#body(job, head);
+            this.#client.close();
+            return withHead(Result.REQUEST_FAILED, head);
           }
           if (decision.next.request.method !== job.hop.request.method) await this.#dropUpload(job);
           await this.#leaveRedirect(job, head, decision.next.url);
@@ -1292,6 +1366,7 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         if (connected !== null) return connected;
       }
       const headers = this.#sessionHeaders(job, this.#hopHeaders(job.hop));
+      this.#announce = { job, before: client.requestHead };
       if (!(await this.#send(job, url, headers))) return failure(Result.CONNECTION_ERROR);
       if (job.settled) return ended();
       await this.#driveWhile(job, (s) => s === Status.REQUESTING);
@@ -1348,6 +1423,24 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
       settled: () => job.settled,
       moved: () => this.#watch(),
     });
+  }
+
+  /**
+   * RFC 9110 §10.1.1: a 417 (Expectation Failed) answered to `Expect: 100-continue` says only
+   * that something on the way does not support the expectation, and the client "SHOULD repeat
+   * that request without a 100-continue expectation". When the body can be sent again (bytes, a
+   * file, a stream factory, a stream not read yet — the usual case, as the 417 comes before the
+   * body), the 417 is left like a redirect's response and the hop runs once more without the
+   * expectation; a second 417 is final. Resolves with true when the hop is to run again.
+   */
+  async #withoutExpectation(job: Job, head: ResponseHead): Promise<boolean> {
+    const { request } = job.hop;
+    if (head.code !== 417 || !expectsContinue(request.headers)) return false;
+    if (job.upload !== null && !job.upload.replayable) return false;
+    await this.#leaveRedirect(job, head, job.hop.url);
+    if (job.settled) return false;
+    job.hop = { ...job.hop, request: { ...request, headers: withoutContinue(request.headers) } };
+    return true;
   }
 
   /** The body was dropped (a redirect that turns the request into a GET): release its source. */

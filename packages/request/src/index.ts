@@ -12,11 +12,13 @@ export type {
 export { EventSource, EventSourceError, EventSourceState } from './event-source.js';
 export type {
   HTTPRequestEvents,
+  HTTPRequestHead,
   HTTPRequestOptions,
   HTTPRequestProgress,
   HTTPRequestResult,
   HTTPRequestRetry,
   HTTPRequestUploadProgress,
+  HTTPResponseHead,
 } from './http-request.js';
 export { HTTPRequest, HTTPRequestError } from './http-request.js';
 export type {

@@ -28,7 +28,10 @@ export interface MultipartFileOptions {
 export interface MultipartBody {
   /** `Content-Type: multipart/form-data; boundary=…` (the client adds `Content-Length`). */
   headers: string[];
-  /** The body: bytes when every part is in memory, else a {@link RequestBody} read as it is sent. */
+  /**
+   * The body: bytes when every part is in memory, else a {@link RequestBody} read as it is sent
+   * (its `replayable` tells whether it can be sent more than once).
+   */
   body: Uint8Array | RequestBody;
   /** The body's length in bytes, or -1 when a part's is unknown (the body is then sent chunked). */
   length: number;
@@ -56,9 +59,13 @@ const CRLF = '\r\n';
  * only while the body is sent (a 1 GiB file costs a few MiB), and the body has a
  * `Content-Length` whenever every part's length is known (files are measured by `encode()`),
  * else it is sent chunked. The boundary is 32 random hex digits (128 bits) after `gdhttp-`, so
- * it cannot be guessed by a file's author. A body with a file or stream is sent once: a 307/308
- * after it is the final response. Misuse (a name that is not a string, a file that is not a
- * file) is remembered and makes `encode()` reject with `INVALID_PARAMETER`; nothing throws.
+ * it cannot be guessed by a file's author. A body of fields, bytes and files can be sent again
+ * (each sending reads the files anew): a 307/308 redirect, a retry or a 417 answered to
+ * `Expect: 100-continue` sends it whole. A body with a stream part is sent once, unless that
+ * part is a `RequestBody.stream(() => stream)` that opens a new stream each time; after part of
+ * a one-shot body was sent, a 307/308 ends with `Result.REQUEST_FAILED`. Misuse (a name that is
+ * not a string, a file that is not a file) is remembered and makes `encode()` reject with
+ * `INVALID_PARAMETER`; nothing throws.
  *
  * @see https://html.spec.whatwg.org/multipage/form-control-infrastructure.html#multipart/form-data-encoding-algorithm
  * @example
@@ -181,7 +188,14 @@ export class MultipartForm {
       return { headers, body: bytes, length: bytes.length };
     }
     const total = known ? length : -1;
-    const body = RequestBody.stream(read(segments), known ? { length: total } : {});
+    // Re-sendable when every part is: the function makes a new generator, which opens the files
+    // again, for each sending. A one-shot stream part makes the whole body one-shot (reading it
+    // twice would send it empty the second time).
+    const replayable = segments.every((s) => s instanceof Uint8Array || s.body.replayable);
+    const options = known ? { length: total } : {};
+    const body = replayable
+      ? RequestBody.stream(() => read(segments), options)
+      : RequestBody.stream(read(segments), options);
     return { headers, body: body!, length: total };
   }
 }

@@ -11,6 +11,13 @@ export type BodyStream =
   | { getReader(): ReadableStreamDefaultReader<Uint8Array> };
 
 /**
+ * A function that opens the body's stream, called each time the body is sent: a stream body
+ * given this way can be sent again (a 307/308 redirect, a retry, a 417 answered to
+ * `Expect: 100-continue`), as a file can.
+ */
+export type BodyStreamFactory = () => BodyStream;
+
+/**
  * What `HTTPRequest.requestRaw` takes as a body: bytes, a {@link RequestBody}, an open
  * `FileHandle`, or a stream (sent chunked, as its length is unknown).
  */
@@ -36,8 +43,10 @@ export interface StreamBodyOptions {
 /**
  * A request body read as it is sent — a file or a stream — so a body of any size costs a few MiB
  * of memory, never its size. A file is sent with `Content-Length` and can be sent again (a 307/308
- * redirect, a retry on a fresh connection); a stream is sent once, chunked unless its length is
- * given.
+ * redirect, a retry on a fresh connection, a 417 answered to `Expect: 100-continue`); a stream is
+ * sent chunked unless its length is given, and once — unless it is given as a function that opens
+ * it ({@link BodyStreamFactory}), which is called again for each sending. {@link RequestBody.replayable}
+ * tells which.
  *
  * @example
  * ```ts
@@ -51,17 +60,34 @@ export interface StreamBodyOptions {
  * ```
  */
 export class RequestBody {
-  /** Where the bytes come from: a path, an open file, or a stream. */
-  readonly source: string | FileHandle | BodyStream;
+  /** Where the bytes come from: a path, an open file, a stream, or a function opening one. */
+  readonly source: string | FileHandle | BodyStream | BodyStreamFactory;
   /** First byte of a file; 0 for a stream. */
   readonly start: number;
   /** The length when given (a file's is found when the request starts); -1 when unknown. */
   readonly length: number;
 
-  private constructor(source: string | FileHandle | BodyStream, start: number, length: number) {
+  private constructor(
+    source: string | FileHandle | BodyStream | BodyStreamFactory,
+    start: number,
+    length: number,
+  ) {
     this.source = source;
     this.start = start;
     this.length = length;
+  }
+
+  /**
+   * Whether the body can be sent more than once: a file (path or `FileHandle`, read at positions)
+   * or a stream given as a function, yes; a stream object, no — after a part of it was sent, a
+   * 307/308 redirect ends with `Result.REQUEST_FAILED` and no retry is made.
+   */
+  get replayable(): boolean {
+    return (
+      typeof this.source === 'string' ||
+      typeof this.source === 'function' ||
+      isFileHandle(this.source)
+    );
   }
 
   /**
@@ -84,15 +110,27 @@ export class RequestBody {
    * A stream's bytes: a Node `Readable`, a Web `ReadableStream`, or any async iterable of bytes
    * (strings are sent as UTF-8). Read only as fast as the connection takes it.
    *
-   * @param stream - the source; it is read once, and released (`return()`/`cancel()`) when the
-   *   request ends before it does.
+   * @example
+   * ```ts
+   * // Sent once: a 307/308 after it ends with Result.REQUEST_FAILED.
+   * RequestBody.stream(createReadStream('/tmp/log.txt'));
+   * // Opened again for each sending, so a 307/308 or a retry sends it whole again.
+   * RequestBody.stream(() => createReadStream('/tmp/log.txt'), { length: size });
+   * ```
+   * @param stream - the source, read once and released (`destroy()`/`return()`/`cancel()`) when
+   *   the request ends before it does; or a function returning a new stream each time it is
+   *   called (once per sending), which makes the body re-sendable.
    * @param options - `length` when known, for `Content-Length` instead of chunked.
-   * @returns the body, or `null` when `stream` is not a stream or `length` is not an integer ≥ 0.
+   * @returns the body, or `null` when `stream` is neither a stream nor a function, or `length` is
+   *   not an integer ≥ 0.
    */
-  static stream(stream: BodyStream, options: StreamBodyOptions = {}): RequestBody | null {
-    const { length = -1 } = options;
+  static stream(
+    stream: BodyStream | BodyStreamFactory,
+    options: StreamBodyOptions = {},
+  ): RequestBody | null {
+    const { length = -1 } = options ?? {};
     if (!Number.isSafeInteger(length) || length < -1) return null;
-    if (!isBodyStream(stream)) return null;
+    if (typeof stream !== 'function' && !isBodyStream(stream)) return null;
     return new RequestBody(stream, 0, length);
   }
 }

@@ -2,7 +2,13 @@
 // (upload.ts). Every piece is a buffer of its own: the client sends pieces by reference
 // (docs/decisions/0009-request-bodies-by-reference.md), so a buffer handed out is never refilled.
 import { type FileHandle, open } from 'node:fs/promises';
-import { type BodyStream, isBodyStream, isFileHandle, RequestBody } from '../request-body.js';
+import {
+  type BodyStream,
+  type BodyStreamFactory,
+  isBodyStream,
+  isFileHandle,
+  RequestBody,
+} from '../request-body.js';
 
 /**
  * Bytes per file read: large enough that a read costs little beside the socket write, small
@@ -17,7 +23,11 @@ const ignore = (): void => {};
 export interface BodySource {
   /** Body bytes, once opened: from the file, the given length, or -1 (unknown: chunked). */
   readonly length: number;
-  /** Whether {@link BodySource.open} may run again after reading (a redirect, a retry). */
+  /**
+   * Whether {@link BodySource.open} may run again (a redirect, a retry, a 417): always for bytes,
+   * a file or a stream's factory; for a stream object only while none of it was read (an early
+   * answer to `Expect: 100-continue` leaves it untouched).
+   */
   readonly replayable: boolean;
   /** Starts (or, when replayable, restarts) at the first byte. Rejects with the caller's error. */
   open(): Promise<void>;
@@ -81,6 +91,11 @@ class FileSource implements BodySource {
   #handle: FileHandle | null = null;
   #length = -1;
   #at = 0;
+  /**
+   * Bumped by each open(): a read still in flight from the last sending (an answer came before
+   * the body ended, and a redirect or retry restarts it) must not move the new one's position.
+   */
+  #generation = 0;
 
   constructor(file: string | FileHandle, start: number, length: number) {
     this.#file = file;
@@ -100,18 +115,20 @@ class FileSource implements BodySource {
       this.#length = this.#wanted < 0 ? available : Math.min(this.#wanted, available);
     }
     this.#at = 0;
+    this.#generation++;
   }
 
   async read(): Promise<Uint8Array | null> {
     const left = this.#length - this.#at;
     if (left <= 0) return null;
+    const generation = this.#generation;
     // Not zero-filled (the read overwrites it, and only the bytes read are sent): zeroing 512 KiB
     // per piece cost as much as the read. Above Buffer's pool size, so a buffer of its own.
     const piece = Buffer.allocUnsafe(Math.min(FILE_PIECE, left));
     const { bytesRead } = await this.#handle!.read(piece, 0, piece.length, this.#start + this.#at);
     // A file that shrank under the request: the body ends short, and the client refuses it.
     if (bytesRead === 0) return null;
-    this.#at += bytesRead;
+    if (generation === this.#generation) this.#at += bytesRead;
     return bytesRead === piece.length ? piece : piece.subarray(0, bytesRead);
   }
 
@@ -123,23 +140,46 @@ class FileSource implements BodySource {
   }
 }
 
-/** A stream, read once. */
+/**
+ * A stream: read once, or, given as a function, opened anew for each sending. A stream object
+ * can still be sent again while nothing was read from it (opening takes no byte).
+ */
 class StreamSource implements BodySource {
-  readonly replayable = false;
   readonly length: number;
-  readonly #stream: BodyStream;
+  readonly #factory: BodyStreamFactory | null;
+  #stream: BodyStream | null;
   #iterator: AsyncIterator<unknown> | null = null;
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  /** A piece was asked for: a stream object cannot start over. */
+  #touched = false;
   #ended = false;
 
-  constructor(stream: BodyStream, length: number) {
-    this.#stream = stream;
+  constructor(stream: BodyStream | BodyStreamFactory, length: number) {
+    this.#factory = typeof stream === 'function' ? stream : null;
+    this.#stream = typeof stream === 'function' ? null : stream;
     this.length = length;
   }
 
+  get replayable(): boolean {
+    return this.#factory !== null || !this.#touched;
+  }
+
   async open(): Promise<void> {
-    if (this.#iterator !== null || this.#reader !== null) {
-      throw new Error('a stream body cannot be sent twice');
+    if (this.#factory === null) {
+      if (this.#touched) throw new Error('a stream body cannot be sent twice');
+      // Opened already and not read: the same stream serves this sending too.
+      if (this.#iterator !== null || this.#reader !== null) return;
+    } else {
+      // A new stream for each sending; the last one, if not read to its end, is let go.
+      this.#release();
+      const stream = this.#factory();
+      if (!isBodyStream(stream)) {
+        throw new TypeError('a body stream function must return a stream or an async iterable');
+      }
+      this.#stream = stream;
+      this.#iterator = null;
+      this.#reader = null;
+      this.#ended = false;
     }
     const stream = this.#stream as Partial<AsyncIterable<unknown>>;
     const iterate = stream[Symbol.asyncIterator];
@@ -152,11 +192,14 @@ class StreamSource implements BodySource {
   }
 
   async read(): Promise<Uint8Array | null> {
+    this.#touched = true;
+    const iterator = this.#iterator;
+    const reader = this.#reader;
     for (;;) {
-      const step =
-        this.#iterator !== null ? await this.#iterator.next() : await this.#reader!.read();
+      const step = iterator !== null ? await iterator.next() : await reader!.read();
       if (step.done) {
-        this.#ended = true;
+        // Only the current stream's end counts (a read of the last sending may finish late).
+        if (iterator === this.#iterator && reader === this.#reader) this.#ended = true;
         return null;
       }
       const piece = toBytes(step.value);
@@ -165,12 +208,18 @@ class StreamSource implements BodySource {
   }
 
   async close(): Promise<void> {
-    if (this.#ended) return;
+    this.#release();
+  }
+
+  /**
+   * Not read to its end: let the source release what it holds. A Node Readable is destroyed
+   * (its iterator's return() would wait for a read that may never finish); a reader's cancel()
+   * and an iterator's return() are not awaited, for the same reason. Their own failure to stop
+   * changes nothing for the request, which has ended (or starts over with a new stream).
+   */
+  #release(): void {
+    if (this.#ended || this.#stream === null) return;
     this.#ended = true;
-    // Not read to its end: let the source release what it holds. A Node Readable is destroyed
-    // (its iterator's return() would wait for a read that may never finish); a reader's cancel()
-    // and an iterator's return() are not awaited, for the same reason. Their own failure to stop
-    // changes nothing for the request, which has ended.
     const stream = this.#stream as { destroy?: (error?: Error) => void };
     if (typeof stream.destroy === 'function') stream.destroy();
     else if (this.#reader !== null) this.#reader.cancel().catch(ignore);

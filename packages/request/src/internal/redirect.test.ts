@@ -102,6 +102,25 @@ describe('decideRedirect', () => {
     });
   });
 
+  it.each([301, 302, 303, 307, 308])(
+    'followRedirects false: a %i is final, with a Location, past the limit or not',
+    (code) => {
+      expect(decideRedirect(start('http://a.test/'), code, location('/x'), 8, false)).toEqual({
+        kind: 'final',
+      });
+      // Not REDIRECT_LIMIT_REACHED either: the limit counts redirects followed, and none is.
+      expect(decideRedirect(start('http://a.test/', 3), code, location('/x'), 0, false)).toEqual({
+        kind: 'final',
+      });
+    },
+  );
+
+  it('followRedirects true is the default: the same 302 is followed', () => {
+    expect(decideRedirect(start('http://a.test/'), 302, location('/x'), 8, true)).toMatchObject({
+      kind: 'follow',
+    });
+  });
+
   it('has no limit when maxRedirects is negative', () => {
     const decision = decideRedirect(start('http://a.test/', 1000), 307, location('/x'), -1);
     expect(decision).toMatchObject({ kind: 'follow', next: { redirects: 1001 } });

@@ -1,8 +1,9 @@
 // Every rule about following a redirect, in one place (as undici keeps them in one handler,
-// lib/handler/redirect-handler.js): which codes are followed, the limit, the Location, the method
-// and headers of the next request, and where the URL's credentials go. HTTPRequest asks
-// decideRedirect() about each response head and does what it answers; the connection (read the
-// 3xx body to keep it, or close it) is HTTPRequest's business, not a rule about redirects.
+// lib/handler/redirect-handler.js): whether redirects are followed at all, which codes are
+// followed, the limit, the Location, the method and headers of the next request, and where the
+// URL's credentials go. HTTPRequest asks decideRedirect() about each response head and does what
+// it answers; the connection (read the 3xx body to keep it, or close it) is HTTPRequest's
+// business, not a rule about redirects.
 //
 // Godot's HTTPRequest follows only 301 and 302, finds Location by a prefix match, keeps
 // Authorization and cookies when the host changes, and re-sends a POST's body with the GET it
@@ -53,6 +54,9 @@ const LIMIT: RedirectDecision = { kind: 'limit' };
  * @param code - the response's status code.
  * @param headers - the response's header lines.
  * @param maxRedirects - `HTTPRequest.maxRedirects`: 0 allows none, negative no limit.
+ * @param followRedirects - `HTTPRequest.followRedirects` (default true): with false, every
+ *   response is final, a 3xx with its body as any other (curl without `-L`, fetch's
+ *   `redirect: 'manual'` in a server runtime), and `maxRedirects` is not consulted.
  * @returns the decision; `follow` carries the next hop, its request already rewritten.
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-15.4
  */
@@ -61,8 +65,9 @@ export function decideRedirect(
   code: number,
   headers: readonly string[],
   maxRedirects: number,
+  followRedirects = true,
 ): RedirectDecision {
-  if (!isFollowedRedirect(code)) return FINAL;
+  if (!followRedirects || !isFollowedRedirect(code)) return FINAL;
   // As Godot, the limit is checked before the Location is looked for: at the limit, a redirect
   // without a usable Location is REDIRECT_LIMIT_REACHED too.
   if (maxRedirects >= 0 && hop.redirects >= maxRedirects) return LIMIT;

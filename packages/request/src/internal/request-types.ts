@@ -58,6 +58,40 @@ export interface HTTPRequestRetry {
   resumeFrom: number;
 }
 
+/**
+ * A request head as it left, emitted as `request_head` (a gdhttp addition): once per request
+ * sent — each hop of a redirect chain, each retry or repeat — when its first bytes are handed to
+ * the connection (before a streamed body, which follows it).
+ */
+export interface HTTPRequestHead {
+  /** The URL this request went to, without userinfo (as `getFinalUrl()` gives it). */
+  url: string;
+  /**
+   * The head exactly as written to the connection: request line, header lines (those HTTPRequest
+   * and HTTPClient add among them: Host, Content-Length, User-Agent, Accept, Accept-Encoding,
+   * Authorization, Range…) and the blank line, as latin1 bytes. A copy, the listener's to keep.
+   * It holds credentials as sent (`Authorization`, `Proxy-Authorization`, `Cookie`): mask them
+   * before logging it.
+   */
+  head: Uint8Array;
+}
+
+/**
+ * A response head as it arrived, emitted as `response_head` (a gdhttp addition): every response
+ * HTTPRequest receives — each redirect, each status a retry or a range request answers, the final
+ * one — before it decides what to do with it (follow, retry, read the body). A listener may cancel
+ * the request then (`cancelRequest()` or the signal), and no byte of that body is read (with
+ * `useThreads`, the event comes from the worker, which may have gone on meanwhile).
+ */
+export interface HTTPResponseHead {
+  /** The URL that answered, without userinfo. */
+  url: string;
+  /** The status code. */
+  responseCode: number;
+  /** The header lines, `"Name: value"`, in order, duplicates kept. */
+  headers: string[];
+}
+
 /** Options beyond Godot's positional parameters. */
 export interface HTTPRequestOptions {
   /** Aborts the request; the promise then rejects with the signal's reason. */
@@ -94,6 +128,10 @@ export interface HTTPRequestEvents {
   upload_progress: [HTTPRequestUploadProgress];
   /** A request is tried again (`retries`, a gdhttp addition), emitted before the wait. */
   retry: [HTTPRequestRetry];
+  /** A request head left (a gdhttp addition; never in the web build, where fetch writes it). */
+  request_head: [HTTPRequestHead];
+  /** A response head arrived (a gdhttp addition; in the web build only the final one). */
+  response_head: [HTTPResponseHead];
 }
 
 /**

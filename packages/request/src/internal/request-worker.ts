@@ -37,6 +37,7 @@ http.bodySizeLimit = settings.bodySizeLimit;
 http.downloadChunkSize = settings.downloadChunkSize;
 http.downloadFile = settings.downloadFile;
 http.maxRedirects = settings.maxRedirects;
+http.followRedirects = settings.followRedirects;
 http.maxHeaderSize = settings.maxHeaderSize;
 http.maxHeaderCount = settings.maxHeaderCount;
 http.keepPartialDownload = settings.keepPartialDownload;
@@ -79,6 +80,11 @@ stateWatchers.set(http, () => {
 });
 http.on('progress', (progress) => post({ type: 'progress', ...progress }));
 http.on('retry', (event) => post({ type: 'retry', ...event }));
+// The head is a copy of its own (see HTTPRequestHead), so it moves across rather than being copied.
+http.on('request_head', (event) =>
+  post({ type: 'request_head', ...event }, [event.head.buffer as ArrayBuffer]),
+);
+http.on('response_head', (event) => post({ type: 'response_head', ...event }));
 cookieWatchers.set(http, (url, setCookies) => post({ type: 'cookies', url, setCookies }));
 let completedFirst = false;
 http.on('request_completed', () => {

@@ -47,3 +47,9 @@ export function useThreadsRefusal(value: unknown): HTTPRequestError | null {
   if (typeof value === 'boolean') return null;
   return new HTTPRequestError('useThreads must be true or false', ErrorCode.INVALID_PARAMETER);
 }
+
+/** `followRedirects`: true or false. */
+export function followRedirectsRefusal(value: unknown): HTTPRequestError | null {
+  if (typeof value === 'boolean') return null;
+  return new HTTPRequestError('followRedirects must be true or false', ErrorCode.INVALID_PARAMETER);
+}

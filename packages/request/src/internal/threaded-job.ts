@@ -6,9 +6,11 @@ import { ErrorCode, Result } from '@gdhttp/constants';
 import { failure } from './outcome.js';
 import {
   HTTPRequestError,
+  type HTTPRequestHead,
   type HTTPRequestProgress,
   type HTTPRequestResult,
   type HTTPRequestRetry,
+  type HTTPResponseHead,
 } from './request-types.js';
 import type { FromWorker, ToWorker, WorkerState } from './worker-messages.js';
 
@@ -31,6 +33,10 @@ export interface ThreadedJobHost {
   completed(result: HTTPRequestResult): void;
   /** Emit `retry`. */
   retry(event: HTTPRequestRetry): void;
+  /** Emit `request_head`. */
+  requestHead(event: HTTPRequestHead): void;
+  /** Emit `response_head`. */
+  responseHead(event: HTTPResponseHead): void;
   /** Store Set-Cookie values the worker's jar stored, in the caller's jar. */
   cookies(url: string, setCookies: string[]): void;
 }
@@ -157,6 +163,14 @@ export class ThreadedJob {
       case 'retry': {
         const { type: _, ...event } = message;
         if (!this.#decided) host.retry(event);
+        return undefined;
+      }
+      case 'request_head':
+        if (!this.#decided) host.requestHead({ url: message.url, head: message.head });
+        return undefined;
+      case 'response_head': {
+        const { url, responseCode, headers } = message;
+        if (!this.#decided) host.responseHead({ url, responseCode, headers });
         return undefined;
       }
       case 'cookies':

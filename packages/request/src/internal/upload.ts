@@ -24,19 +24,27 @@ export interface UploadHooks {
   moved(): void;
 }
 
-/** Whether headers carry `Expect: 100-continue` (the only expectation RFC 9110 defines). */
+/** Whether a header line is `Expect: 100-continue` (the only expectation RFC 9110 defines). */
+function isContinue(line: string): boolean {
+  const colon = line.indexOf(':');
+  return (
+    colon > 0 &&
+    line.slice(0, colon).trim().toLowerCase() === 'expect' &&
+    line
+      .slice(colon + 1)
+      .trim()
+      .toLowerCase() === '100-continue'
+  );
+}
+
+/** Whether headers carry `Expect: 100-continue`. */
 export function expectsContinue(headers: readonly string[]): boolean {
-  return headers.some((line) => {
-    const colon = line.indexOf(':');
-    return (
-      colon > 0 &&
-      line.slice(0, colon).trim().toLowerCase() === 'expect' &&
-      line
-        .slice(colon + 1)
-        .trim()
-        .toLowerCase() === '100-continue'
-    );
-  });
+  return headers.some(isContinue);
+}
+
+/** The header lines without `Expect: 100-continue`: the request repeated after a 417. */
+export function withoutContinue(headers: readonly string[]): string[] {
+  return headers.filter((line) => !isContinue(line));
 }
 
 /**

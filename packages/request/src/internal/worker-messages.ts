@@ -6,7 +6,13 @@
 import type { ErrorCode, Method, Status } from '@gdhttp/constants';
 import { TLSOptions } from '@gdhttp/transport';
 import type { SerializedCookieJar } from 'tough-cookie';
-import type { HTTPRequestProgress, HTTPRequestResult, HTTPRequestRetry } from './request-types.js';
+import type {
+  HTTPRequestHead,
+  HTTPRequestProgress,
+  HTTPRequestResult,
+  HTTPRequestRetry,
+  HTTPResponseHead,
+} from './request-types.js';
 
 /** Client TLS options as text: what {@link tlsOptionsFrom} needs to build them again. */
 export interface TlsDescription {
@@ -28,6 +34,7 @@ export interface WorkerSettings {
   downloadChunkSize: number;
   downloadFile: string;
   maxRedirects: number;
+  followRedirects: boolean;
   maxHeaderSize: number;
   maxHeaderCount: number;
   tls: TlsDescription | null;
@@ -85,6 +92,10 @@ export type FromWorker =
   | ({ type: 'progress' } & HTTPRequestProgress)
   /** A retry is about to happen (the `retry` event). */
   | ({ type: 'retry' } & HTTPRequestRetry)
+  /** A request head left (the `request_head` event); its bytes are transferred. */
+  | ({ type: 'request_head' } & HTTPRequestHead)
+  /** A response head arrived (the `response_head` event). */
+  | ({ type: 'response_head' } & HTTPResponseHead)
   /** Set-Cookie values the worker's jar stored from `url`: the caller's jar stores them too. */
   | { type: 'cookies'; url: string; setCookies: string[] }
   /** A piece of the body for `onBody`, in its own transferred buffer. */
