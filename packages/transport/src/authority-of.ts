@@ -14,5 +14,7 @@ import { isIPv6 } from 'node:net';
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-7.2
  */
 export function authorityOf(host: string, port: number): string {
-  return `${isIPv6(host) ? `[${host}]` : host}:${port}`;
+  // Only a host with a colon can be an IPv6 literal: the check first spares every other call (a
+  // CLI's first request among them) Node's IPv6 regular expression, compiled on first use.
+  return `${host.includes(':') && isIPv6(host) ? `[${host}]` : host}:${port}`;
 }
