@@ -8,6 +8,7 @@ import {
   Result,
   Status,
 } from '@gdhttp/constants';
+import { headerValues } from '@gdhttp/parser';
 import { startModuleWorker, TLSOptions } from '@gdhttp/transport';
 import type { CookieJar } from 'tough-cookie';
 import { basicAuthorization } from './internal/basic-auth.js';
@@ -21,7 +22,7 @@ import {
 } from './internal/content-decoder.js';
 import { cookieWatchers } from './internal/cookie-watchers.js';
 import { cookieFor, storeCookies } from './internal/cookies.js';
-import { failure, headerValues, ignore, resultOf } from './internal/outcome.js';
+import { failure, ignore, resultOf } from './internal/outcome.js';
 import {
   canWriteInPlace,
   PartialFileSink,

@@ -2,8 +2,8 @@
 // the Set-Cookie fields each response head stores, through tough-cookie (RFC 6265bis: domain and
 // path matching, Secure, HttpOnly, SameSite, Max-Age/Expires, the public suffix list). See
 // docs/decisions/0018-cookie-jar-tough-cookie.md. Godot's HTTPRequest has no cookie jar.
+import { headerValues } from '@gdhttp/parser';
 import type { CookieJar } from 'tough-cookie';
-import { headerValues } from './outcome.js';
 
 /**
  * The jar's cookies for `url`, as a Cookie field value (`''` when none). The jar decides: a cookie

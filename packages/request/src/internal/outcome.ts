@@ -30,15 +30,3 @@ export function resultOf(status: Status): Result {
       return Result.CONNECTION_ERROR;
   }
 }
-
-/** The trimmed values of the header lines named `name` (given in lower case), in order. */
-export function headerValues(headers: readonly string[], name: string): string[] {
-  const values: string[] = [];
-  for (const line of headers) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name) {
-      values.push(line.slice(colon + 1).trim());
-    }
-  }
-  return values;
-}

@@ -9,7 +9,7 @@
 // Authorization and cookies when the host changes, and re-sends a POST's body with the GET it
 // turns into (scene/main/http_request.cpp, _handle_response). We follow RFC 9110 §15.4 instead.
 import { Method } from '@gdhttp/constants';
-import { headerValues } from './outcome.js';
+import { headerName, headerValues } from '@gdhttp/parser';
 import { parseRequestUrl, type RequestUrl } from './request-url.js';
 
 /** Status codes HTTPRequest follows when the response has a Location (RFC 9110 §15.4.2–§15.4.9). */
@@ -93,11 +93,6 @@ export function decideRedirect(
   };
 }
 
-function headerName(header: string): string {
-  const colon = header.indexOf(':');
-  return (colon < 0 ? header : header.slice(0, colon)).trim().toLowerCase();
-}
-
 // Credentials are bound to an origin: undici's advisories CVE-2022-31151 (Cookie),
 // CVE-2024-24758 and CVE-2024-30260 (Authorization, Proxy-Authorization) are this mistake.
 const ORIGIN_BOUND = new Set(['authorization', 'cookie', 'proxy-authorization', 'host']);
@@ -123,7 +118,7 @@ export function nextRequest(code: number, current: NextRequest, sameOrigin: bool
     (code === 303 && current.method !== Method.HEAD) ||
     ((code === 301 || code === 302) && current.method === Method.POST);
   const headers = current.headers.filter((header) => {
-    const name = headerName(header);
+    const name = headerName(header).toLowerCase();
     if (toGet && (name.startsWith('content-') || name === 'transfer-encoding')) return false;
     return sameOrigin || !ORIGIN_BOUND.has(name);
   });

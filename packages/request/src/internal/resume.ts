@@ -12,7 +12,7 @@
 // is set and leaves the Range header to the caller; it checks nothing. We send the Range
 // ourselves when the caller did not, and check that the 206 continues where the bytes stop
 // (RFC 9110 §14.4, §13.1.5).
-import { headerValues } from './outcome.js';
+import { headerValues } from '@gdhttp/parser';
 
 /** What a response head says about the representation a range continues. */
 export interface Representation {

@@ -6,7 +6,7 @@
 // 429, 500, 502, 503, 504 and connection failures; exponential delays; Retry-After honoured) and
 // RFC 9110 §9.2.2 (only idempotent requests are repeated automatically), never a POST or PATCH.
 import { Method, Result } from '@gdhttp/constants';
-import { headerValues } from './outcome.js';
+import { headerValues } from '@gdhttp/parser';
 
 /**
  * The methods a request may be sent again with: those whose repetition has the effect of one
