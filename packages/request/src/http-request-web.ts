@@ -2,7 +2,9 @@
 // HTTPClient (fetch), picked by the `browser` export condition. A browser follows redirects,
 // decodes gzip and pools connections itself, and a page writes no files: what follows from that
 // is listed in README.md ("Web build"). Imports no Node module: `node:events` is replaced by a
-// small typed emitter, Buffer by `basicAuthorization`, and there is no decoder and no file.
+// small typed emitter, Buffer by `basicAuthorization`, and there is no decoder and no file. A
+// request body that is not bytes (a Blob, a Web stream) is read whole first (internal/web-body.ts
+// says why); a response body can be read as a stream (the same ResponseStream as the Node build's).
 import { HTTPClient } from '@gdhttp/client';
 import {
   ErrorCode,
@@ -14,6 +16,7 @@ import {
 } from '@gdhttp/constants';
 import { basicAuthorization } from './internal/basic-auth.js';
 import { BodyCollector } from './internal/body-collector.js';
+import type { BodySink } from './internal/body-sink.js';
 import { failure, ignore, resultOf } from './internal/outcome.js';
 import {
   HTTPRequestError,
@@ -26,19 +29,27 @@ import {
   acceptGzipRefusal,
   downloadChunkSizeRefusal,
   downloadFileRefusal,
+  followRedirectsRefusal,
   integerRefusal,
   timeoutRefusal,
 } from './internal/setting-rules.js';
 import { TypedEmitter } from './internal/typed-emitter.js';
+import { announcedLength } from './internal/upload.js';
+import { type WebBody, type WebRequestBodyInit, webBodyOf } from './internal/web-body.js';
 import { wrongArgument } from './internal/wrong-argument.js';
+import { type HTTPResponseStream, streamResponse } from './response-stream.js';
 
 export type {
   HTTPRequestEvents,
+  HTTPRequestHead,
   HTTPRequestOptions,
   HTTPRequestProgress,
   HTTPRequestResult,
+  HTTPRequestUploadProgress,
+  HTTPResponseHead,
 } from './internal/request-types.js';
 export { HTTPRequestError } from './internal/request-types.js';
+export type { WebRequestBodyInit } from './internal/web-body.js';
 
 /**
  * What the web build accepts in {@link HTTPRequest.setTlsOptions}: the shape of
@@ -61,6 +72,12 @@ interface Job {
   method: Method;
   headers: string[];
   body: Uint8Array;
+  /** A body to read whole before the fetch starts (a Blob, a stream), else null. */
+  source: WebBody | null;
+  /** Aborted when the job ends: stops reading `source`. */
+  halt: AbortController;
+  /** The sink of a response stream (`requestStream()`), made when the final head is known. */
+  streamSink: ((head: { code: number; headers: string[] }) => BodySink) | undefined;
   settled: boolean;
   resolve: (result: HTTPRequestResult) => void;
   reject: (error: unknown) => void;
@@ -115,6 +132,7 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
   #job: Job | null = null;
   #downloaded = 0;
   #bodySize = -1;
+  #uploaded = 0;
   #lastError: GdhttpError | null = null;
   #lastUrl: [string, RequestUrl] | null = null;
   #finalUrl = '';
@@ -201,6 +219,24 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     this.#maxRedirects = value;
   }
 
+  /**
+   * Always true: the browser follows redirects itself, and `redirect: 'manual'` would hand the
+   * page an opaque response (status 0, no headers, no body) rather than the 3xx. Setting false is
+   * refused (`lastError` `UNAVAILABLE`); the Node build delivers the 3xx with its body.
+   */
+  get followRedirects(): boolean {
+    return true;
+  }
+  set followRedirects(value: boolean) {
+    if (this.#refused(followRedirectsRefusal(value))) return;
+    if (!value) {
+      this.#refuse(
+        'followRedirects cannot be turned off in a browser: a manual redirect is an opaque response',
+        ErrorCode.UNAVAILABLE,
+      );
+    }
+  }
+
   /** Forwarded to the web client, which validates and keeps it; the browser applies its own limits. */
   get maxHeaderSize(): number {
     return this.#client.maxHeaderSize;
@@ -271,7 +307,61 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
   }
 
   /**
-   * Starts a request with a raw body.
+   * Starts a request whose response body is read as it arrives, as the Node build's
+   * `requestStream()`: resolves once the final response head is in (after the redirects the
+   * browser followed) with its code and headers and the body as a {@link ResponseStream} — an
+   * async iterator of the pieces fetch's reader delivers, or `readable()`, a Web
+   * `ReadableStream` (`nodeReadable()` is Node only). The next read waits for the consumer: the
+   * web client reads at most `downloadChunkSize` bytes ahead, then the browser's stream and TCP
+   * hold the rest back. `break`, `body.cancel()` or the `signal` abort the fetch (the connection
+   * closes). The request stays busy until the body ended or was cancelled; `request_completed`
+   * fires then, with an empty body. A request that ends before a final head resolves with its
+   * result and an empty stream; one that cannot start rejects as {@link HTTPRequest.requestRaw}
+   * does, and with `INVALID_PARAMETER` when `downloadFile` or `onBody` is set.
+   *
+   * @param url - as for request().
+   * @param headers - `"Name: value"` strings.
+   * @param method - a {@link Method}; default GET.
+   * @param body - as for requestRaw().
+   * @param options - `signal` to abort (also while the body streams).
+   * @returns the final response's head and its body as a stream.
+   * @example
+   * ```ts
+   * const { responseCode, body } = await http.requestStream('https://example.com/log');
+   * const text = new TextDecoder();
+   * for await (const piece of body) console.log(text.decode(piece, { stream: true }));
+   * ```
+   */
+  requestStream(
+    url: string,
+    headers: readonly string[] = [],
+    method: Method = Method.GET,
+    body: WebRequestBodyInit = EMPTY,
+    options: HTTPRequestOptions = {},
+  ): Promise<HTTPResponseStream> {
+    if (this.#downloadFile !== '' || options?.onBody !== undefined) {
+      return Promise.reject(
+        new HTTPRequestError(
+          'requestStream hands the body to its stream: downloadFile and onBody cannot be set',
+          ErrorCode.INVALID_PARAMETER,
+        ),
+      );
+    }
+    const promise = streamResponse(
+      (sinkAt) => this.#start(url, headers, method, body, options, sinkAt),
+      () => this.cancelRequest(),
+    );
+    // As every promise here (decision 0007): ignored, its rejection reaches nobody.
+    promise.catch(ignore);
+    return promise;
+  }
+
+  /**
+   * Starts a request with a raw body: bytes, or a `Blob`/`File`, a Web `ReadableStream`, an async
+   * iterable or `RequestBody.stream()`, which are read whole into memory before the fetch starts
+   * (fetch streams a request body only with `duplex: 'half'`, which Chromium allows over HTTP/2
+   * and later only; README "Web build"). A file path, a `FileHandle` or a Node `Readable` rejects
+   * with `INVALID_PARAMETER`, as does a stream whose bytes do not match its announced length.
    *
    * @returns the outcome. It rejects only when the request cannot start ({@link HTTPRequestError}
    *   with `BUSY`, `INVALID_PARAMETER`, `CANT_CONNECT`, or `UNAVAILABLE` while `downloadFile` is
@@ -284,7 +374,7 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     url: string,
     headers: readonly string[] = [],
     method: Method = Method.GET,
-    body: Uint8Array = EMPTY,
+    body: WebRequestBodyInit = EMPTY,
     options: HTTPRequestOptions = {},
   ): Promise<HTTPRequestResult> {
     const promise = this.#start(url, headers, method, body, options);
@@ -297,9 +387,17 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     url: string,
     headers: readonly string[],
     method: Method,
-    body: Uint8Array,
+    init: WebRequestBodyInit,
     options: HTTPRequestOptions,
+    streamSink?: (head: { code: number; headers: string[] }) => BodySink,
   ): Promise<HTTPRequestResult> {
+    // Bytes go as they are; a Blob or a stream is read whole once the request runs.
+    const sendable = webBodyOf(init);
+    if (typeof sendable === 'string') {
+      return Promise.reject(new HTTPRequestError(sendable, ErrorCode.INVALID_PARAMETER));
+    }
+    const source = sendable instanceof Uint8Array || sendable === null ? null : sendable;
+    const body = source === null ? init : EMPTY;
     const misuse = wrongArgument(url, headers, body, options);
     if (misuse !== null) {
       return Promise.reject(new HTTPRequestError(misuse, ErrorCode.INVALID_PARAMETER));
@@ -314,6 +412,7 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     }
     this.#downloaded = 0;
     this.#bodySize = -1;
+    this.#uploaded = 0;
     const parsed = this.#lastUrl?.[0] === url ? this.#lastUrl[1] : parseRequestUrl(url);
     if (parsed !== null) this.#lastUrl = [url, parsed];
     if (parsed === null) {
@@ -339,7 +438,10 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
         url: parsed,
         method,
         headers: headers.slice(),
-        body,
+        body: body as Uint8Array,
+        source,
+        halt: new AbortController(),
+        streamSink,
         settled: false,
         resolve,
         reject,
@@ -394,6 +496,17 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
    */
   getBodySize(): number {
     return this.#bodySize;
+  }
+
+  /**
+   * Body bytes of the current or last request that the browser has sent, as far as a page can
+   * know (a gdhttp addition; Godot has none). fetch reports no upload progress, so this is 0
+   * until the response head arrives and then the whole body's length, with one `upload_progress`
+   * event (`{ uploadedBytes, uploadSize }`, both that length) for a non-empty body. A request that
+   * fails before a response leaves 0: the browser does not say how much of the body went out.
+   */
+  getUploadedBytes(): number {
+    return this.#uploaded;
   }
 
   /**
@@ -523,6 +636,18 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
   async #run(job: Job): Promise<HTTPRequestResult> {
     const client = this.#client;
     const { url } = job;
+    if (job.source !== null) {
+      // Read whole before the fetch starts (internal/web-body.ts says why); the timeout, a cancel
+      // and the signal apply meanwhile (they abort job.halt).
+      const bytes = await job.source.read(announcedLength(job.headers), job.halt.signal);
+      if (bytes === null || job.settled) return failure(Result.CANT_CONNECT);
+      job.body = bytes;
+      const { type } = job.source;
+      // As fetch sends a Blob: its type is the Content-Type unless the caller gave one.
+      if (type !== '' && !job.headers.some((h) => headerNameIs(h, 'content-type'))) {
+        job.headers.push(`Content-Type: ${type}`);
+      }
+    }
     client.close();
     // The scheme goes as a prefix, so no TLS object needs to reach the client (a browser has none).
     const err = client.connectToHost(`${url.tls ? 'https' : 'http'}://${url.host}`, url.port, null);
@@ -568,6 +693,24 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     const redirected = client.wasRedirected();
     this.#finalUrl = parseRequestUrl(client.getResponseUrl())?.href ?? job.url.href;
     this.#redirectCount = redirected ? -1 : 0;
+    // fetch has no upload progress: the answer is the first sign that the body went out.
+    const sent = job.body.length;
+    if (sent > 0) {
+      this.#uploaded = sent;
+      if (this.listenerCount('upload_progress') > 0) {
+        this.emit('upload_progress', { uploadedBytes: sent, uploadSize: sent });
+        if (job.settled) return withHead(Result.CONNECTION_ERROR);
+      }
+    }
+    // The only head the browser shows: the final response's (request heads are fetch's own).
+    if (this.listenerCount('response_head') > 0) {
+      this.emit('response_head', {
+        url: this.#finalUrl,
+        responseCode: code,
+        headers: headers.slice(),
+      });
+      if (job.settled) return withHead(Result.CONNECTION_ERROR);
+    }
     // As Godot, the limit is checked on the redirect: the browser has followed it already, so
     // the response it reached is reported (its code and headers; a page never sees the 3xx).
     if (redirected && this.#maxRedirects === 0) return withHead(Result.REDIRECT_LIMIT_REACHED);
@@ -581,7 +724,10 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     const limit = this.#bodySizeLimit;
     if (limit >= 0 && length > limit) return withHead(Result.BODY_SIZE_LIMIT_EXCEEDED);
 
-    const onBody = job.onBody;
+    // A response stream's sink takes the pieces as onBody does; its writes wait for the consumer.
+    const sink = job.streamSink?.({ code, headers });
+    const onBody: ((chunk: Uint8Array) => PromiseLike<void> | void) | undefined =
+      sink !== undefined ? (chunk) => sink.write(chunk) : job.onBody;
     // The length is the decoded one when known (the web client says -1 otherwise).
     const collected = onBody === undefined ? new BodyCollector(length) : null;
     for (;;) {
@@ -649,9 +795,16 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
 
   #release(job: Job, closeClient: boolean): void {
     job.settled = true;
+    job.halt.abort();
     clearTimeout(job.timer);
     if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort);
     if (closeClient) this.#client.close();
     if (this.#job === job) this.#job = null;
   }
+}
+
+/** Whether a `"Name: value"` line has the (lowercase) name `name`. */
+function headerNameIs(line: string, name: string): boolean {
+  const colon = line.indexOf(':');
+  return colon > 0 && line.slice(0, colon).trim().toLowerCase() === name;
 }

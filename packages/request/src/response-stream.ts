@@ -1,8 +1,10 @@
 // A response body read as it arrives (HTTPRequest.requestStream): an async iterator of decoded
 // pieces, with a Web ReadableStream and a Node Readable made from it. One piece is handed out at
 // a time and the next is read off the socket only when the consumer asks for it, so a slow
-// consumer slows the download (the socket pauses) instead of filling memory.
-import { Readable } from 'node:stream';
+// consumer slows the download (the socket pauses) instead of filling memory. Both builds use this
+// class (the web build's body comes from fetch's reader), so it imports no Node module: the Node
+// stream module is looked up only when nodeReadable() is called.
+import type { Readable } from 'node:stream';
 import { ErrorCode, nameOf, Result } from '@gdhttp/constants';
 import type { BodySink } from './internal/body-sink.js';
 import { HTTPRequestError, type HTTPRequestResult } from './internal/request-types.js';
@@ -180,8 +182,74 @@ export class ResponseStream implements AsyncIterable<Uint8Array> {
     );
   }
 
-  /** The body as a Node `Readable`; destroying it cancels the request. */
+  /**
+   * The body as a Node `Readable`; destroying it cancels the request. Node only: in a browser
+   * (where Node's `stream` module does not exist) it throws an {@link HTTPRequestError} with
+   * `UNAVAILABLE` — use {@link ResponseStream.readable} or `for await` there.
+   */
   nodeReadable(): Readable {
-    return Readable.from(this, { objectMode: false, highWaterMark: 0 });
+    const stream = nodeStreamModule();
+    if (stream === null) {
+      throw new HTTPRequestError(
+        "nodeReadable() needs Node's stream module, which this platform lacks: use readable() or for await",
+        ErrorCode.UNAVAILABLE,
+      );
+    }
+    return stream.Readable.from(this, { objectMode: false, highWaterMark: 0 });
   }
 }
+
+/**
+ * Node's `stream` module, or `null` outside Node. Looked up at call time with
+ * `process.getBuiltinModule` (Node 20.16 and later; gdhttp needs 20.19) instead of a static
+ * import, so a browser bundle of this module needs no Node module and no polyfill. The bare name
+ * is used: a `node:` string in the web bundle would look like a Node import to the bundle checks.
+ */
+function nodeStreamModule(): { Readable: typeof Readable } | null {
+  const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const stream =
+    typeof host?.getBuiltinModule === 'function' ? host.getBuiltinModule('stream') : undefined;
+  return (stream as { Readable: typeof Readable } | undefined) ?? null;
+}
+
+/**
+ * Runs a request whose final response head resolves the returned promise with a
+ * {@link ResponseStream} of its body, as `HTTPRequest.requestStream` does in both builds.
+ *
+ * @param start - starts the request, given the function its body step calls at the final head to
+ *   get the sink (a new ResponseStream's); returns the request's promise (ends with the body).
+ * @param cancel - cancels the request (`HTTPRequest.cancelRequest`).
+ * @returns the head and the body stream; the request's result and an empty stream when it ends
+ *   before a final head; rejects when the request cannot start.
+ * @internal
+ */
+export function streamResponse(
+  start: (
+    sinkAt: (head: { code: number; headers: string[] }) => BodySink,
+  ) => Promise<HTTPRequestResult>,
+  cancel: () => void,
+): Promise<HTTPResponseStream> {
+  return new Promise<HTTPResponseStream>((resolve, reject) => {
+    let stream: ResponseStream | null = null;
+    const done = start((head) => {
+      stream = new ResponseStream(cancel, done);
+      resolve({
+        result: Result.SUCCESS,
+        responseCode: head.code,
+        headers: head.headers,
+        body: stream,
+      });
+      return stream.sink;
+    });
+    done.then(
+      (result) => {
+        if (stream === null) resolve({ ...result, body: new ResponseStream(ignore, done) });
+      },
+      (error: unknown) => {
+        if (stream === null) reject(error);
+      },
+    );
+  });
+}
+
+function ignore(): void {}

@@ -23,6 +23,7 @@ import {
   LARGE_SIZE,
   PLAIN,
   pattern,
+  STREAM_PARTS,
   startWebTestServer,
   type WebTestServer,
 } from './web/server.ts';
@@ -88,7 +89,38 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest in Chromium${tools.skipNote}`, ()
     }
   }
 
+  /** Calls one of the page's scenario functions with plain-data arguments. */
+  async function onPage<K extends keyof RequestTestApi>(
+    name: K,
+    ...args: Parameters<RequestTestApi[K]>
+  ): Promise<Awaited<ReturnType<RequestTestApi[K]>>> {
+    try {
+      return (await page.evaluate(
+        ([n, a]) => {
+          const api = (globalThis as unknown as { gdhttpRequestTest: RequestTestApi })
+            .gdhttpRequestTest;
+          return (api[n as K] as (...x: unknown[]) => unknown)(...(a as unknown[]));
+        },
+        [name, args] as const,
+      )) as Awaited<ReturnType<RequestTestApi[K]>>;
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\npage log:\n${chromium!.log().join('\n')}`);
+    }
+  }
+
   const url = (path: string) => `http://127.0.0.1:${server!.port}${path}`;
+
+  /** `/endless`'s byte count once it stopped growing for 200 ms (the page holds it back). */
+  async function endlessHeld(): Promise<number> {
+    let last = -1;
+    for (let i = 0; i < 50; i++) {
+      const { written } = server!.endless();
+      if (written === last) return written;
+      last = written;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return server!.endless().written;
+  }
 
   it('bundles the web build: no node: import in the page', () => {
     expect(site!.script).not.toMatch(/from\s*["']node:/);
@@ -219,5 +251,98 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest in Chromium${tools.skipNote}`, ()
       result: 'CONNECTION_ERROR',
       completed: ['CONNECTION_ERROR'],
     });
+  });
+
+  it('requestStream: for await and readable() read the pieces; nodeReadable() is UNAVAILABLE', async () => {
+    const iterated = await onPage('stream', { url: url('/stream'), read: 'iterate' });
+    expect(iterated).toMatchObject({
+      result: 'SUCCESS',
+      responseCode: 200,
+      text: STREAM_PARTS.join(''),
+      done: 'SUCCESS',
+      completed: ['SUCCESS'],
+      nodeReadable: 'UNAVAILABLE',
+    });
+    expect(iterated.headers).toContain('x-gdhttp-scenario: stream');
+    expect(await onPage('stream', { url: url('/stream'), read: 'readable' })).toMatchObject({
+      result: 'SUCCESS',
+      text: STREAM_PARTS.join(''),
+      done: 'SUCCESS',
+    });
+  });
+
+  it('requestStream: the server is held back while the page does not read; break aborts the fetch', async () => {
+    const closed = server!.endlessClosed();
+    expect(await onPage('hold', url('/endless'))).toBeGreaterThan(0);
+    // What Chromium's network stack, the socket buffers and the web client's read-ahead hold.
+    expect(await endlessHeld()).toBeLessThan(32 * 1024 * 1024);
+    expect(server!.endless().closed).toBe(false);
+    await onPage('release');
+    await closed;
+    // for await … break after the first piece: the same.
+    const again = server!.endlessClosed();
+    expect(await onPage('stream', { url: url('/endless'), read: 'break' })).toMatchObject({
+      result: 'SUCCESS',
+      pieces: 1,
+      done: 'FAILED',
+      completed: [],
+    });
+    await again;
+  });
+
+  it('EventSource: two events, a reconnect with Last-Event-ID (after a preflight), then done', async () => {
+    const before = server!.seen.length;
+    expect(await onPage('sse', url('/events?key=chromium'), 'done')).toEqual([
+      { type: 'token', data: 'Hello', lastEventId: '1' },
+      { type: 'token', data: 'world', lastEventId: '2' },
+      { type: 'done', data: 'resumed after 2', lastEventId: '2' },
+    ]);
+    expect(server!.sse('chromium')).toEqual([null, '2']);
+    // The first connection needs no preflight (no Cache-Control header: fetch bypasses the cache
+    // itself); the reconnect's Last-Event-ID is not CORS-safelisted for fetch, so it asks first.
+    expect(server!.seen.slice(before)).toEqual(['GET /events', 'OPTIONS /events', 'GET /events']);
+  });
+
+  it('NdjsonReader over a response stream', async () => {
+    expect(await onPage('ndjson', url('/ndjson'))).toEqual([
+      { n: 1, t: 'a' },
+      { n: 2, t: 'b' },
+      { n: 3, t: 'c' },
+    ]);
+  });
+
+  it('uploads a Blob, a ReadableStream and an async iterable (read whole first); the server checks the bytes', async () => {
+    const size = 200_000;
+    const expected = { length: size, sha256: sha256Hex(pattern(size)), method: 'PUT' };
+    const blob = await onPage('upload', {
+      url: url('/upload'),
+      kind: 'blob',
+      size,
+      type: 'application/x-gdhttp',
+    });
+    expect(blob).toMatchObject({
+      result: 'SUCCESS',
+      echo: { ...expected, contentType: 'application/x-gdhttp', contentLength: String(size) },
+      uploadedBytes: size,
+      progress: [{ uploadedBytes: size, uploadSize: size }],
+    });
+    for (const kind of ['stream', 'iterable'] as const) {
+      expect(await onPage('upload', { url: url('/upload'), kind, size })).toMatchObject({
+        result: 'SUCCESS',
+        echo: { ...expected, contentLength: String(size) },
+        uploadedBytes: size,
+      });
+    }
+  });
+
+  it('refuses Node-only bodies (a file, a FileHandle, a Node Readable) with INVALID_PARAMETER', async () => {
+    const before = server!.seen.length;
+    expect(await onPage('refusals', url('/upload'))).toEqual([
+      'INVALID_PARAMETER',
+      'INVALID_PARAMETER',
+      'INVALID_PARAMETER',
+      'INVALID_PARAMETER',
+    ]);
+    expect(server!.seen.slice(before)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Utf8Pieces } from './utf8-pieces.js';
 
 /** What the WHATWG streaming decoder makes of each of `pieces` (the reference). */
@@ -76,6 +76,33 @@ describe('Utf8Pieces', () => {
     expect(decoder.decode(Uint8Array.of(0xac, 0x62))).toBe('\uFFFDb');
     decoder.reset();
     expect(decoder.decode(Uint8Array.of(0xef, 0xbb, 0xbf, 0x63))).toBe('c');
+  });
+
+  describe('in a browser (no Buffer)', () => {
+    afterEach(() => {
+      vi.unstubAllGlobals();
+    });
+
+    it('gives the same text as TextDecoder, for valid and ill-formed bytes split anywhere', () => {
+      vi.stubGlobal('Buffer', undefined);
+      const valid = new TextEncoder().encode('\uFEFF\uFEFFdata: é€😀 ok\n\u{10FFFF}');
+      for (let at = 0; at <= valid.length; at++) {
+        const pieces = [valid.subarray(0, at), valid.subarray(at)];
+        expect(ours(pieces), `split at ${at}`).toEqual(reference(pieces));
+      }
+      const next = random(0xb0f);
+      for (let round = 0; round < 2_000; round++) {
+        const bytes = Uint8Array.from(
+          { length: 1 + Math.floor(next() * 10) },
+          () => ALPHABET[Math.floor(next() * ALPHABET.length)]!,
+        );
+        const cut = Math.floor(next() * bytes.length);
+        const pieces = [bytes.subarray(0, cut), bytes.subarray(cut)];
+        expect(ours(pieces), `bytes ${[...bytes].map((b) => b.toString(16))}`).toEqual(
+          reference(pieces),
+        );
+      }
+    });
   });
 
   it('decodes pieces that are plain Uint8Arrays, not Buffers', () => {

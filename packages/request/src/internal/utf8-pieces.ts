@@ -37,7 +37,18 @@ function completeEnd(bytes: Uint8Array, from: number): number {
   return n;
 }
 
+/**
+ * In a browser (no `Buffer`) a one-shot TextDecoder: the pieces given to it never end inside a
+ * character, so it decodes them as the streaming one would; `ignoreBOM` because the BOM is
+ * {@link Utf8Pieces}' to drop, once, at the start of the stream only.
+ */
+let platformDecoder: InstanceType<typeof TextDecoder> | null = null;
+
 function text(bytes: Uint8Array, start: number, end: number): string {
+  if (typeof Buffer !== 'function') {
+    platformDecoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
+    return platformDecoder.decode(bytes.subarray(start, end));
+  }
   const buffer = Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

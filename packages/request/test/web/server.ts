@@ -1,6 +1,8 @@
 // The server the web HTTPRequest's scenarios talk to, on 127.0.0.1, sending CORS headers on every
 // route (the browser test serves its page from another port, so every request is cross-origin).
-// Used by test/web-request.test.ts (the web build in Node) and test/browser.test.ts (Chromium).
+// Used by test/web-request.test.ts and test/web-streams.test.ts (the web build in Node) and
+// test/browser.test.ts (Chromium).
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -16,6 +18,30 @@ export const GZIP_TEXT = 'gdhttp gzip, decoded by fetch\n'.repeat(3277);
 export const LARGE_SIZE = 4 * 1024 * 1024;
 /** What `/slow` sends of its announced 1 MiB before it stalls. */
 export const SLOW_SENT = 64 * 1024;
+
+/** What `/stream` writes, each part its own chunk, one event-loop turn apart. */
+export const STREAM_PARTS = ['alpha ', 'beta ', 'gamma ', 'delta ', 'epsilon\n'];
+/** What `/ndjson` writes: three values, the pieces cutting lines (one CRLF, one blank line). */
+export const NDJSON_PARTS = ['{"n":1,"t":"a"}\n{"n"', ':2,"t":"b"}\r\n\n{"n":3', ',"t":"c"}\n'];
+/** What `/endless` writes at most, so a client that does not hold it back ends the test. */
+export const ENDLESS_CAP = 1024 * 1024 * 1024;
+
+/** What `/upload` answers, as JSON: what it received. */
+export interface UploadEcho {
+  method: string;
+  length: number;
+  sha256: string;
+  contentType: string | null;
+  contentLength: string | null;
+}
+
+/** What `/endless` did on its last request. */
+export interface EndlessState {
+  /** Bytes handed to the response (those the socket took, plus at most one 64 KiB piece). */
+  readonly written: number;
+  /** The client closed the connection. */
+  readonly closed: boolean;
+}
 
 /** Byte i is `i & 0xff`. */
 export function pattern(size: number): Uint8Array {
@@ -35,6 +61,12 @@ export interface WebTestServer {
   readonly gzippedSize: number;
   /** Resolves each time a stalled `/slow` response is dropped by the client. */
   slowClosed(): Promise<void>;
+  /** `/endless`: its last request's state. */
+  endless(): EndlessState;
+  /** Resolves when the last `/endless` response is dropped by the client. */
+  endlessClosed(): Promise<void>;
+  /** `/events?key=…`: the `Last-Event-ID` of each request for that key (`null`: none). */
+  sse(key: string): (string | null)[];
   close(): Promise<void>;
 }
 
@@ -42,6 +74,8 @@ const CORS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Expose-Headers': 'X-Gdhttp-Scenario, Content-Encoding',
 };
+/** Request headers a page may send after a preflight: `Last-Event-ID` for SSE reconnects. */
+const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Gdhttp-Test, Last-Event-ID, Cache-Control';
 
 /** Starts the scenario server. */
 export async function startWebTestServer(): Promise<WebTestServer> {
@@ -50,6 +84,12 @@ export async function startWebTestServer(): Promise<WebTestServer> {
   const gzipped = gzipSync(Buffer.from(GZIP_TEXT));
   let authorization: string | null = null;
   let slowWaiters: (() => void)[] = [];
+  let endless = { written: 0, closed: false };
+  let endlessWaiters: (() => void)[] = [];
+  const sseSeen = new Map<string, (string | null)[]>();
+  const wake = (waiters: (() => void)[]) => {
+    for (const resolve of waiters) resolve();
+  };
   const head = (scenario: string, extra: Record<string, string | number> = {}) => ({
     ...CORS,
     'X-Gdhttp-Scenario': scenario,
@@ -63,7 +103,7 @@ export async function startWebTestServer(): Promise<WebTestServer> {
       response.writeHead(204, {
         ...CORS,
         'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, PATCH',
-        'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-Gdhttp-Test',
+        'Access-Control-Allow-Headers': ALLOWED_HEADERS,
       });
       response.end();
       return;
@@ -138,6 +178,80 @@ export async function startWebTestServer(): Promise<WebTestServer> {
           for (const resolve of waiters) resolve();
         });
         return;
+      case '/stream': {
+        response.writeHead(200, head('stream', { 'Content-Type': 'text/plain' }));
+        writeParts(response, STREAM_PARTS);
+        return;
+      }
+      case '/endless': {
+        // As fast as the client takes it: how much went shows whether the client holds it back.
+        const state = { written: 0, closed: false };
+        endless = state;
+        response.writeHead(200, head('endless', { 'Content-Type': 'application/octet-stream' }));
+        const piece = pattern(64 * 1024);
+        const pump = () => {
+          while (!state.closed && state.written < ENDLESS_CAP) {
+            state.written += piece.length;
+            if (!response.write(piece)) {
+              response.once('drain', pump);
+              return;
+            }
+          }
+          if (!state.closed) response.end();
+        };
+        response.once('close', () => {
+          state.closed = true;
+          const waiters = endlessWaiters;
+          endlessWaiters = [];
+          wake(waiters);
+        });
+        pump();
+        return;
+      }
+      case '/events': {
+        // Server-Sent Events: the first request for a key sends retry: 50 and two events with ids,
+        // then ends the stream; the next gets one `done` event naming the Last-Event-ID it sent.
+        const key = new URL(request.url ?? '/', 'http://x').searchParams.get('key') ?? '';
+        const seenIds = sseSeen.get(key) ?? [];
+        sseSeen.set(key, seenIds);
+        const lastEventId = request.headers['last-event-id'];
+        seenIds.push(typeof lastEventId === 'string' ? lastEventId : null);
+        response.writeHead(200, head('events', { 'Content-Type': 'text/event-stream' }));
+        if (seenIds.length === 1) {
+          writeParts(response, [
+            'retry: 50\n: reconnect after 50 ms\n\n',
+            'id: 1\nevent: token\ndata: Hello\n\n',
+            'id: 2\nevent: token\ndata: world\n\n',
+          ]);
+        } else {
+          writeParts(response, [`event: done\ndata: resumed after ${lastEventId ?? '-'}\n\n`]);
+        }
+        return;
+      }
+      case '/ndjson':
+        response.writeHead(200, head('ndjson', { 'Content-Type': 'application/x-ndjson' }));
+        writeParts(response, NDJSON_PARTS);
+        return;
+      case '/upload': {
+        const hash = createHash('sha256');
+        let length = 0;
+        request.on('data', (chunk: Buffer) => {
+          hash.update(chunk);
+          length += chunk.length;
+        });
+        request.on('end', () => {
+          const echo: UploadEcho = {
+            method: request.method ?? '',
+            length,
+            sha256: hash.digest('hex'),
+            contentType: request.headers['content-type'] ?? null,
+            contentLength: request.headers['content-length'] ?? null,
+          };
+          response.writeHead(200, head('upload', { 'Content-Type': 'application/json' }));
+          response.end(JSON.stringify(echo));
+        });
+        return;
+      }
       case '/echo':
         authorization = request.headers.authorization ?? null;
         request.resume();
@@ -161,6 +275,14 @@ export async function startWebTestServer(): Promise<WebTestServer> {
       new Promise<void>((resolve) => {
         slowWaiters.push(resolve);
       }),
+    endless: () => ({ ...endless }),
+    endlessClosed: () =>
+      endless.closed
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            endlessWaiters.push(resolve);
+          }),
+    sse: (key) => sseSeen.get(key)?.slice() ?? [],
     close: async () => {
       server.closeAllConnections();
       server.close();

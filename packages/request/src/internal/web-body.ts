@@ -1,0 +1,240 @@
+// The request bodies of the web build that are not bytes — a Blob or File, a Web ReadableStream,
+// an async iterable, a RequestBody.stream() — read whole into bytes before the request starts.
+// Why not streamed: fetch sends a stream body only with `duplex: 'half'`, which Chromium allows
+// over HTTP/2 and HTTP/3 only (over HTTP/1.1 the fetch fails), so a page cannot count on it; and
+// the web HTTPClient hands fetch its body as bytes. A body so costs its size in memory, and the
+// page learns nothing of the upload until the response (fetch reports no upload progress).
+// Node-only sources — a file path, a FileHandle, a Node Readable — are refused with a message
+// saying what to pass instead; nothing here imports a Node module.
+import { ErrorCode } from '@gdhttp/constants';
+import {
+  type BodyStream,
+  type BodyStreamFactory,
+  isBodyStream,
+  isFileHandle,
+  RequestBody,
+} from '../request-body.js';
+import { BodyCollector } from './body-collector.js';
+import { HTTPRequestError } from './request-types.js';
+
+/**
+ * What the web build's `requestRaw` takes as a body: bytes, a `Blob` or `File`, a Web
+ * `ReadableStream`, an async iterable of bytes or strings, or `RequestBody.stream()` of one
+ * (a file path, a `FileHandle` and a Node `Readable` are refused: a browser has none).
+ */
+export type WebRequestBodyInit = Uint8Array | Blob | BodyStream | RequestBody;
+
+/** A body the web build reads whole before its request starts. */
+export interface WebBody {
+  /** The length known before reading: a Blob's size, `RequestBody.stream`'s `length`; else -1. */
+  readonly length: number;
+  /** A Blob's media type, sent as `Content-Type` when the caller gives none (as fetch does), or `''`. */
+  readonly type: string;
+  /**
+   * Reads the body into one array.
+   *
+   * @param announced - the caller's own `Content-Length`, or -1; a stream must give exactly
+   *   that many bytes (or its own `length`, which wins), as in the Node build.
+   * @param halt - aborted when the request ends first: the stream is released and the read
+   *   resolves with `null`.
+   * @returns the bytes, or `null` when halted. Rejects with an `HTTPRequestError`
+   *   (`INVALID_PARAMETER`) for a Node stream, a piece that is not bytes, or a length that does
+   *   not match; with the stream's own error when it fails.
+   */
+  read(announced: number, halt: AbortSignal): Promise<Uint8Array | null>;
+}
+
+const encoder = new TextEncoder();
+const ignore = (): void => {};
+
+/**
+ * How the web build sends `body`: as it is (bytes), read whole first ({@link WebBody}), refused
+ * (a message: a Node-only source), or `null` when it is no body at all (the argument check
+ * refuses it).
+ */
+export function webBodyOf(body: unknown): Uint8Array | WebBody | string | null {
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof RequestBody) {
+    const { source, length } = body;
+    if (typeof source === 'string' || isFileHandle(source)) return FILE_REFUSED;
+    if (typeof source === 'function') return new StreamBody(source, length);
+    if (isNodeReadable(source)) return NODE_STREAM_REFUSED;
+    return new StreamBody(source, length);
+  }
+  if (isFileHandle(body)) return FILE_REFUSED;
+  if (isNodeReadable(body)) return NODE_STREAM_REFUSED;
+  if (isBlob(body)) return new BlobBody(body);
+  if (isBodyStream(body)) return new StreamBody(body, -1);
+  return null;
+}
+
+const FILE_REFUSED =
+  "a file body (a path, a FileHandle, RequestBody.file()) needs Node's file system, which the browser build has not: send a Blob or File";
+const NODE_STREAM_REFUSED =
+  'a Node Readable is not available in the browser build: send a Web ReadableStream, an async iterable or a Blob';
+
+/** A Blob or File: read with `arrayBuffer()` (the browser may keep a File's bytes on disk until then). */
+class BlobBody implements WebBody {
+  readonly #blob: Blob;
+
+  constructor(blob: Blob) {
+    this.#blob = blob;
+  }
+
+  get length(): number {
+    return this.#blob.size;
+  }
+
+  get type(): string {
+    return this.#blob.type;
+  }
+
+  async read(_announced: number, halt: AbortSignal): Promise<Uint8Array | null> {
+    const bytes = new Uint8Array(await this.#blob.arrayBuffer());
+    return halt.aborted ? null : bytes;
+  }
+}
+
+/** A stream, or a function that opens one (called once: the bytes read are what is sent, and resent). */
+class StreamBody implements WebBody {
+  readonly length: number;
+  readonly type = '';
+  readonly #stream: BodyStream | BodyStreamFactory;
+
+  constructor(stream: BodyStream | BodyStreamFactory, length: number) {
+    this.#stream = stream;
+    this.length = length;
+  }
+
+  async read(announced: number, halt: AbortSignal): Promise<Uint8Array | null> {
+    const stream = typeof this.#stream === 'function' ? this.#stream() : this.#stream;
+    if (isNodeReadable(stream))
+      throw new HTTPRequestError(NODE_STREAM_REFUSED, ErrorCode.INVALID_PARAMETER);
+    if (!isBodyStream(stream)) {
+      throw new HTTPRequestError(
+        'a body stream function must return a stream or an async iterable',
+        ErrorCode.INVALID_PARAMETER,
+      );
+    }
+    const expected = this.length >= 0 ? this.length : announced;
+    const pieces = open(stream);
+    const collected = new BodyCollector(expected);
+    let finished = false;
+    const stop = (): void => {
+      if (!finished) pieces.release();
+    };
+    if (halt.aborted) {
+      pieces.release();
+      return null;
+    }
+    halt.addEventListener('abort', stop, { once: true });
+    try {
+      for (;;) {
+        const step = await pieces.next();
+        if (halt.aborted) return null;
+        if (step.done === true) break;
+        const piece = toBytes(step.value);
+        if (expected >= 0 && collected.length + piece.length > expected) {
+          throw mismatch(collected.length + piece.length, expected, 'more than');
+        }
+        collected.add(piece);
+      }
+      finished = true;
+      if (expected >= 0 && collected.length !== expected) {
+        throw mismatch(collected.length, expected, 'only');
+      }
+      return collected.take();
+    } catch (error) {
+      // The stream failed, or gave what cannot be sent: stop it (an error it throws itself has
+      // ended it already, and releasing it again changes nothing).
+      if (!finished) {
+        finished = true;
+        pieces.release();
+      }
+      throw error;
+    } finally {
+      finished = true;
+      halt.removeEventListener('abort', stop);
+    }
+  }
+}
+
+/** One read at a time from a stream, and how to let it go before its end. */
+interface Pieces {
+  next(): Promise<IteratorResult<unknown>>;
+  release(): void;
+}
+
+function open(stream: BodyStream): Pieces {
+  // A Web ReadableStream through its reader: every browser has it (the async iterator came
+  // later), and cancel() releases the source.
+  if (typeof (stream as ReadableStream).getReader === 'function') {
+    const reader = (stream as ReadableStream<Uint8Array>).getReader();
+    return {
+      next: () => reader.read() as Promise<IteratorResult<unknown>>,
+      release: () => {
+        reader.cancel().catch(ignore);
+      },
+    };
+  }
+  const iterator = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  return {
+    next: () => iterator.next(),
+    release: () => {
+      // Not awaited: a generator suspended in an await would keep the request waiting.
+      Promise.resolve(iterator.return?.()).then(undefined, ignore);
+    },
+  };
+}
+
+/** A piece as bytes: bytes as they are, a string as UTF-8, an ArrayBuffer or view as a view. */
+function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return encoder.encode(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) {
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+  throw new HTTPRequestError(
+    `a body stream gave ${value === null ? 'null' : `a ${typeof value}`}, not bytes or a string`,
+    ErrorCode.INVALID_PARAMETER,
+  );
+}
+
+function mismatch(got: number, expected: number, how: 'more than' | 'only'): HTTPRequestError {
+  return new HTTPRequestError(
+    how === 'only'
+      ? `the request body stream gave only ${got} bytes of the ${expected} announced`
+      : `the request body stream gave more than the ${expected} bytes announced`,
+    ErrorCode.INVALID_PARAMETER,
+  );
+}
+
+/** Whether `value` is a Blob (a File too), also from another realm (an iframe's). */
+function isBlob(value: unknown): value is Blob {
+  if (typeof Blob === 'function' && value instanceof Blob) return true;
+  const v = value as Partial<Blob> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.size === 'number' &&
+    typeof v.type === 'string' &&
+    typeof v.arrayBuffer === 'function' &&
+    typeof v.slice === 'function'
+  );
+}
+
+/**
+ * Whether `value` is a Node `Readable` (duck-typed: no Node module is imported here). A Web
+ * ReadableStream has `pipeTo`, never `pipe` and `on`.
+ */
+function isNodeReadable(value: unknown): boolean {
+  const v = value as { pipe?: unknown; on?: unknown; read?: unknown } | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.pipe === 'function' &&
+    typeof v.on === 'function' &&
+    typeof v.read === 'function'
+  );
+}
