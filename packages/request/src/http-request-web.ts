@@ -339,18 +339,18 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     body: WebRequestBodyInit = EMPTY,
     options: HTTPRequestOptions = {},
   ): Promise<HTTPResponseStream> {
-    if (this.#downloadFile !== '' || options?.onBody !== undefined) {
-      return Promise.reject(
-        new HTTPRequestError(
-          'requestStream hands the body to its stream: downloadFile and onBody cannot be set',
-          ErrorCode.INVALID_PARAMETER,
-        ),
-      );
-    }
-    const promise = streamResponse(
-      (sinkAt) => this.#start(url, headers, method, body, options, sinkAt),
-      () => this.cancelRequest(),
-    );
+    const promise =
+      this.#downloadFile !== '' || options?.onBody !== undefined
+        ? Promise.reject(
+            new HTTPRequestError(
+              'requestStream hands the body to its stream: downloadFile and onBody cannot be set',
+              ErrorCode.INVALID_PARAMETER,
+            ),
+          )
+        : streamResponse(
+            (sinkAt) => this.#start(url, headers, method, body, options, sinkAt),
+            () => this.cancelRequest(),
+          );
     // As every promise here (decision 0007): ignored, its rejection reaches nobody.
     promise.catch(ignore);
     return promise;

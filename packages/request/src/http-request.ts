@@ -72,7 +72,7 @@ import {
 import { wrongArgument } from './internal/wrong-argument.js';
 import { parseProxyUrl, proxyFor } from './proxy-from-env.js';
 import type { RequestBodyInit } from './request-body.js';
-import { type HTTPResponseStream, ResponseStream } from './response-stream.js';
+import { type HTTPResponseStream, type ResponseStream, streamResponse } from './response-stream.js';
 
 export type {
   HTTPRequestEvents,
@@ -561,35 +561,21 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     body: RequestBodyInit = EMPTY,
     options: HTTPRequestOptions = {},
   ): Promise<HTTPResponseStream> {
-    if (this.#downloadFile !== '' || options?.onBody !== undefined) {
-      return Promise.reject(
-        new HTTPRequestError(
-          'requestStream hands the body to its stream: downloadFile and onBody cannot be set',
-          ErrorCode.INVALID_PARAMETER,
-        ),
-      );
-    }
-    return new Promise<HTTPResponseStream>((resolve, reject) => {
-      let stream: ResponseStream | null = null;
-      const done = this.#start(url, headers, method, body, options, (head) => {
-        stream = new ResponseStream(() => this.cancelRequest(), done);
-        resolve({
-          result: Result.SUCCESS,
-          responseCode: head.code,
-          headers: head.headers,
-          body: stream,
-        });
-        return stream.sink;
-      });
-      done.then(
-        (result) => {
-          if (stream === null) resolve({ ...result, body: new ResponseStream(ignore, done) });
-        },
-        (error: unknown) => {
-          if (stream === null) reject(error);
-        },
-      );
-    });
+    const promise =
+      this.#downloadFile !== '' || options?.onBody !== undefined
+        ? Promise.reject(
+            new HTTPRequestError(
+              'requestStream hands the body to its stream: downloadFile and onBody cannot be set',
+              ErrorCode.INVALID_PARAMETER,
+            ),
+          )
+        : streamResponse(
+            (sinkAt) => this.#start(url, headers, method, body, options, sinkAt),
+            () => this.cancelRequest(),
+          );
+    // As every promise here (decision 0007): ignored, its rejection reaches nobody.
+    promise.catch(ignore);
+    return promise;
   }
 
   /**

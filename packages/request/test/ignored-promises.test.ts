@@ -56,6 +56,7 @@ describe('HTTPRequest promises nobody awaits', () => {
       http.request(`${url}cancelled`);
       http.cancelRequest();
       http.request('ftp://example.com/');
+      http.requestStream(url, [], Method.GET, '', { onBody: () => {} });
       const running = http.request(`${url}ok`);
       http.request(`${url}busy`);
       await running;
@@ -76,6 +77,9 @@ describe('HTTPRequest promises nobody awaits', () => {
       await expect(
         http.request(url, [], Method.GET, '', { signal: AbortSignal.abort(stop) }),
       ).rejects.toBe(stop);
+      await expect(
+        http.requestStream(url, [], Method.GET, '', { onBody: () => {} }),
+      ).rejects.toMatchObject({ code: ErrorCode.INVALID_PARAMETER });
       // .then() callers see it too.
       const seen = await http.request('ftp://example.com/').then(
         () => 'resolved',
