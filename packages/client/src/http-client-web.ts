@@ -238,11 +238,19 @@ export class HTTPClient {
    * @param headers - `"Name: value"` strings. The Fetch standard's forbidden names (and `Proxy-`,
    *   `Sec-`) are refused, not dropped: `Host` and `Content-Length` only pass with the value the
    *   browser sends anyway.
-   * @param body - the body; fetch copies it, so it may be reused at once. GET and HEAD take none.
+   * @param body - the body; fetch copies bytes, so they may be reused at once. A `Blob` or `File`
+   *   (a gdhttp addition) is handed to fetch as it is: the browser reads it as it sends, so a file
+   *   a page uploads is never held in memory, and fetch sends its `type` as `Content-Type` when
+   *   the headers give none. GET and HEAD take none.
    * @returns `OK` (status REQUESTING); `UNAVAILABLE` for TRACE and CONNECT; `INVALID_PARAMETER` for
    *   a bad method, URL, header, body or argument type, or when the status is not CONNECTED.
    */
-  requestRaw(method: Method, url: string, headers: readonly string[], body: Uint8Array): ErrorCode {
+  requestRaw(
+    method: Method,
+    url: string,
+    headers: readonly string[],
+    body: Uint8Array | Blob,
+  ): ErrorCode {
     const token = methodToken(method);
     if (token === undefined) return this.#refuse(`method ${String(method)} is not a Method`);
     if (method === Method.TRACE || method === Method.CONNECT) {
@@ -254,7 +262,8 @@ export class HTTPClient {
     }
     const wrong = requestArgumentsRefusal(url, headers);
     if (wrong !== null) return this.#refuse(wrong);
-    if (!(body instanceof Uint8Array)) return this.#refuse('body must be a Uint8Array');
+    const length = bodyLength(body);
+    if (length < 0) return this.#refuse('body must be a Uint8Array or a Blob');
     if (this.#status !== Status.CONNECTED) {
       return this.#refuse(`request() needs status CONNECTED, not ${this.#status}`);
     }
@@ -266,17 +275,17 @@ export class HTTPClient {
     if (!url.startsWith('/') || !isValidTarget(token, url)) {
       return this.#refuse('url must start with "/" and hold no whitespace or control characters');
     }
-    if (body.length > 0 && (method === Method.GET || method === Method.HEAD)) {
+    if (length > 0 && (method === Method.GET || method === Method.HEAD)) {
       return this.#refuse(`fetch cannot send a body with ${token}`);
     }
     const converted = toFetchHeaders(headers, {
       host: hostHeaderValue(this.#host, this.#port, this.#tls),
-      bodyLength: body.length,
+      bodyLength: length,
     });
     if ('refused' in converted) return this.#refuse(converted.refused);
     // An empty body still says `Content-Length: 0` for POST, PUT and PATCH, as the Node build.
     const sendBody =
-      body.length > 0 || method === Method.POST || method === Method.PUT || method === Method.PATCH;
+      length > 0 || method === Method.POST || method === Method.PUT || method === Method.PATCH;
     this.#exchange?.abort();
     this.#exchange = new FetchExchange(
       {
@@ -660,4 +669,11 @@ function isUrlHost(host: string, port: number, tls: boolean): boolean {
   } catch {
     return false;
   }
+}
+
+/** The length of a body `requestRaw` takes (bytes or a Blob), or -1 for anything else. */
+function bodyLength(body: unknown): number {
+  if (body instanceof Uint8Array) return body.length;
+  if (typeof Blob === 'function' && body instanceof Blob) return body.size;
+  return -1;
 }

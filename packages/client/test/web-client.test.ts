@@ -136,6 +136,25 @@ describe('web HTTPClient: requests against a real server', () => {
     );
   });
 
+  it('requestRaw hands a Blob to fetch as it is: its bytes, its type, its size as length', async () => {
+    const client = await connected();
+    const blob = new Blob([new Uint8Array([7, 8, 9]), 'ab'], { type: 'application/x-test' });
+    expect(client.requestRaw(Method.POST, '/echo', [], blob)).toBe(ErrorCode.OK);
+    await drive(client, answered);
+    expect(text(await readWebBody(client))).toBe('\x07\x08\x09ab');
+    expect(server.seen.at(-1)!.headers['content-length']).toBe('5');
+    expect(server.seen.at(-1)!.headers['content-type']).toBe('application/x-test');
+    // A Blob with bytes is a body, which GET cannot carry; anything else is not a body at all.
+    const again = await connected();
+    expect(again.requestRaw(Method.GET, '/echo', [], new Blob(['x']))).toBe(
+      ErrorCode.INVALID_PARAMETER,
+    );
+    expect(again.requestRaw(Method.POST, '/echo', [], 'text' as unknown as Blob)).toBe(
+      ErrorCode.INVALID_PARAMETER,
+    );
+    expect(again.lastError?.message).toMatch(/body must be a Uint8Array or a Blob/);
+  });
+
   it('a chunked body: isResponseChunked(), length -1, every byte', async () => {
     const { client } = await exchange(Method.GET, '/chunked');
     expect(client.isResponseChunked()).toBe(true);

@@ -71,8 +71,9 @@ interface Job {
   url: RequestUrl;
   method: Method;
   headers: string[];
-  body: Uint8Array;
-  /** A body to read whole before the fetch starts (a Blob, a stream), else null. */
+  /** What fetch sends: bytes, or a Blob the browser reads as it sends. */
+  body: Uint8Array | Blob;
+  /** A body to take before the fetch starts (a Blob as it is, a stream read whole), else null. */
   source: WebBody | null;
   /** Aborted when the job ends: stops reading `source`. */
   halt: AbortController;
@@ -669,7 +670,15 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     ) {
       headers.push(basicAuthorization(url.credentials.username, url.credentials.password));
     }
-    if (client.requestRaw(job.method, url.path, headers, job.body) !== ErrorCode.OK) {
+    // Under the `browser` condition '@gdhttp/client' is the fetch-backed HTTPClient, whose
+    // requestRaw also takes a Blob (handed to fetch as it is); type-checking sees the Node build's.
+    const requestRaw = client.requestRaw as (
+      method: Method,
+      url: string,
+      headers: readonly string[],
+      body: Uint8Array | Blob,
+    ) => ErrorCode;
+    if (requestRaw.call(client, job.method, url.path, headers, job.body) !== ErrorCode.OK) {
       // As the Node build: a request the client refuses (here also a header fetch would drop).
       return failure(Result.CONNECTION_ERROR);
     }
@@ -694,7 +703,7 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     this.#finalUrl = parseRequestUrl(client.getResponseUrl())?.href ?? job.url.href;
     this.#redirectCount = redirected ? -1 : 0;
     // fetch has no upload progress: the answer is the first sign that the body went out.
-    const sent = job.body.length;
+    const sent = job.body instanceof Uint8Array ? job.body.length : job.body.size;
     if (sent > 0) {
       this.#uploaded = sent;
       if (this.listenerCount('upload_progress') > 0) {

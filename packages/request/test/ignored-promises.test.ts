@@ -56,7 +56,7 @@ describe('HTTPRequest promises nobody awaits', () => {
       http.request(`${url}cancelled`);
       http.cancelRequest();
       http.request('ftp://example.com/');
-      http.requestStream(url, [], Method.GET, '', { onBody: () => {} });
+      http.requestStream(url, [], Method.GET, new Uint8Array(0), { onBody: () => {} });
       const running = http.request(`${url}ok`);
       http.request(`${url}busy`);
       await running;
@@ -78,7 +78,7 @@ describe('HTTPRequest promises nobody awaits', () => {
         http.request(url, [], Method.GET, '', { signal: AbortSignal.abort(stop) }),
       ).rejects.toBe(stop);
       await expect(
-        http.requestStream(url, [], Method.GET, '', { onBody: () => {} }),
+        http.requestStream(url, [], Method.GET, new Uint8Array(0), { onBody: () => {} }),
       ).rejects.toMatchObject({ code: ErrorCode.INVALID_PARAMETER });
       // .then() callers see it too.
       const seen = await http.request('ftp://example.com/').then(

@@ -9,7 +9,7 @@ export interface ExchangeRequest {
   url: string;
   method: string;
   headers: [string, string][];
-  body: Uint8Array | undefined;
+  body: Uint8Array | Blob | undefined;
 }
 
 /** A fetch in flight, its response and the body bytes read ahead of the caller. */

@@ -1,9 +1,10 @@
-// The request bodies of the web build that are not bytes — a Blob or File, a Web ReadableStream,
-// an async iterable, a RequestBody.stream() — read whole into bytes before the request starts.
-// Why not streamed: fetch sends a stream body only with `duplex: 'half'`, which Chromium allows
-// over HTTP/2 and HTTP/3 only (over HTTP/1.1 the fetch fails), so a page cannot count on it; and
-// the web HTTPClient hands fetch its body as bytes. A body so costs its size in memory, and the
-// page learns nothing of the upload until the response (fetch reports no upload progress).
+// The request bodies of the web build that are not bytes. A Blob or File goes to fetch as it is
+// (the browser reads it as it sends: a file a page uploads is never in memory). A Web
+// ReadableStream, an async iterable or a RequestBody.stream() is read whole into bytes before the
+// request starts. Why not streamed: fetch sends a stream body only with `duplex: 'half'`, which
+// Chromium allows over HTTP/2 and HTTP/3 only (over HTTP/1.1 the fetch fails), so a page cannot
+// count on it. Such a body costs its size in memory, and the page learns nothing of the upload
+// until the response (fetch reports no upload progress).
 // Node-only sources — a file path, a FileHandle, a Node Readable — are refused with a message
 // saying what to pass instead; nothing here imports a Node module.
 import { ErrorCode } from '@gdhttp/constants';
@@ -24,7 +25,7 @@ import { HTTPRequestError } from './request-types.js';
  */
 export type WebRequestBodyInit = Uint8Array | Blob | BodyStream | RequestBody;
 
-/** A body the web build reads whole before its request starts. */
+/** A body the web build takes before its request starts: a Blob as it is, a stream read whole. */
 export interface WebBody {
   /** The length known before reading: a Blob's size, `RequestBody.stream`'s `length`; else -1. */
   readonly length: number;
@@ -37,11 +38,11 @@ export interface WebBody {
    *   that many bytes (or its own `length`, which wins), as in the Node build.
    * @param halt - aborted when the request ends first: the stream is released and the read
    *   resolves with `null`.
-   * @returns the bytes, or `null` when halted. Rejects with an `HTTPRequestError`
+   * @returns the bytes (a Blob: itself), or `null` when halted. Rejects with an `HTTPRequestError`
    *   (`INVALID_PARAMETER`) for a Node stream, a piece that is not bytes, or a length that does
    *   not match; with the stream's own error when it fails.
    */
-  read(announced: number, halt: AbortSignal): Promise<Uint8Array | null>;
+  read(announced: number, halt: AbortSignal): Promise<Uint8Array | Blob | null>;
 }
 
 const encoder = new TextEncoder();
@@ -73,7 +74,7 @@ const FILE_REFUSED =
 const NODE_STREAM_REFUSED =
   'a Node Readable is not available in the browser build: send a Web ReadableStream, an async iterable or a Blob';
 
-/** A Blob or File: read with `arrayBuffer()` (the browser may keep a File's bytes on disk until then). */
+/** A Blob or File: handed to fetch as it is, so the browser reads it (from disk, for a File) as it sends. */
 class BlobBody implements WebBody {
   readonly #blob: Blob;
 
@@ -89,9 +90,8 @@ class BlobBody implements WebBody {
     return this.#blob.type;
   }
 
-  async read(_announced: number, halt: AbortSignal): Promise<Uint8Array | null> {
-    const bytes = new Uint8Array(await this.#blob.arrayBuffer());
-    return halt.aborted ? null : bytes;
+  async read(_announced: number, halt: AbortSignal): Promise<Blob | null> {
+    return halt.aborted ? null : this.#blob;
   }
 }
 
