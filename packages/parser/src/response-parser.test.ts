@@ -269,6 +269,61 @@ describe('ResponseParser strings and caches', () => {
   });
 });
 
+describe('ResponseParser strings and caches, values that change', () => {
+  it('reads every value exactly while they change, repeat, and change again, in any split', () => {
+    // Per-response values (dates, ids, lengths) first, then values that repeat, then change
+    // again: the name caches go volatile and back; every value must still be read exactly.
+    const lengths = [0, 13, 100, 7, 13];
+    const responses: { head: string; fields: string[]; body: string }[] = [];
+    for (let i = 0; i < 240; i++) {
+      const steady = i >= 120 && i < 180;
+      const date = `Mon, 07 Dec 2026 ${steady ? '07:00:00' : `0${i % 10}:${String(i % 60).padStart(2, '0')}:1${i % 10}`} GMT`;
+      const id = steady
+        ? 'f00dfeed-0000'
+        : `${(i * 2654435761).toString(16).padStart(8, '0')}-${i}`;
+      const length = lengths[i % lengths.length]!;
+      const fields = [
+        `Date: ${date}`,
+        `Content-Length: ${length}`,
+        `X-Id: ${id}`,
+        `Connection: ${i % 3 === 0 ? 'keep-alive' : 'Keep-Alive'}`,
+      ];
+      responses.push({
+        head: `HTTP/1.1 200 OK\r\n${fields.join('\r\n')}\r\n\r\n`,
+        fields: fields.map((f) => f.replace(': ', '=')),
+        body: 'x'.repeat(length),
+      });
+    }
+    const all = responses.map((r) => r.head + r.body).join('');
+    const expected = responses.flatMap((r) => [...r.fields, `body ${r.body.length}`]);
+    const run = (chunks: Uint8Array[]) => {
+      const got: string[] = [];
+      let body = 0;
+      const parser = new ResponseParser({
+        onHeader: (name, value) => void got.push(`${name}=${value}`),
+        onBody: (data) => {
+          body += data.length;
+        },
+        onMessageComplete: () => {
+          got.push(`body ${body}`);
+          body = 0;
+        },
+      });
+      for (const c of chunks) parser.execute(c);
+      return got;
+    };
+    // A Buffer that starts off a word boundary of its memory, whole and in odd pieces.
+    const bytes = Buffer.from(` ${all}`, 'latin1').subarray(1);
+    expect(run([bytes])).toEqual(expected);
+    for (const size of [7, 64, 1000]) {
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      expect(run(chunks)).toEqual(expected);
+    }
+    expect(run([enc(all)])).toEqual(expected);
+  });
+});
+
 describe('ResponseParser: what a client needs from it', () => {
   it('stops after the response when paused, leaving the bytes that follow unconsumed', () => {
     const { parser, events } = collect();

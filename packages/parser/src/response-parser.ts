@@ -26,15 +26,25 @@
  * the rest. The guesses below compare bytes of the current input only, so they are skipped while
  * bytes are carried. Body bytes are never carried: `onBody` gets views of each input.
  *
- * The two caches (internal/field-names.ts), module-wide, so every parser shares them:
- *   - field names: a direct-mapped cache from bytes to a FieldName (the name, its lower-cased
- *     form, its framing role). Each FieldName also remembers its last strictly valid value
- *     (`last`) and the name that followed it in the last head (`next`; `#firstName` starts the
- *     chain). S_FIELD compares the coming bytes with those guesses before any scan, so a server
- *     that repeats its field order and values costs one comparison per line.
- *   - field values: a direct-mapped cache of short strictly valid values, so a value seen before
- *     is handed out as the same string instead of a new one.
- *   Every hit is verified byte by byte: a collision only costs a miss.
+ * The two caches (internal/field-names.ts), module-wide, so every parser shares them, each
+ * two-way set-associative (two entries that share a key both stay):
+ *   - field names: bytes to a FieldName (the name, its lower-cased form, its framing role). Each
+ *     FieldName also remembers its last strictly valid value (`last`, with what the framing
+ *     grammar made of it) and the names that followed it in the heads before (`next`, then
+ *     `other`; `#firstName` starts the chain). S_FIELD compares the coming bytes with those
+ *     guesses before any scan, so a server that repeats its field order and values costs one
+ *     comparison per line, and one more where its kinds of response order fields differently.
+ *   - field values: short strictly valid values, so a value seen before is handed out as the same
+ *     string instead of a new one.
+ *   Every hit is verified byte by byte: a collision only costs a miss. The comparisons read four
+ *   bytes at a time through a DataView of the input (`view`, made once per `execute()`) against
+ *   the words stored beside each cached string. A name whose values miss both `last` and the value
+ *   cache four times in a row (a date, a request id, a cookie) is volatile: its values skip the
+ *   cache and keep no `last`, so they cost a scan and a new string, nothing more; one value in 32
+ *   still looks, and a value that repeats its last makes the name ordinary again.
+ *
+ * A missed value is scanned four bytes a load while they are printable ASCII (`skipPrintable`),
+ * then byte by byte with the value table, which decides.
  *
  * Why the case labels are numbers: `case 12 satisfies typeof S_FIELD` is checked by the compiler
  * (12 must be S_FIELD's value) and is a literal to V8, which compiles a switch over literal labels
@@ -44,10 +54,11 @@
  *
  * Framing, the cold half, is in internal/body-framing.ts: the Content-Length, Transfer-Encoding
  * and Connection grammars, which `#segmentEnd` applies as each of those values ends (their answers
- * become bits in `#flags`), and the RFC 9112 §6.3 body-kind decision, taken once per head in
- * `#headersComplete`. The two framing rules that depend on the order of the fields stay here,
- * where the order is known: a second Content-Length (`#segmentStart`) and Content-Length together
- * with Transfer-Encoding (`#nameComplete`).
+ * become bits in `#flags`; a value equal to its name's `last` reuses the answer kept with it, the
+ * grammars being pure functions of a valid value), and the RFC 9112 §6.3 body-kind decision,
+ * taken once per head in `#headersComplete`. The two framing rules that depend on the order of
+ * the fields stay here, where the order is known: a second Content-Length (`#segmentStart`) and
+ * Content-Length together with Transfer-Encoding (`#nameComplete`).
  *
  * Errors: every refusal throws a ParseError with its stream offset (`#fail`); `execute()` keeps it,
  * and the parser stays dead from then on.
@@ -66,11 +77,12 @@ import {
   switchesProtocol,
 } from './internal/body-framing.js';
 import {
-  bytesEqual,
   type FieldName,
   fieldName,
   internValue,
   Special,
+  sameBytes,
+  setLast,
   strictValue,
 } from './internal/field-names.js';
 import { appendBytes, latin1 } from './internal/latin1.js';
@@ -81,6 +93,7 @@ import {
   NOT_CRLF,
   QDTEXT,
   QUOTED_PAIR,
+  skipPrintable,
   TOKEN,
 } from './internal/tables.js';
 import { ParseError, type ParseErrorReason } from './parse-error.js';
@@ -422,6 +435,8 @@ export class ResponseParser {
   /** The first field name of the last head: the guess for the next head's first line. */
   #firstName: FieldName | null = null;
   #value = '';
+  /** What the framing grammar made of the last framing value (see FieldName.lastFraming). */
+  #framing = 0;
   #segmentAbs = 0;
   #fold = false;
 
@@ -618,13 +633,22 @@ export class ResponseParser {
    * here (RFC 9110 §5.5) so repeated values hit the intern cache; framing fields keep it, their
    * grammar decides about it (llhttp: HTAB after `chunked` is not OWS).
    */
-  #spanValue(buf: Uint8Array, end: number, trim: boolean, scanned: boolean): string {
+  #spanValue(
+    buf: Uint8Array,
+    view: DataView,
+    end: number,
+    trim: boolean,
+    scanned: boolean,
+    name: FieldName | null,
+  ): string {
     let b = buf;
+    let v = view;
     let s = this.#spanStart;
     let e = end;
     if (this.#carry !== 0) {
       this.#scratch = appendBytes(this.#scratch, this.#carry, buf, this.#spanStart, end);
       b = this.#scratch;
+      v = new DataView(b.buffer, b.byteOffset, b.byteLength);
       s = 0;
       e = this.#carry + end - this.#spanStart;
       this.#carry = 0;
@@ -634,7 +658,7 @@ export class ResponseParser {
       while (e > s && (b[e - 1] === SP || b[e - 1] === HT)) e--;
       if (e !== rawEnd) return latin1(b, s, e);
     }
-    return internValue(b, s, e, scanned);
+    return internValue(b, v, s, e, scanned, name);
   }
 
   #beginMessage(p: number): void {
@@ -651,6 +675,8 @@ export class ResponseParser {
   }
 
   #run(buf: Uint8Array, len: number): number {
+    // The field guesses compare four bytes at a time through it (internal/field-names.ts).
+    const view = new DataView(buf.buffer, buf.byteOffset, len);
     let p = 0;
     let s = this.#state;
     while (p < len) {
@@ -773,7 +799,9 @@ export class ResponseParser {
           p = i;
           if (i === stop) break;
           this.#reason =
-            this.#carry === 0 ? this.#spanValue(buf, i, false, false) : this.#spanString(buf, i);
+            this.#carry === 0
+              ? this.#spanValue(buf, view, i, false, false, null)
+              : this.#spanString(buf, i);
           if (buf[i] === CR) {
             p++;
             s = S_LINE_CR;
@@ -846,9 +874,20 @@ export class ResponseParser {
           if (guess !== null && this.#carry === 0) {
             const g = guess.name;
             const e = p + g.length;
-            if (e < stop && buf[e] === 0x3a && bytesEqual(buf, p, g)) {
+            if (e < stop && buf[e] === 0x3a && sameBytes(view, buf, p, g, guess.words)) {
               name = guess;
               i = e;
+            } else if (prev !== null && prev.other !== null) {
+              // The name that followed it before: a server's kinds of response (a file, a
+              // redirect, an error) order their fields differently after the same name.
+              const o = prev.other;
+              const f = p + o.name.length;
+              if (f < stop && buf[f] === 0x3a && sameBytes(view, buf, p, o.name, o.words)) {
+                name = o;
+                i = f;
+                prev.other = guess;
+                prev.next = o;
+              }
             }
           }
           if (name === null) {
@@ -861,7 +900,10 @@ export class ResponseParser {
             if (name === null) {
               name = this.#spanName(buf, i);
               if (prev === null) this.#firstName = name;
-              else if (prev.next !== name) prev.next = name;
+              else if (prev.next !== name) {
+                prev.other = prev.next;
+                prev.next = name;
+              }
             }
             this.#prevName = name;
             this.#name = name;
@@ -887,12 +929,17 @@ export class ResponseParser {
                   buf[e + 1] === LF &&
                   buf[e + 2] !== SP &&
                   buf[e + 2] !== HT &&
-                  bytesEqual(buf, p, last)
+                  sameBytes(view, buf, p, last, name.lastWords)
                 ) {
-                  this.#segmentEnd(last);
-                  this.#emitField();
+                  // A name whose values repeat again is not volatile (internal/field-names.ts).
+                  name.misses = 0;
+                  // #segmentEnd and #emitField, cut to what this case needs (no fold, a value
+                  // with no trailing whitespace): what V8 inlines into #run counts against one
+                  // budget, and these lines run for every field of a repeated head.
+                  if (name.special !== Special.NONE) this.#framingValue(last);
+                  this.#emit(name, last);
                   p = e + 2;
-                  s = S_FIELD_START;
+                  s = this.#lineStart(buf[p]!, p);
                   break;
                 }
                 break;
@@ -979,7 +1026,7 @@ export class ResponseParser {
           const name = this.#name!;
           const sp = name.special;
           const table = sp === Special.NONE || sp === Special.UPGRADE ? this.#valueTable : NOT_CRLF;
-          let i = p;
+          let i = skipPrintable(view, p, stop);
           while (i < stop && table[buf[i]!] === 1) i++;
           p = i;
           if (i === stop) break;
@@ -988,9 +1035,21 @@ export class ResponseParser {
             this.#fail('INVALID_HEADER_TOKEN', 'Invalid header value char', p);
           }
           const start = this.#spanStart;
+          // The usual: the whole value in this input and not a fold continuation, its CRLF
+          // followed by the next field line (not a fold): one call takes it and emits the field.
+          if (b === CR && i + 2 < stop && buf[i + 1] === LF && this.#carry === 0 && !this.#fold) {
+            const next = buf[i + 2]!;
+            if (next !== SP && next !== HT) {
+              this.#wholeValue(buf, view, start, i, name, table);
+              p = i + 2;
+              s = this.#lineStart(next, p);
+              break;
+            }
+          }
           const whole = this.#carry === 0 && !this.#fold;
           const scanned = table === FIELD_VALUE;
-          const value = this.#spanValue(buf, i, table === this.#valueTable && !this.#fold, scanned);
+          const trim = table === this.#valueTable && !this.#fold;
+          const value = this.#spanValue(buf, view, i, trim, scanned, name);
           this.#segmentEnd(value);
           p++;
           // Inline the usual CRLF followed by the next field line (not a fold): emit at once.
@@ -999,11 +1058,11 @@ export class ResponseParser {
             if (next !== SP && next !== HT) {
               // The name's next line compares with this value first if it is strictly valid.
               if (whole && value.length === i - start && strictValue(buf, start, i, scanned)) {
-                name.last = value;
+                setLast(name, value, view, start, this.#framing);
               }
               p++;
               this.#emitField();
-              s = S_FIELD_START;
+              s = this.#lineStart(next, p);
               break;
             }
           }
@@ -1260,6 +1319,51 @@ export class ResponseParser {
     return S_FIELD_START;
   }
 
+  /**
+   * A value that is whole in this input (no carried bytes, no fold) and ends a field line: its
+   * string, its framing, the name's last value, the field emitted. What S_VALUE does for nearly
+   * every value it scans, in one call: the helpers inline into this method instead of competing
+   * for #run's inlining budget, and a new value costs one call instead of five.
+   */
+  #wholeValue(
+    buf: Uint8Array,
+    view: DataView,
+    start: number,
+    end: number,
+    name: FieldName,
+    table: Uint8Array,
+  ): void {
+    const scanned = table === FIELD_VALUE;
+    let e = end;
+    // Plain fields lose their trailing whitespace here (RFC 9110 §5.5) so repeated values hit the
+    // cache; framing fields keep it for their grammar (llhttp: HTAB after `chunked` is not OWS).
+    if (table === this.#valueTable) {
+      while (e > start && (buf[e - 1] === SP || buf[e - 1] === HT)) e--;
+    }
+    const value =
+      e === end ? internValue(buf, view, start, end, scanned, name) : latin1(buf, start, e);
+    if (name.special !== Special.NONE) this.#framingValue(value);
+    // The name's next line compares with this value first if it is strictly valid.
+    if (e === end && strictValue(buf, start, end, scanned)) {
+      setLast(name, value, view, start, this.#framing);
+    }
+    this.#emit(name, trimEnd(value));
+  }
+
+  /**
+   * The state after a field line, `c` being the next byte (at `p`): a byte that can start a field
+   * name opens the next one at once (S_FIELD_START's work, without a turn of the loop for it);
+   * anything else is left to S_FIELD_START.
+   */
+  #lineStart(c: number, p: number): number {
+    if (c === CR || c === LF || c === 0x3a) return S_FIELD_START;
+    if (++this.#headerCount > this.#maxHeaderCount) {
+      this.#fail('TOO_MANY_HEADERS', 'Too many header fields', p);
+    }
+    this.#spanStart = p;
+    return S_FIELD;
+  }
+
   /** A field name ended at its colon; llhttp refuses Content-Length with Transfer-Encoding here. */
   #nameComplete(p: number): void {
     this.#value = '';
@@ -1303,10 +1407,9 @@ export class ResponseParser {
   }
 
   /**
-   * A value segment ended (CR or LF): add it to the value. Kept this small on purpose: V8 inlines
-   * it into `#run`, and every bytecode it holds counts against the budget that also inlines the
-   * `bytesEqual` of the field guesses (a bigger version left those out of line: +1.8 %
-   * instructions per response on the small corpus).
+   * A value segment ended (CR or LF): add it to the value. Kept this small on purpose: what V8
+   * inlines into `#run` shares one budget with the `sameBytes` of the field guesses (a bigger
+   * version of this left those out of line: +1.8 % instructions per response on the small corpus).
    */
   #segmentEnd(seg: string): void {
     if (this.#fold) {
@@ -1330,29 +1433,46 @@ export class ResponseParser {
     }
   }
 
-  /** A framing field's value (or continuation) ended: its grammar (internal/body-framing.ts). */
+  /**
+   * A framing field's value (or continuation) ended: its grammar (internal/body-framing.ts), or
+   * what the grammar made of it last time when it is the name's last value.
+   */
   #framingValue(seg: string): void {
-    switch (this.#name!.special) {
+    const name = this.#name!;
+    const again = seg === name.last;
+    switch (name.special) {
       case Special.CONTENT_LENGTH:
-        this.#contentLength = contentLength(seg, this.#segmentAbs);
+        this.#framing = again ? name.lastFraming : contentLength(seg, this.#segmentAbs);
+        this.#contentLength = this.#framing;
         this.#flags |= F_CONTENT_LENGTH;
         break;
       case Special.TRANSFER_ENCODING:
-        if (endsChunked(seg, this.#valueTable, this.#segmentAbs)) this.#flags |= F_CHUNKED;
+        this.#framing = again
+          ? name.lastFraming
+          : endsChunked(seg, this.#valueTable, this.#segmentAbs)
+            ? 1
+            : 0;
+        if (this.#framing === 1) this.#flags |= F_CHUNKED;
         break;
       case Special.CONNECTION:
-        this.#flags |= connectionOptions(seg, this.#valueTable, this.#segmentAbs);
+        this.#framing = again
+          ? name.lastFraming
+          : connectionOptions(seg, this.#valueTable, this.#segmentAbs);
+        this.#flags |= this.#framing;
         break;
       default:
+        this.#framing = 0;
     }
   }
 
   #emitField(): void {
-    const name = this.#name!;
-    const value = trimEnd(this.#value);
+    this.#emit(this.#name!, trimEnd(this.#value));
+    this.#value = '';
+  }
+
+  #emit(name: FieldName, value: string): void {
     if (this.#flags & F_TRAILING) this.#onTrailer.call(this.#handler, name.name, value, name.lower);
     else this.#onHeader.call(this.#handler, name.name, value, name.lower);
-    this.#value = '';
   }
 
   /** The blank line after the head or the trailer section was consumed; `p` is the next byte. */

@@ -42,6 +42,12 @@ describe('contentLength', () => {
     // 2^64 - 1 is accepted, as llhttp keeps lengths in 64 bits (as a number it rounds to 2^64).
     ['18446744073709551615', 2 ** 64],
     [`${'0'.repeat(30)}1`, 1],
+    // Up to 15 significant digits are summed as they are read, longer ones parsed whole.
+    ['999999999999999', 999_999_999_999_999],
+    ['000999999999999999', 999_999_999_999_999],
+    ['1000000000000000', 1_000_000_000_000_000],
+    ['9007199254740993', Number('9007199254740993')],
+    [`${'0'.repeat(10)}9007199254740993 `, Number('9007199254740993')],
   ])('reads %j as %d', (value, length) => {
     expect(contentLength(value, AT)).toBe(length);
   });

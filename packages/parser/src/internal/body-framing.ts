@@ -50,9 +50,13 @@ const U64_MAX = '18446744073709551615';
 export function contentLength(value: string, at: number): number {
   let i = 0;
   let start = -1;
+  // Summed as the digits go by: exact up to 15 digits (below 2^53); longer ones are read again
+  // from the string below, so no slice or number parse per response for the usual lengths.
+  let length = 0;
   while (i < value.length) {
     const c = value.charCodeAt(i);
     if (c < 0x30 || c > 0x39) break;
+    length = length * 10 + (c - 0x30);
     if (start < 0 && c !== 0x30) start = i;
     if (start >= 0) {
       const digits = i - start + 1;
@@ -67,7 +71,8 @@ export function contentLength(value: string, at: number): number {
   if (i < value.length) {
     throw new ParseError('INVALID_CONTENT_LENGTH', 'Invalid character in Content-Length', at + i);
   }
-  return digitsEnd === 0 ? 0 : Number(value.slice(0, digitsEnd));
+  if (start < 0 || digitsEnd - start <= 15) return length;
+  return Number(value.slice(0, digitsEnd));
 }
 
 /**
