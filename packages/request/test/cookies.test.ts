@@ -5,28 +5,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Method, Result, Status } from '@gdhttp/constants';
-import {
-  type Action,
-  type RecordedRequest,
-  type ScriptedServer,
-  startScriptedServer,
-} from '@gdhttp/testkit';
+import type { Action, RecordedRequest } from '@gdhttp/testkit';
 import { MemoryCookieStore } from 'tough-cookie';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Cookie, CookieJar } from '../src/cookies.js';
 import { HTTPRequest } from '../src/index.js';
 import { storeCookies } from '../src/internal/cookies.js';
-
-const servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(route: (q: RecordedRequest) => Action[]): Promise<ScriptedServer> {
-  const s = await startScriptedServer({ replies: route });
-  servers.push(s);
-  return s;
-}
+import { serve } from './support/serve.js';
 
 const cookieOf = (q: RecordedRequest | undefined) =>
   q?.headers.filter(([n]) => n.toLowerCase() === 'cookie').map(([, v]) => v);

@@ -5,29 +5,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, Result, Status } from '@gdhttp/constants';
-import {
-  type Action,
-  type RecordedRequest,
-  type ScriptedServer,
-  startScriptedServer,
-} from '@gdhttp/testkit';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Action, ScriptedServer } from '@gdhttp/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HTTPRequest, type HTTPRequestResult } from '../src/index.js';
+import { serve } from './support/serve.js';
 
-const servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 const dir = mkdtempSync(join(tmpdir(), 'gdhttp-follow-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function serve(
-  replies: readonly Action[][] | ((request: RecordedRequest) => Action[]),
-): Promise<ScriptedServer> {
-  const s = await startScriptedServer({ replies });
-  servers.push(s);
-  return s;
-}
 const text = (r: HTTPRequestResult) => Buffer.from(r.body).toString();
 const PAGE = '<html><body>moved to /next</body></html>\n';
 const moved = (code: string, location = '/next'): Action[] => [

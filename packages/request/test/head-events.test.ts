@@ -6,34 +6,19 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Method, Result } from '@gdhttp/constants';
-import {
-  type Action,
-  type RecordedRequest,
-  type ScriptedServer,
-  startScriptedServer,
-} from '@gdhttp/testkit';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Action, RecordedRequest } from '@gdhttp/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   HTTPRequest,
   type HTTPRequestHead,
   type HTTPResponseHead,
   RequestBody,
 } from '../src/index.js';
+import { serve } from './support/serve.js';
 
-const servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 const dir = mkdtempSync(join(tmpdir(), 'gdhttp-heads-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function serve(
-  replies: readonly Action[][] | ((request: RecordedRequest) => Action[]),
-): Promise<ScriptedServer> {
-  const s = await startScriptedServer({ replies });
-  servers.push(s);
-  return s;
-}
 const ok = (body: string): Action[] => [
   `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nX-Hop: last\r\n\r\n`,
   body,

@@ -10,20 +10,10 @@ import {
   constants as zlibConstants,
 } from 'node:zlib';
 import { Result, Status } from '@gdhttp/constants';
-import { type Action, type ScriptedServer, startScriptedServer } from '@gdhttp/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Action, ScriptedServer } from '@gdhttp/testkit';
+import { describe, expect, it } from 'vitest';
 import { HTTPRequest } from '../src/index.js';
-
-const servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(replies: readonly Action[][]): Promise<ScriptedServer> {
-  const s = await startScriptedServer({ replies });
-  servers.push(s);
-  return s;
-}
+import { serve } from './support/serve.js';
 
 const url = (s: ScriptedServer) => `http://${s.host}:${s.port}/`;
 const withLength = (body: Uint8Array, fields: string) => [

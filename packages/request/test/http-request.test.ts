@@ -17,32 +17,20 @@ import { join } from 'node:path';
 import { deflateRawSync, deflateSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { ErrorCode, Method, Result, Status } from '@gdhttp/constants';
 import {
-  type Action,
   type RecordedRequest,
-  type ScriptedServer,
   startBlackholeListener,
   startNpmProxy,
   startScriptedServer,
   testCertificates,
 } from '@gdhttp/testkit';
 import { TLSOptions } from '@gdhttp/transport';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HTTPRequest, type HTTPRequestResult } from '../src/index.js';
+import { serve, track } from './support/serve.js';
 
-const servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 const dir = mkdtempSync(join(tmpdir(), 'gdhttp-request-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function serve(
-  replies: readonly Action[][] | ((request: RecordedRequest) => Action[]),
-): Promise<ScriptedServer> {
-  const s = await startScriptedServer({ replies });
-  servers.push(s);
-  return s;
-}
 const text = (r: HTTPRequestResult) => Buffer.from(r.body).toString();
 const ok = (body: string | Uint8Array, extra = '') => {
   const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
@@ -85,17 +73,16 @@ describe('HTTPRequest results', () => {
   it('resolves CANT_RESOLVE, CANT_CONNECT and TLS_HANDSHAKE_ERROR', async () => {
     const http = new HTTPRequest();
     expect((await http.request('http://no-such-host.invalid/')).result).toBe(Result.CANT_RESOLVE);
-    const refused = await serve([ok('x')]);
+    const refused = await startScriptedServer({ replies: [ok('x')] });
     const port = refused.port;
     await refused.close();
-    servers.pop();
     expect((await http.request(`http://127.0.0.1:${port}/`)).result).toBe(Result.CANT_CONNECT);
     const certs = await testCertificates();
     const tls = await startScriptedServer({
       tls: { key: certs.selfSigned.key, cert: certs.selfSigned.cert },
       replies: [ok('x')],
     });
-    servers.push(tls);
+    track(tls);
     expect((await http.request(`https://127.0.0.1:${tls.port}/`)).result).toBe(
       Result.TLS_HANDSHAKE_ERROR,
     );
@@ -1076,7 +1063,7 @@ describe('HTTPRequest over TLS and proxies', () => {
       tls: { key: certs.valid.key, cert: certs.valid.cert },
       replies: [ok('secure')],
     });
-    servers.push(tls);
+    track(tls);
     const http = new HTTPRequest();
     http.setTlsOptions(TLSOptions.client(certs.ca.cert));
     http.setTlsOptions(TLSOptions.server(certs.valid.key, certs.valid.cert));
@@ -1113,7 +1100,7 @@ describe('HTTPRequest over TLS and proxies', () => {
       tls: { key: certs.valid.key, cert: certs.valid.cert },
       replies: [ok('tunnelled')],
     });
-    servers.push(tls);
+    track(tls);
     http.setTlsOptions(TLSOptions.client(certs.ca.cert));
     http.setHttpsProxy(proxy.host, proxy.port);
     expect((await http.request(`https://localhost:${tls.port}/`)).result).toBe(Result.CANT_CONNECT);

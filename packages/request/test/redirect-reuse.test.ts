@@ -3,27 +3,11 @@
 // redirect with a body, so every hop of a chain cost a new connection (and a TLS handshake).
 // Now a small framed body is read and discarded, and the connection kept for the next hop.
 import { Result, Status } from '@gdhttp/constants';
-import {
-  type Action,
-  type RecordedRequest,
-  type ScriptedServer,
-  startScriptedServer,
-} from '@gdhttp/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Action, ScriptedServer } from '@gdhttp/testkit';
+import { describe, expect, it } from 'vitest';
 import { HTTPRequest, type HTTPRequestResult } from '../src/index.js';
+import { serve } from './support/serve.js';
 
-const servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(
-  replies: readonly Action[][] | ((request: RecordedRequest) => Action[]),
-): Promise<ScriptedServer> {
-  const s = await startScriptedServer({ replies });
-  servers.push(s);
-  return s;
-}
 const text = (r: HTTPRequestResult) => Buffer.from(r.body).toString();
 const ok = (body: string): Action[] => [
   `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`,

@@ -13,30 +13,19 @@ import {
   type Action,
   listenLoopback,
   type RecordedRequest,
-  type ScriptedServer,
   sha256Hex,
   startNpmProxy,
   startScriptedServer,
   testCertificates,
 } from '@gdhttp/testkit';
 import { TLSOptions } from '@gdhttp/transport';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HTTPRequest, type HTTPRequestResult } from '../src/index.js';
+import { serve, track } from './support/serve.js';
 
-const servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
 const dir = mkdtempSync(join(tmpdir(), 'gdhttp-threads-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function serve(
-  replies: readonly Action[][] | ((request: RecordedRequest) => Action[]),
-): Promise<ScriptedServer> {
-  const s = await startScriptedServer({ replies });
-  servers.push(s);
-  return s;
-}
 const text = (r: HTTPRequestResult) => Buffer.from(r.body).toString();
 const ok = (body: string | Uint8Array, extra = ''): Action[] => {
   const bytes = Buffer.from(body);
@@ -280,7 +269,7 @@ describe.each(modes)('HTTPRequest %s', (_, useThreads) => {
         tls: { key: certs.valid.key, cert: certs.valid.cert },
         replies: [ok('secure')],
       });
-      servers.push(tls);
+      track(tls);
       const http = made(useThreads);
       // No CA given: the system's CAs do not know the test CA.
       expect((await http.request(`https://localhost:${tls.port}/`)).result).toBe(
