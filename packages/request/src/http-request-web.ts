@@ -340,27 +340,17 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     body: WebRequestBodyInit = EMPTY,
     options: HTTPRequestOptions = {},
   ): Promise<HTTPResponseStream> {
-    const promise =
-      this.#downloadFile !== '' || options?.onBody !== undefined
-        ? Promise.reject(
-            new HTTPRequestError(
-              'requestStream hands the body to its stream: downloadFile and onBody cannot be set',
-              ErrorCode.INVALID_PARAMETER,
-            ),
-          )
-        : streamResponse(
-            (sinkAt) => this.#start(url, headers, method, body, options, sinkAt),
-            () => this.cancelRequest(),
-          );
-    // As every promise here (decision 0007): ignored, its rejection reaches nobody.
-    promise.catch(ignore);
-    return promise;
+    return streamResponse(
+      this.#downloadFile !== '' || options?.onBody !== undefined,
+      (sinkAt) => this.#start(url, headers, method, body, options, sinkAt),
+      () => this.cancelRequest(),
+    );
   }
 
   /**
-   * Starts a request with a raw body: bytes, or a `Blob`/`File`, a Web `ReadableStream`, an async
-   * iterable or `RequestBody.stream()`, which are read whole into memory before the fetch starts
-   * (fetch streams a request body only with `duplex: 'half'`, which Chromium allows over HTTP/2
+   * Starts a request with a raw body: bytes, a `Blob`/`File` (handed to fetch as it is), or a Web
+   * `ReadableStream`, an async iterable or `RequestBody.stream()`, read whole into memory before
+   * the fetch starts (fetch streams a request body only with `duplex: 'half'`, which Chromium allows over HTTP/2
    * and later only; README "Web build"). A file path, a `FileHandle` or a Node `Readable` rejects
    * with `INVALID_PARAMETER`, as does a stream whose bytes do not match its announced length.
    *

@@ -561,21 +561,11 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     body: RequestBodyInit = EMPTY,
     options: HTTPRequestOptions = {},
   ): Promise<HTTPResponseStream> {
-    const promise =
-      this.#downloadFile !== '' || options?.onBody !== undefined
-        ? Promise.reject(
-            new HTTPRequestError(
-              'requestStream hands the body to its stream: downloadFile and onBody cannot be set',
-              ErrorCode.INVALID_PARAMETER,
-            ),
-          )
-        : streamResponse(
-            (sinkAt) => this.#start(url, headers, method, body, options, sinkAt),
-            () => this.cancelRequest(),
-          );
-    // As every promise here (decision 0007): ignored, its rejection reaches nobody.
-    promise.catch(ignore);
-    return promise;
+    return streamResponse(
+      this.#downloadFile !== '' || options?.onBody !== undefined,
+      (sinkAt) => this.#start(url, headers, method, body, options, sinkAt),
+      () => this.cancelRequest(),
+    );
   }
 
   /**

@@ -213,9 +213,13 @@ function nodeStreamModule(): { Readable: typeof Readable } | null {
 }
 
 /**
- * Runs a request whose final response head resolves the returned promise with a
- * {@link ResponseStream} of its body, as `HTTPRequest.requestStream` does in both builds.
+ * `HTTPRequest.requestStream` in both builds: runs a request whose final response head resolves
+ * the returned promise with a {@link ResponseStream} of its body. As every promise of HTTPRequest
+ * (decision 0007), the one returned has a no-op rejection handler: ignored, its rejection reaches
+ * nobody; awaited, it rejects as usual.
  *
+ * @param bodyElsewhere - `downloadFile` or `onBody` is set: the body cannot go to a stream too,
+ *   and the promise rejects with `INVALID_PARAMETER`.
  * @param start - starts the request, given the function its body step calls at the final head to
  *   get the sink (a new ResponseStream's); returns the request's promise (ends with the body).
  * @param cancel - cancels the request (`HTTPRequest.cancelRequest`).
@@ -224,6 +228,25 @@ function nodeStreamModule(): { Readable: typeof Readable } | null {
  * @internal
  */
 export function streamResponse(
+  bodyElsewhere: boolean,
+  start: (
+    sinkAt: (head: { code: number; headers: string[] }) => BodySink,
+  ) => Promise<HTTPRequestResult>,
+  cancel: () => void,
+): Promise<HTTPResponseStream> {
+  const promise = bodyElsewhere
+    ? Promise.reject(
+        new HTTPRequestError(
+          'requestStream hands the body to its stream: downloadFile and onBody cannot be set',
+          ErrorCode.INVALID_PARAMETER,
+        ),
+      )
+    : headAndStream(start, cancel);
+  promise.catch(ignore);
+  return promise;
+}
+
+function headAndStream(
   start: (
     sinkAt: (head: { code: number; headers: string[] }) => BodySink,
   ) => Promise<HTTPRequestResult>,
