@@ -11,6 +11,7 @@ export {
   headerValue,
   headerValues,
 } from './header-lines.js';
+export { isChunkedCoding } from './is-chunked-coding.js';
 export { latin1ToBytes } from './latin1-to-bytes.js';
 export type { ParseErrorReason } from './parse-error.js';
 export { ParseError } from './parse-error.js';

@@ -2,7 +2,7 @@
 // drops (refused here instead), how Godot-style header strings become fetch's pairs, and what a
 // `Response` tells about itself (`fetchedHead`: the browser parsed the response, so its head is
 // read from the `Response`, once). Pure functions, no Node module: the browser entry bundles them.
-import { headerName, isValidHeader } from '@gdhttp/parser';
+import { headerName, isChunkedCoding, isValidHeader } from '@gdhttp/parser';
 import { stripEdges } from './godot-rules.js';
 
 /**
@@ -149,12 +149,13 @@ export function responseHeaderLines(headers: Headers): string[] {
   return lines;
 }
 
-/** Whether the final transfer coding the browser shows is `chunked` (often hidden: then false). */
+/**
+ * Whether the final transfer coding the browser shows is `chunked` (often hidden: then false),
+ * by the parser's own reading of the field.
+ */
 export function isChunkedResponse(headers: Headers): boolean {
   const codings = headers.get('transfer-encoding');
-  if (codings === null) return false;
-  const last = codings.split(',').at(-1);
-  return last !== undefined && stripEdges(last).toLowerCase() === 'chunked';
+  return codings !== null && isChunkedCoding(codings);
 }
 
 /**
