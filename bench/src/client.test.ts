@@ -9,6 +9,7 @@ import {
 } from './canned/server.ts';
 import { spawnCanned } from './canned/spawn.ts';
 import { clientAdapters } from './client/adapters.ts';
+import { floorAdapters } from './client/floor.ts';
 import { scenarios } from './client.ts';
 import { closedLoop } from './load/harness.ts';
 
@@ -27,6 +28,21 @@ describe('client benchmark adapters', () => {
       'node:http keep-alive',
     ]);
   });
+
+  for (const adapter of floorAdapters()) {
+    it(`${adapter.name} (a reference client) gets every body byte, 13 B and 64 KiB`, async () => {
+      for (const s of scenarios(canned.ports).filter((x) => x.connections === 1)) {
+        const runner = await adapter.open(s.target, 1, 1);
+        try {
+          const latencies = new Float64Array(9);
+          expect(await runner.run(9, latencies), s.name).toBe(9 * s.target.bodyBytes);
+          expect(latencies.every((x) => x > 0)).toBe(true);
+        } finally {
+          await runner.close();
+        }
+      }
+    });
+  }
 
   for (const adapter of clientAdapters()) {
     it(`${adapter.name} gets every body byte, on 1 and 3 connections, 13 B and 64 KiB`, async () => {

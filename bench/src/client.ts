@@ -5,6 +5,11 @@
  * runs on core 1 (docs/references.md#client-and-request-benchmarks). Scenarios: one connection strictly sequential (with p50 and
  * p99 latency) and 50 connections, for a 13 B and a 64 KiB body. Adapters interleave, order
  * rotating each repetition, after a warm-up; every figure is the median of the repetitions.
+ *
+ * `--sequential` (issue 19, target 3) runs the sequential 13 B scenario alone, with more
+ * repetitions, HTTPClient and undici dispatch beside the reference clients of
+ * `client/floor.ts`: a bare socket (the floor of a Node client here) and the same socket doing
+ * HTTPClient's serializing, parsing or both.
  */
 import { createRequire } from 'node:module';
 import { pinSelf, spawnCanned } from './canned/spawn.ts';
@@ -15,6 +20,7 @@ import {
   undiciClientRequest,
   undiciDispatch,
 } from './client/adapters.ts';
+import { floorAdapters, rawSocket } from './client/floor.ts';
 import {
   CONNECTIONS,
   cannedScenarios,
@@ -44,9 +50,12 @@ export function scenarios(ports: { small: number; large: number }): Scenario[] {
 
 export async function run(flags: string[]): Promise<void> {
   const quick = flags.includes('--quick');
+  const sequential = flags.includes('--sequential');
   const opts = quick
     ? { reps: 3, warmup: 500, minRepSeconds: 0.1 }
-    : { reps: 7, warmup: 2000, minRepSeconds: 1 };
+    : sequential
+      ? { reps: 15, warmup: 2000, minRepSeconds: 0.5 }
+      : { reps: 7, warmup: 2000, minRepSeconds: 1 };
   // the server first: once this process is pinned, its children would inherit one core
   const server = await spawnCanned();
   const restore = pinSelf();
@@ -56,6 +65,12 @@ export async function run(flags: string[]): Promise<void> {
         `client process ${process.pid} ${restore ? 'pinned to core 1 (taskset -a -p -c 1)' : 'not pinned'}; ` +
         `median of ${opts.reps} interleaved repetitions (>= ${opts.minRepSeconds} s each) after ${opts.warmup * 2} warm-up requests\n`,
     );
+    if (sequential) {
+      const list = [gdhttpClient, undiciDispatch, ...floorAdapters()];
+      const s = scenarios(server.ports)[0]!;
+      reportSequential(await measure(s, list, opts), list);
+      return;
+    }
     const list = clientAdapters();
     const rows: Row[] = [];
     for (const s of scenarios(server.ports)) rows.push(...(await measure(s, list, opts)));
@@ -90,4 +105,28 @@ function report(rows: Row[], list: LoadAdapter[]): void {
     }
     console.log(line);
   }
+  const s = scenariosSeen[0];
+  if (s !== undefined)
+    console.log(`  ${targetThree(find(s, gdhttpClient), find(s, undiciDispatch))}`);
+}
+
+/** Issue 19, target 3: sequential 13 B req/s >= 1.2x undici dispatch, p99 <= dispatch's. */
+function targetThree(g: Row, d: Row): string {
+  const ratio = pairedRatio(g.samples, d.samples);
+  const p99 = g.p99! / d.p99!;
+  return (
+    `issue 19 target 3 (${g.scenario}): vs undici dispatch ${ratio.toFixed(2)}x ` +
+    `(>= 1.2x ${ratio >= 1.2 ? 'met' : 'NOT met'}), p99 ${p99.toFixed(2)}x dispatch's ` +
+    `(<= 1.0x ${p99 <= 1 ? 'met' : 'NOT met'})`
+  );
+}
+
+/** The `--sequential` table: every client against undici dispatch and against the bare socket. */
+function reportSequential(rows: Row[], list: LoadAdapter[]): void {
+  printRateTable(rows, list, [
+    { label: 'dispatch', adapter: undiciDispatch },
+    { label: 'raw socket', adapter: rawSocket },
+  ]);
+  const find = (a: LoadAdapter) => findRow(rows, rows[0]!.scenario, a);
+  console.log(`\n${targetThree(find(gdhttpClient), find(undiciDispatch))}`);
 }

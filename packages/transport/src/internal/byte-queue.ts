@@ -40,7 +40,11 @@ export class ByteQueue {
     if (!(want > 0)) return EMPTY;
     const head = this.#chunks[this.#first]!;
     const take = Math.min(want, head.byteLength - this.#offset);
-    const view = head.subarray(this.#offset, this.#offset + take);
+    // A whole chunk is handed out as it is: the same bytes, without another view object.
+    const view =
+      this.#offset === 0 && take === head.byteLength
+        ? head
+        : head.subarray(this.#offset, this.#offset + take);
     this.#advance(take);
     return view;
   }
@@ -108,7 +112,8 @@ export class ByteQueue {
 
   #compact(): void {
     if (this.#first === 0) return;
-    this.#chunks = this.#chunks.slice(this.#first);
+    // Everything read (the usual case): a new empty array, not a copy of the read part's end.
+    this.#chunks = this.#first === this.#chunks.length ? [] : this.#chunks.slice(this.#first);
     this.#first = 0;
   }
 }

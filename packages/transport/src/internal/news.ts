@@ -1,6 +1,9 @@
 /** A callback told that something changed on a stream peer. */
 export type NewsListener = () => void;
 
+/** What `next()` returns when there is news already: one settled promise serves every call. */
+const NOW: Promise<void> = Promise.resolve();
+
 /**
  * The "something changed" signal of a peer: a sequence number bumped on every event, a
  * watermark moved by `poll()`, callbacks, and one-shot promises.
@@ -11,15 +14,21 @@ export type NewsListener = () => void;
 export class News {
   #sequence = 0;
   #seen = 0;
-  #waiters: Array<() => void> = [];
+  /** The promise every waiter of the next change shares, and its resolver, while someone waits. */
+  #waiting: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
   #listeners = new Set<NewsListener>();
 
   /** Records a change and wakes every waiter and listener. */
   bump(): void {
     this.#sequence += 1;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const resolve of waiters) resolve();
+    const wake = this.#wake;
+    if (wake !== null) {
+      this.#waiting = null;
+      this.#wake = null;
+      wake();
+    }
+    if (this.#listeners.size === 0) return;
     for (const listener of this.#listeners) {
       try {
         listener();
@@ -40,10 +49,13 @@ export class News {
 
   /** Settles at the next change, or now if something changed since the last `markSeen()`. */
   next(): Promise<void> {
-    if (this.#sequence !== this.#seen) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#waiters.push(resolve);
-    });
+    if (this.#sequence !== this.#seen) return NOW;
+    if (this.#waiting === null) {
+      this.#waiting = new Promise((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+    return this.#waiting;
   }
 
   /** Adds a listener; returns the function that removes it. */

@@ -5,20 +5,34 @@ import type { SocketReads } from './socket-reads.js';
 /**
  * Write batching across sockets. The first write of an event-loop turn goes to its socket at once,
  * so a lone request/response exchange keeps its latency (the peer starts while this side finishes
- * its callback). Later writes in the same turn wait for one `setImmediate` (after the turn's I/O
- * callbacks) and leave together: with many busy connections, the peer then finds many requests
- * ready per wake-up instead of being woken for each one, and this side does its reads, then its
- * writes. (undici defers every keep-alive reuse to the same phase.) Bytes are held by reference,
- * never copied, and flushed before the socket is destroyed or handed over.
+ * its callback). Later writes in the same turn wait for the end of the turn and leave together.
+ * With several pipes the turn ends in one `setImmediate` (after the turn's I/O callbacks): with
+ * many busy connections, the peer then finds many requests ready per wake-up instead of being
+ * woken for each one, and this side does its reads, then its writes. (undici defers every
+ * keep-alive reuse to the same phase.) With one pipe in the thread there is nothing to gather
+ * across connections, so the turn ends at the next microtask: the pieces one `poll()` writes
+ * (a head, chunk framing) still leave together, and a connection that sends one request per
+ * turn does not pay for an immediate, about 3 µs of CPU per request on the project VM
+ * (bench/README.md, "Issue 19, target 3"). Bytes are held by reference, never copied, and
+ * flushed before the socket is destroyed or handed over.
  */
 const unflushed: SocketPipe[] = [];
 let turnStarted = false;
+/** Pipes attached to a socket in this thread (a worker thread counts its own). */
+let attachedPipes = 0;
+const settled = Promise.resolve();
 
 function endTurn(): void {
   turnStarted = false;
   // A flush writes to the socket directly and never adds pipes, so a plain loop is enough.
   for (let i = 0; i < unflushed.length; i++) unflushed[i]!.flush();
   unflushed.length = 0;
+}
+
+/** Arms the end of the turn that a first write has just started. */
+function armEndOfTurn(): void {
+  if (attachedPipes > 1) setImmediate(endTurn);
+  else void settled.then(endTurn);
 }
 
 /**
@@ -84,8 +98,8 @@ export class SocketPipe {
   /**
    * After a `writePartial` that could not take everything: Node emits `drain` only when its own
    * buffer went over its high-water mark, but the bytes may instead have gone to the kernel at
-   * once, or wait in this pipe's batch. Checked after the turn's flush (an earlier `setImmediate`):
-   * if Node will announce `drain`, that is the news; otherwise there is room now.
+   * once, or wait in this pipe's batch. Checked after the turn's flush (an earlier `setImmediate`,
+   * or a microtask): if Node will announce `drain`, that is the news; otherwise there is room now.
    */
   readonly #checkRoom = (): void => {
     if (!this.#roomWanted || !this.#attached) return;
@@ -116,6 +130,7 @@ export class SocketPipe {
     socket.on('error', this.#onError);
     socket.on('drain', this.#onDrain);
     this.#attached = true;
+    attachedPipes += 1;
   }
 
   /** Removes up to `max` queued bytes, resuming the socket when the queue has drained. */
@@ -136,11 +151,13 @@ export class SocketPipe {
     if (data.byteLength === 0) return;
     if (!turnStarted) {
       turnStarted = true;
-      setImmediate(endTurn);
       if (this.#outgoingBytes === 0) {
+        // The bytes first, then the end of the turn: arming it is not on a lone request's path.
         this.socket.write(data);
+        armEndOfTurn();
         return;
       }
+      armEndOfTurn();
     }
     if (this.#outgoingBytes === 0) unflushed.push(this);
     this.#outgoing.push(data);
@@ -207,6 +224,7 @@ export class SocketPipe {
     if (!this.#attached) return [];
     this.flush();
     this.#attached = false;
+    attachedPipes -= 1;
     if (this.#reads === null) this.socket.off('data', this.#onData);
     else this.#reads.detach(this.socket);
     this.socket.off('end', this.#onEnd);
