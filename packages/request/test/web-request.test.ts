@@ -20,17 +20,8 @@ import {
   type WebTestServer,
 } from './web/server.ts';
 
-vi.mock('@gdhttp/client', async () => {
-  // The web build, found through the client's own export map (`@gdhttp/source` → `browser`).
-  const { createRequire } = await import('node:module');
-  const { readFileSync } = await import('node:fs');
-  const { dirname, join } = await import('node:path');
-  const manifestPath = createRequire(import.meta.url).resolve('@gdhttp/client/package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-    exports: { '.': { '@gdhttp/source': { browser: string } } };
-  };
-  return import(join(dirname(manifestPath), manifest.exports['.']['@gdhttp/source'].browser));
-});
+// The web build of the client under the web HTTPRequest, as in a browser.
+vi.mock('@gdhttp/client', async () => (await import('./web/client-build.ts')).webClientBuild());
 
 const text = (body: Uint8Array) => new TextDecoder().decode(body);
 
