@@ -77,6 +77,7 @@ const LAST_CHUNK = encoder.encode('0\r\n\r\n');
 
 /** The User-Agent gdhttp sends unless a header overrides it: names gdhttp and the runtime. */
 export const USER_AGENT = `gdhttp/${pkg.version} (Node.js ${process.versions.node}; ${process.platform})`;
+const USER_AGENT_LINE = `User-Agent: ${USER_AGENT}`;
 
 interface ProxyAddress {
   host: string;
@@ -575,7 +576,7 @@ export class HTTPClient {
       method,
       hostLine: this.#hostLine,
       bodyLength: chunked ? 0 : bodyLength,
-      userAgent: USER_AGENT,
+      userAgentLine: USER_AGENT_LINE,
     });
     // A chunked body has no Content-Length (RFC 9112 §6.3): drop the automatic one Godot's rule
     // adds for an empty POST/PUT/PATCH.

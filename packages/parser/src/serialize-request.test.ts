@@ -104,6 +104,76 @@ describe('serializeRequest', () => {
   });
 });
 
+describe('serializeRequest, one pass and checked', () => {
+  // A byte body takes the one-pass path for ASCII requests; a string body always takes the checked
+  // one. Both must write the same bytes, or refuse the same part at the same index.
+  const pieces = [
+    'a',
+    'X',
+    '-',
+    ':',
+    ' ',
+    '/',
+    '\t',
+    '\r',
+    '\n',
+    '\0',
+    '\x7f',
+    'é',
+    '€',
+    '😀',
+    '*',
+    'http://',
+  ];
+  let seed = 0x2f6b;
+  const next = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const word = (max: number): string =>
+    Array.from({ length: next(max) }, () =>
+      next(12) === 0 ? pieces[next(pieces.length)] : 'k',
+    ).join('');
+
+  const outcome = (fn: () => Uint8Array): string => {
+    try {
+      return `ok ${text(fn())}`;
+    } catch (err) {
+      if (!(err instanceof RequestError)) throw err;
+      return `refused ${err.part} ${err.index}`;
+    }
+  };
+
+  it('agree on random requests, valid and not', () => {
+    const methods = ['GET', 'POST', 'PUT', 'GET', 'CONNECT', 'OPTIONS', 'GÉT', '', 'GE T', 'GET', 'POST', 'DELETE'];
+    let refused = 0;
+    for (let n = 0; n < 5000; n++) {
+      const method = methods[next(methods.length)]!;
+      const target = next(8) === 0 ? word(6) : `/${word(12)}`;
+      const headers = Array.from({ length: next(5) }, () =>
+        next(5) === 0 ? word(10) : `${word(6) || 'N'}: ${word(20)}`,
+      );
+      const fast = outcome(() => serializeRequest(method, target, headers, new Uint8Array(0)));
+      const checked = outcome(() => serializeRequest(method, target, headers, ''));
+      expect(fast, JSON.stringify({ method, target, headers })).toBe(checked);
+      if (fast.startsWith('refused')) refused++;
+    }
+    // Both kinds were drawn often enough to mean something.
+    expect(refused).toBeGreaterThan(500);
+    expect(refused).toBeLessThan(4500);
+  });
+
+  it("gives a refused request's room back: the next request starts where it would have", () => {
+    const first = serializeRequest('GET', '/', ['A: 1'], new Uint8Array(0));
+    refusal(() => serializeRequest('GET', '/', ['A: 1', 'B: \r'], new Uint8Array(0)));
+    const second = serializeRequest('GET', '/', ['A: 1'], new Uint8Array(0));
+    if (second.buffer === first.buffer) {
+      expect(second.byteOffset).toBe((first.byteOffset + first.length + 7) & ~7);
+    }
+    expect(text(first)).toBe(text(second));
+  });
+});
+
 describe('isValidHeader', () => {
   it('accepts token names with any value, including an empty one', () => {
     expect(isValidHeader('X:')).toBe(true);

@@ -124,7 +124,7 @@ describe('withAutomaticHeaders', () => {
     method: Method.GET,
     hostLine: 'Host: example.com',
     bodyLength: 0,
-    userAgent: 'gdhttp/test',
+    userAgentLine: 'User-Agent: gdhttp/test',
   };
 
   it('appends Host, User-Agent and Accept after user headers, in Godot order', () => {

@@ -136,7 +136,8 @@ export interface AutoHeaderContext {
   /** The connection's `Host: …` line ({@link hostHeaderValue}), built once per connection. */
   hostLine: string;
   bodyLength: number;
-  userAgent: string;
+  /** The whole `User-Agent: …` line, built once (a line built per request is a new string to flatten). */
+  userAgentLine: string;
 }
 
 /**
@@ -151,7 +152,7 @@ export function withAutomaticHeaders(headers: readonly string[], ctx: AutoHeader
   if (!hasHeader(headers, 'content-length') && (ctx.bodyLength > 0 || expectsContent(ctx.method))) {
     out.push(`Content-Length: ${ctx.bodyLength}`);
   }
-  if (!hasHeader(headers, 'user-agent')) out.push(`User-Agent: ${ctx.userAgent}`);
+  if (!hasHeader(headers, 'user-agent')) out.push(ctx.userAgentLine);
   if (!hasHeader(headers, 'accept')) out.push('Accept: */*');
   return out;
 }
