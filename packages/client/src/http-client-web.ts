@@ -11,7 +11,12 @@ import {
   type QueryValue,
   queryStringFromDict,
 } from '@gdhttp/parser';
-import { describeFailure, FetchExchange } from './internal/fetch-exchange.js';
+import {
+  describeFailure,
+  FetchExchange,
+  hasRequestStreams,
+  StreamedUpload,
+} from './internal/fetch-exchange.js';
 import {
   authorityHost,
   connectArgumentsRefusal,
@@ -101,6 +106,16 @@ export class HTTPClient {
 
   /** The request in flight, or whose body is being read. */
   #exchange: FetchExchange | null = null;
+  /** The current request's body length when sent whole (bytes, a Blob), for requestBodySent. */
+  #wholeBodyLength = 0;
+  /** The current request's streamed body (requestRaw with a stream, or requestStream). */
+  #upload: StreamedUpload | null = null;
+  /** The body is put piece by piece (requestStream). */
+  #putMode = false;
+  /** The body still takes pieces (requestStream, before its end). */
+  #bodyOpen = false;
+  /** Bytes a requestStream body still needs for its announced length; -1: unknown. */
+  #bodyLeft = -1;
   #responseStarted = false;
   /** Resolvers of news() promises, settled at the next progress. */
   #waiters: (() => void)[] = [];
@@ -241,15 +256,154 @@ export class HTTPClient {
    * @param body - the body; fetch copies bytes, so they may be reused at once. A `Blob` or `File`
    *   (a gdhttp addition) is handed to fetch as it is: the browser reads it as it sends, so a file
    *   a page uploads is never held in memory, and fetch sends its `type` as `Content-Type` when
-   *   the headers give none. GET and HEAD take none.
-   * @returns `OK` (status REQUESTING); `UNAVAILABLE` for TRACE and CONNECT; `INVALID_PARAMETER` for
-   *   a bad method, URL, header, body or argument type, or when the status is not CONNECTED.
+   *   the headers give none. A `ReadableStream` of bytes (a gdhttp addition) is streamed as
+   *   {@link HTTPClient.requestStream} streams: read as fetch pulls it, over HTTP/2 or later only
+   *   in a browser; a stream fetch never pulled (the browser refused the request first) is left
+   *   untouched. GET and HEAD take no body.
+   * @returns `OK` (status REQUESTING); `UNAVAILABLE` for TRACE and CONNECT, and for a stream where
+   *   fetch has no request streams; `INVALID_PARAMETER` for a bad method, URL, header, body or
+   *   argument type, or when the status is not CONNECTED.
    */
   requestRaw(
     method: Method,
     url: string,
     headers: readonly string[],
-    body: Uint8Array | Blob,
+    body: Uint8Array | Blob | ReadableStream<Uint8Array>,
+  ): ErrorCode {
+    if (isWebStream(body)) return this.#begin(method, url, headers, body, -1);
+    const length = bodyLength(body);
+    if (length < 0) return this.#refuse('body must be a Uint8Array, a Blob or a ReadableStream');
+    return this.#begin(method, url, headers, body as Uint8Array | Blob, length);
+  }
+
+  /**
+   * Starts a request whose body is sent as it comes (a gdhttp addition, the Node build's
+   * `requestStream`): {@link HTTPClient.putRequestBodyData} queues each piece and
+   * {@link HTTPClient.endRequestBody} ends the body. fetch pulls the pieces as it sends them
+   * (`duplex: 'half'`), so the page holds only what is queued; {@link HTTPClient.requestBodySent}
+   * counts what fetch took, {@link HTTPClient.requestBodyQueued} what waits.
+   *
+   * What the platform allows: Chromium (105 and later) streams a request body over HTTP/2 and
+   * HTTP/3 only. Over HTTP/1.1 — any `http://` URL, and an `https://` server without HTTP/2 — it
+   * fails the fetch before taking a byte: the status becomes CONNECTION_ERROR with `lastError`
+   * saying so (a page cannot tell this from a network error). Cross-origin, the request is always
+   * preflighted. A redirect answer is not followed (fetch cannot send a stream again): it is the
+   * response, and a browser shows it opaque — code 0, no headers, no body. Firefox and Safari have
+   * no request streams: this returns `UNAVAILABLE`. fetch sends the response only after the body
+   * ended (half duplex).
+   *
+   * @param method - a {@link Method}; not GET or HEAD (fetch sends them without a body).
+   * @param url - as for requestRaw.
+   * @param headers - as for requestRaw; `Content-Length` only with the value of `bodyLength`
+   *   (checked, not sent: HTTP/2 frames the body itself).
+   * @param bodyLength - the body's length in bytes, checked as the pieces are put; -1 when unknown.
+   * @returns `OK` (status REQUESTING) or requestRaw's codes; `INVALID_PARAMETER` for a length that
+   *   is not an integer of at least -1; `UNAVAILABLE` where fetch has no request streams.
+   * @example
+   * ```ts
+   * // status CONNECTED, to an https:// server that speaks HTTP/2
+   * client.requestStream(Method.PUT, '/upload', [], -1);
+   * for await (const piece of source) {
+   *   client.putRequestBodyData(piece);
+   *   while (client.requestBodyQueued > 0 && client.getStatus() === Status.REQUESTING) {
+   *     const news = client.news();
+   *     client.poll();
+   *     await news;
+   *   }
+   * }
+   * client.endRequestBody(); // then poll until the status leaves REQUESTING
+   * ```
+   */
+  requestStream(
+    method: Method,
+    url: string,
+    headers: readonly string[],
+    bodyLength: number,
+  ): ErrorCode {
+    if (!Number.isSafeInteger(bodyLength) || bodyLength < -1) {
+      return this.#refuse('bodyLength must be an integer of at least -1 (-1: unknown)');
+    }
+    return this.#begin(method, url, headers, null, bodyLength);
+  }
+
+  /**
+   * Queues the next piece of a body started with {@link HTTPClient.requestStream}, by reference:
+   * do not modify it afterwards (fetch reads it when it sends it). An empty piece is ignored.
+   *
+   * @param data - body bytes.
+   * @returns `OK`; `INVALID_PARAMETER` without a streamed request, after its end, for bytes that
+   *   are not a Uint8Array or past the announced length; `UNAVAILABLE` once the response arrived or
+   *   the fetch failed: the body is no longer wanted.
+   */
+  putRequestBodyData(data: Uint8Array): ErrorCode {
+    const refused = this.#bodyRefusal();
+    if (refused !== ErrorCode.OK) return refused;
+    if (!(data instanceof Uint8Array)) return this.#refuse('body data must be a Uint8Array');
+    if (data.length === 0) return ErrorCode.OK;
+    if (this.#bodyLeft >= 0) {
+      if (data.length > this.#bodyLeft) {
+        return this.#refuse(`${data.length} bytes put, only ${this.#bodyLeft} left of the body`);
+      }
+      this.#bodyLeft -= data.length;
+    }
+    this.#upload!.put(data);
+    // The whole announced length has been put: the body ends, as in the Node build.
+    if (this.#bodyLeft === 0) this.#endBody();
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Ends a body started with {@link HTTPClient.requestStream}: fetch sends its end once it took
+   * the queued pieces.
+   *
+   * @returns `OK` (also when a body of known length ended with its last byte); putRequestBodyData's
+   *   `INVALID_PARAMETER` and `UNAVAILABLE`, and `INVALID_PARAMETER` when the body is short of its
+   *   announced length (the request cannot be completed: close the client).
+   */
+  endRequestBody(): ErrorCode {
+    if (this.#putMode && !this.#bodyOpen && this.#bodyLeft <= 0 && this.#requestOpen()) {
+      return ErrorCode.OK;
+    }
+    const refused = this.#bodyRefusal();
+    if (refused !== ErrorCode.OK) return refused;
+    if (this.#bodyLeft > 0) {
+      return this.#refuse(`the body ended ${this.#bodyLeft} bytes short of its announced length`);
+    }
+    this.#endBody();
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Bytes put with {@link HTTPClient.putRequestBodyData} that fetch has not taken yet: the
+   * backpressure signal of a streamed body (a gdhttp addition). 0 for other bodies.
+   */
+  get requestBodyQueued(): number {
+    return this.#upload?.queued ?? 0;
+  }
+
+  /**
+   * Body bytes of the current request fetch has taken (a gdhttp addition, for upload progress).
+   * A streamed body counts as fetch pulls it (the browser holds at most a few hundred KiB more
+   * than the server received); bytes and a Blob are handed over whole, and fetch reports no
+   * progress for them: 0 until the response arrives, then their length.
+   */
+  get requestBodySent(): number {
+    if (this.#upload !== null) return this.#upload.taken;
+    return this.#responseStarted ? this.#wholeBodyLength : 0;
+  }
+
+  /** Always 0: fetch shows no 1xx interim response (the Node build counts them). */
+  get informationalResponses(): number {
+    return 0;
+  }
+
+  /** requestRaw and requestStream: bytes or a Blob of `length`, a stream, or `null` for puts. */
+  #begin(
+    method: Method,
+    url: string,
+    headers: readonly string[],
+    body: Uint8Array | Blob | ReadableStream<Uint8Array> | null,
+    length: number,
   ): ErrorCode {
     const token = methodToken(method);
     if (token === undefined) return this.#refuse(`method ${String(method)} is not a Method`);
@@ -262,8 +416,6 @@ export class HTTPClient {
     }
     const wrong = requestArgumentsRefusal(url, headers);
     if (wrong !== null) return this.#refuse(wrong);
-    const length = bodyLength(body);
-    if (length < 0) return this.#refuse('body must be a Uint8Array or a Blob');
     if (this.#status !== Status.CONNECTED) {
       return this.#refuse(`request() needs status CONNECTED, not ${this.#status}`);
     }
@@ -275,25 +427,53 @@ export class HTTPClient {
     if (!url.startsWith('/') || !isValidTarget(token, url)) {
       return this.#refuse('url must start with "/" and hold no whitespace or control characters');
     }
-    if (length > 0 && (method === Method.GET || method === Method.HEAD)) {
+    const streamed = body === null || isWebStream(body);
+    if ((length > 0 || streamed) && (method === Method.GET || method === Method.HEAD)) {
       return this.#refuse(`fetch cannot send a body with ${token}`);
+    }
+    if (streamed && !hasRequestStreams()) {
+      this.#lastError = new GdhttpError(
+        "this browser's fetch cannot stream a request body (no duplex: 'half'): send bytes or a Blob",
+        ErrorCode.UNAVAILABLE,
+      );
+      return ErrorCode.UNAVAILABLE;
     }
     const converted = toFetchHeaders(headers, {
       host: hostHeaderValue(this.#host, this.#port, this.#tls),
       bodyLength: length,
     });
     if ('refused' in converted) return this.#refuse(converted.refused);
-    // An empty body still says `Content-Length: 0` for POST, PUT and PATCH, as the Node build.
-    const sendBody =
-      length > 0 || method === Method.POST || method === Method.PUT || method === Method.PATCH;
+    let pairs = converted.pairs;
+    let sendBody: Uint8Array | Blob | StreamedUpload | undefined;
     this.#exchange?.abort();
+    if (streamed) {
+      // A matching Content-Length passed the check above; fetch would drop it (HTTP/2 frames
+      // the body), so it is not handed over.
+      pairs = pairs.filter(([name]) => name.toLowerCase() !== 'content-length');
+      sendBody = new StreamedUpload(body as ReadableStream<Uint8Array> | null, () =>
+        this.#notify(),
+      );
+      this.#upload = sendBody;
+      this.#putMode = body === null;
+      this.#bodyOpen = body === null;
+      this.#bodyLeft = body === null ? length : -1;
+      this.#wholeBodyLength = 0;
+      // A body of length 0 is whole from the start.
+      if (body === null && length === 0) this.#endBody();
+    } else {
+      // An empty body still says `Content-Length: 0` for POST, PUT and PATCH, as the Node build.
+      const bytes = body as Uint8Array | Blob;
+      const sends =
+        length > 0 || method === Method.POST || method === Method.PUT || method === Method.PATCH;
+      sendBody = sends ? bytes : undefined;
+      this.#upload = null;
+      this.#putMode = false;
+      this.#bodyOpen = false;
+      this.#bodyLeft = -1;
+      this.#wholeBodyLength = length;
+    }
     this.#exchange = new FetchExchange(
-      {
-        url: `${this.#origin()}${url}`,
-        method: token,
-        headers: converted.pairs,
-        body: sendBody ? body : undefined,
-      },
+      { url: `${this.#origin()}${url}`, method: token, headers: pairs, body: sendBody },
       () => this.#settings.readChunkSize,
       () => this.#notify(),
     );
@@ -301,6 +481,30 @@ export class HTTPClient {
     this.#lastError = null;
     this.#status = Status.REQUESTING;
     return ErrorCode.OK;
+  }
+
+  /** The request is still being sent: REQUESTING, and fetch has neither answered nor failed. */
+  #requestOpen(): boolean {
+    return this.#status === Status.REQUESTING && this.#exchange?.settled === false;
+  }
+
+  /** Why a streamed body cannot take more now, or OK. */
+  #bodyRefusal(): ErrorCode {
+    if (!this.#putMode) return this.#refuse('no request started with requestStream()');
+    if (!this.#requestOpen()) {
+      this.#lastError = new GdhttpError(
+        'the body is no longer wanted: the server answered or the fetch failed',
+        ErrorCode.UNAVAILABLE,
+      );
+      return ErrorCode.UNAVAILABLE;
+    }
+    if (!this.#bodyOpen) return this.#refuse('the body has ended');
+    return ErrorCode.OK;
+  }
+
+  #endBody(): void {
+    this.#bodyOpen = false;
+    this.#upload?.end();
   }
 
   /**
@@ -452,6 +656,11 @@ export class HTTPClient {
   close(): void {
     this.#exchange?.abort();
     this.#exchange = null;
+    this.#upload?.cancel();
+    this.#upload = null;
+    this.#putMode = false;
+    this.#bodyOpen = false;
+    this.#wholeBodyLength = 0;
     this.#response = null;
     this.#status = Status.DISCONNECTED;
     this.#notify();
@@ -578,13 +787,17 @@ export class HTTPClient {
   #pollRequesting(): ErrorCode {
     const exchange = this.#exchange!;
     if (exchange.failure !== null) {
+      // A stream given to requestRaw() that failed is the cause, not the network.
+      const cause = exchange.upload?.failure ?? exchange.failure;
+      const kind =
+        exchange.upload?.failure != null
+          ? 'the request body stream failed'
+          : failureKind(exchange.upload);
       return this.#fail(
         Status.CONNECTION_ERROR,
-        new GdhttpError(
-          `network error or CORS refusal: ${describeFailure(exchange.failure)}`,
-          ErrorCode.CONNECTION_ERROR,
-          { cause: exchange.failure },
-        ),
+        new GdhttpError(`${kind}: ${describeFailure(cause)}`, ErrorCode.CONNECTION_ERROR, {
+          cause,
+        }),
         ErrorCode.CONNECTION_ERROR,
       );
     }
@@ -614,6 +827,9 @@ export class HTTPClient {
         ErrorCode.CONNECTION_ERROR,
       );
     } else if (exchange.done) {
+      // A streamed body still open after the whole answer (an early 413 over a runtime that reads
+      // answers before the body ended) is not wanted any more: puts were refused since the answer.
+      exchange.upload?.cancel();
       this.#exchange = null;
       this.#status = Status.DISCONNECTED;
     }
@@ -669,6 +885,30 @@ function isUrlHost(host: string, port: number, tls: boolean): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What a rejected fetch was, as far as a page can know: with a streamed body taken by none, the
+ * browser's refusal of a connection below HTTP/2 looks exactly like a network error.
+ */
+function failureKind(upload: StreamedUpload | null): string {
+  if (upload === null) return 'network error or CORS refusal';
+  if (upload.taken === 0) {
+    return "network error, CORS refusal, or a connection below HTTP/2 (a browser streams a request body (duplex: 'half') over HTTP/2 or later only, and took none of it)";
+  }
+  return `network error or CORS refusal after ${upload.taken} bytes of the streamed body`;
+}
+
+/** Whether `value` is a Web `ReadableStream` (also from another realm). */
+function isWebStream(value: unknown): value is ReadableStream<Uint8Array> {
+  if (typeof ReadableStream === 'function' && value instanceof ReadableStream) return true;
+  const v = value as { getReader?: unknown; pipeTo?: unknown } | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.getReader === 'function' &&
+    typeof v.pipeTo === 'function'
+  );
 }
 
 /** The length of a body `requestRaw` takes (bytes or a Blob), or -1 for anything else. */

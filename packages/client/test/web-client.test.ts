@@ -152,7 +152,9 @@ describe('web HTTPClient: requests against a real server', () => {
     expect(again.requestRaw(Method.POST, '/echo', [], 'text' as unknown as Blob)).toBe(
       ErrorCode.INVALID_PARAMETER,
     );
-    expect(again.lastError?.message).toMatch(/body must be a Uint8Array or a Blob/);
+    expect(again.lastError?.message).toMatch(
+      /body must be a Uint8Array, a Blob or a ReadableStream/,
+    );
   });
 
   it('a chunked body: isResponseChunked(), length -1, every byte', async () => {

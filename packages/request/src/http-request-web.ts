@@ -3,8 +3,9 @@
 // decodes gzip and pools connections itself, and a page writes no files: what follows from that
 // is listed in README.md ("Web build"). Imports no Node module: `node:events` is replaced by a
 // small typed emitter, Buffer by `basicAuthorization`, and there is no decoder and no file. A
-// request body that is not bytes (a Blob, a Web stream) is read whole first (internal/web-body.ts
-// says why); a response body can be read as a stream (the same ResponseStream as the Node build's).
+// request body stream is read whole first, or streamed with `streamUploads` (internal/web-body.ts
+// and docs/decisions/0020-web-streamed-uploads.md say why it is opt-in); a response body can be
+// read as a stream (the same ResponseStream as the Node build's).
 import { HTTPClient } from '@gdhttp/client';
 import {
   ErrorCode,
@@ -35,7 +36,12 @@ import {
 } from './internal/setting-rules.js';
 import { TypedEmitter } from './internal/typed-emitter.js';
 import { announcedLength } from './internal/upload.js';
-import { type WebBody, type WebRequestBodyInit, webBodyOf } from './internal/web-body.js';
+import {
+  type StreamedBody,
+  type WebBody,
+  type WebRequestBodyInit,
+  webBodyOf,
+} from './internal/web-body.js';
 import { wrongArgument } from './internal/wrong-argument.js';
 import { type HTTPResponseStream, streamResponse } from './response-stream.js';
 
@@ -71,10 +77,14 @@ interface Job {
   url: RequestUrl;
   method: Method;
   headers: string[];
-  /** What fetch sends: bytes, or a Blob the browser reads as it sends. */
-  body: Uint8Array | Blob;
+  /** What fetch sends: bytes, a Blob the browser reads as it sends, or a stream it pulls. */
+  body: Uint8Array | Blob | ReadableStream<Uint8Array>;
   /** A body to take before the fetch starts (a Blob as it is, a stream read whole), else null. */
   source: WebBody | null;
+  /** Stream `source` as fetch pulls it (`streamUploads`); false once it was refused untouched. */
+  streamUpload: boolean;
+  /** The body being streamed, while `streamUpload` is tried. */
+  streamed: StreamedBody | null;
   /** Aborted when the job ends: stops reading `source`. */
   halt: AbortController;
   /** The sink of a response stream (`requestStream()`), made when the final head is known. */
@@ -99,6 +109,8 @@ interface WebClientRedirects {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The redirect codes fetch would follow; with a streamed body it shows them instead. */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** The longest delay setTimeout takes. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const encoder = new TextEncoder();
@@ -112,9 +124,10 @@ const encoder = new TextEncoder();
  * is where it came from, {@link HTTPRequest.getRedirectCount} 0 without a redirect and -1, "at
  * least one", with; `maxRedirects = 0` makes a redirected response `REDIRECT_LIMIT_REACHED`),
  * decodes compressed bodies (`acceptGzip` stays true), and pools connections. `downloadFile`, proxies and
- * TLS options other than the default are refused. Events come from a small emitter with
- * EventEmitter's `on`, `off`, `once`, `emit`, `addListener`, `removeListener`,
- * `removeAllListeners` and `listenerCount`.
+ * TLS options other than the default are refused. A stream body is read whole before it is sent,
+ * unless {@link HTTPRequest.streamUploads} asks for it to be streamed (HTTP/2 or later). Events
+ * come from a small emitter with EventEmitter's `on`, `off`, `once`, `emit`, `addListener`,
+ * `removeListener`, `removeAllListeners` and `listenerCount`.
  *
  * @example
  * ```ts
@@ -145,6 +158,48 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
   #downloadFile: string = HTTPRequestDefaults.downloadFile;
   #maxRedirects: number = HTTPRequestDefaults.maxRedirects;
   #timeout: number = HTTPRequestDefaults.timeout;
+  #streamUploads = false;
+
+  /**
+   * Send a stream body (a Web `ReadableStream`, an async iterable, `RequestBody.stream()`) as
+   * fetch pulls it, instead of reading it whole first (a gdhttp addition; default false). Memory
+   * stays at a piece, and `getUploadedBytes()` and `upload_progress` follow each piece fetch takes.
+   *
+   * Opt-in because the platform allows it only in part: fetch streams a body only with
+   * `duplex: 'half'`, Chromium over HTTP/2 and HTTP/3 only (never over `http://`), Firefox and
+   * Safari not at all; cross-origin it is always preflighted. Where it cannot stream, nothing of
+   * the stream has been read (Chromium refuses an HTTP/1.1 connection before its first pull), so
+   * the request is sent again with the body read whole, as when this is false (a request that
+   * fails for another reason, such as a server that is down, fails twice). A fetch that fails
+   * after taking part of the stream is `CONNECTION_ERROR`. A redirect is not followed (a stream
+   * cannot be sent again, and fetch would report it as a network error): it ends the request with
+   * `REQUEST_FAILED` and the response as the runtime shows it — in a browser an opaque redirect,
+   * code 0 and no headers. Bytes and Blobs are sent as before. Refused while a request runs
+   * (`BUSY`); anything but a boolean is `INVALID_PARAMETER` (`lastError`).
+   *
+   * @example
+   * ```ts
+   * const http = new HTTPRequest();
+   * http.streamUploads = true;
+   * http.on('upload_progress', ({ uploadedBytes }) => console.log(uploadedBytes));
+   * const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+   * const done = http.requestRaw('https://example.com/upload', [], Method.PUT, readable);
+   * const writer = writable.getWriter();
+   * await writer.write(new TextEncoder().encode('made as it goes'));
+   * await writer.close();
+   * console.log((await done).result);
+   * ```
+   */
+  get streamUploads(): boolean {
+    return this.#streamUploads;
+  }
+  set streamUploads(value: boolean) {
+    if (typeof value !== 'boolean') {
+      this.#refuse('streamUploads must be true or false', ErrorCode.INVALID_PARAMETER);
+      return;
+    }
+    if (this.#guard('streamUploads')) this.#streamUploads = value;
+  }
 
   /**
    * Always true: the browser negotiates and decodes content codings itself (fetch sends its own
@@ -350,9 +405,10 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
   /**
    * Starts a request with a raw body: bytes, a `Blob`/`File` (handed to fetch as it is), or a Web
    * `ReadableStream`, an async iterable or `RequestBody.stream()`, read whole into memory before
-   * the fetch starts (fetch streams a request body only with `duplex: 'half'`, which Chromium allows over HTTP/2
-   * and later only; README "Web build"). A file path, a `FileHandle` or a Node `Readable` rejects
-   * with `INVALID_PARAMETER`, as does a stream whose bytes do not match its announced length.
+   * the fetch starts — or, with {@link HTTPRequest.streamUploads}, sent as fetch pulls it
+   * (`duplex: 'half'`, HTTP/2 or later in Chromium; README "Web build"). A file path, a
+   * `FileHandle` or a Node `Readable` rejects with `INVALID_PARAMETER`, as does a stream whose
+   * bytes do not match its announced length.
    *
    * @returns the outcome. It rejects only when the request cannot start ({@link HTTPRequestError}
    *   with `BUSY`, `INVALID_PARAMETER`, `CANT_CONNECT`, or `UNAVAILABLE` while `downloadFile` is
@@ -431,6 +487,8 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
         headers: headers.slice(),
         body: body as Uint8Array,
         source,
+        streamUpload: this.#streamUploads && source?.streamed !== undefined,
+        streamed: null,
         halt: new AbortController(),
         streamSink,
         settled: false,
@@ -490,11 +548,13 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
   }
 
   /**
-   * Body bytes of the current or last request that the browser has sent, as far as a page can
-   * know (a gdhttp addition; Godot has none). fetch reports no upload progress, so this is 0
-   * until the response head arrives and then the whole body's length, with one `upload_progress`
-   * event (`{ uploadedBytes, uploadSize }`, both that length) for a non-empty body. A request that
-   * fails before a response leaves 0: the browser does not say how much of the body went out.
+   * Body bytes of the current or last request that the browser has taken, as far as a page can
+   * know (a gdhttp addition; Godot has none). A body streamed with
+   * {@link HTTPRequest.streamUploads} counts each piece fetch pulls, with an `upload_progress`
+   * event (`{ uploadedBytes, uploadSize }`, the size -1 when unknown) each time. Otherwise fetch
+   * reports no upload progress, so this is 0 until the response head arrives and then the whole
+   * body's length, with one `upload_progress` event for a non-empty body; a request that fails
+   * before a response leaves 0: the browser does not say how much of the body went out.
    */
   getUploadedBytes(): number {
     return this.#uploaded;
@@ -627,13 +687,21 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
   async #run(job: Job): Promise<HTTPRequestResult> {
     const client = this.#client;
     const { url } = job;
-    if (job.source !== null) {
+    const source = job.source;
+    job.streamed = null;
+    if (source !== null && job.streamUpload && source.streamed !== undefined) {
+      // Read as fetch pulls it; the timeout, a cancel and the signal release it (job.halt).
+      job.streamed = source.streamed(announcedLength(job.headers), job.halt.signal, (taken) =>
+        this.#taken(job, taken),
+      );
+      job.body = job.streamed.stream;
+    } else if (source !== null) {
       // Read whole before the fetch starts (internal/web-body.ts says why); the timeout, a cancel
       // and the signal apply meanwhile (they abort job.halt).
-      const bytes = await job.source.read(announcedLength(job.headers), job.halt.signal);
+      const bytes = await source.read(announcedLength(job.headers), job.halt.signal);
       if (bytes === null || job.settled) return failure(Result.CANT_CONNECT);
       job.body = bytes;
-      const { type } = job.source;
+      const { type } = source;
       // As fetch sends a Blob: its type is the Content-Type unless the caller gave one.
       if (type !== '' && !job.headers.some((h) => headerNameIs(h, 'content-type'))) {
         job.headers.push(`Content-Type: ${type}`);
@@ -653,30 +721,67 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     if (job.settled) return failure(Result.CANT_CONNECT);
     if (client.getStatus() !== Status.CONNECTED) return failure(resultOf(client.getStatus()));
 
-    const headers = job.headers.slice();
+    let headers = job.headers.slice();
     if (
       url.credentials &&
       !headers.some((h) => h.trim().toLowerCase().startsWith('authorization:'))
     ) {
       headers.push(basicAuthorization(url.credentials.username, url.credentials.password));
     }
+    // A streamed body's Content-Length was its announced length (checked as it is read); fetch
+    // sends none with a stream, so the client would refuse it.
+    if (job.streamed !== null) headers = headers.filter((h) => !headerNameIs(h, 'content-length'));
     // Under the `browser` condition '@gdhttp/client' is the fetch-backed HTTPClient, whose
-    // requestRaw also takes a Blob (handed to fetch as it is); type-checking sees the Node build's.
+    // requestRaw also takes a Blob (handed to fetch as it is) and a stream (pulled by fetch);
+    // type-checking sees the Node build's.
     const requestRaw = client.requestRaw as (
       method: Method,
       url: string,
       headers: readonly string[],
-      body: Uint8Array | Blob,
+      body: Uint8Array | Blob | ReadableStream<Uint8Array>,
     ) => ErrorCode;
-    if (requestRaw.call(client, job.method, url.path, headers, job.body) !== ErrorCode.OK) {
+    const started = requestRaw.call(client, job.method, url.path, headers, job.body);
+    if (started === ErrorCode.UNAVAILABLE && job.streamed !== null) {
+      // This browser's fetch has no request streams: read the body whole, untouched as it is.
+      return this.#readWholeInstead(job);
+    }
+    if (started !== ErrorCode.OK) {
       // As the Node build: a request the client refuses (here also a header fetch would drop).
       return failure(Result.CONNECTION_ERROR);
     }
     await this.#driveWhile(job, (s) => s === Status.REQUESTING);
     if (job.settled) return failure(Result.CONNECTION_ERROR);
+    const streamed = job.streamed;
+    // The stream's own error, or bytes that do not match its length: as when it is read whole.
+    if (streamed !== null && streamed.failure !== null) throw streamed.failure;
     const status = client.getStatus();
-    if (status !== Status.BODY) return failure(resultOf(status));
+    if (status !== Status.BODY) {
+      // Refused before fetch pulled a byte (Chromium over HTTP/1.1 does that): nothing is lost.
+      if (streamed !== null && !streamed.opened) return this.#readWholeInstead(job);
+      return failure(resultOf(status));
+    }
     return this.#response(job);
+  }
+
+  /** Sends the request again with its stream body read whole (the stream was never touched). */
+  #readWholeInstead(job: Job): Promise<HTTPRequestResult> {
+    job.streamUpload = false;
+    job.streamed = null;
+    job.body = EMPTY;
+    this.#uploaded = 0;
+    return this.#run(job);
+  }
+
+  /** A streamed body's progress: each piece fetch took. */
+  #taken(job: Job, taken: number): void {
+    if (job.settled) return;
+    this.#uploaded = taken;
+    if (this.listenerCount('upload_progress') > 0) {
+      this.emit('upload_progress', {
+        uploadedBytes: taken,
+        uploadSize: job.streamed?.length ?? -1,
+      });
+    }
   }
 
   async #response(job: Job): Promise<HTTPRequestResult> {
@@ -692,8 +797,10 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     const redirected = client.wasRedirected();
     this.#finalUrl = parseRequestUrl(client.getResponseUrl())?.href ?? job.url.href;
     this.#redirectCount = redirected ? -1 : 0;
-    // fetch has no upload progress: the answer is the first sign that the body went out.
-    const sent = job.body instanceof Uint8Array ? job.body.length : job.body.size;
+    // fetch has no upload progress: the answer is the first sign that the body went out. (A
+    // streamed body counted each piece fetch took.)
+    const sent =
+      job.body instanceof Uint8Array ? job.body.length : isBlob(job.body) ? job.body.size : 0;
     if (sent > 0) {
       this.#uploaded = sent;
       if (this.listenerCount('upload_progress') > 0) {
@@ -709,6 +816,12 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
         headers: headers.slice(),
       });
       if (job.settled) return withHead(Result.CONNECTION_ERROR);
+    }
+    // A streamed body was sent with redirects shown, not followed (fetch cannot send it again):
+    // as the Node build ends a one-shot stream on a 307/308, the request fails with the answer
+    // as the runtime shows it (a browser: an opaque redirect, code 0, no headers).
+    if (job.streamed !== null && (code === 0 || REDIRECTS.has(code))) {
+      return withHead(Result.REQUEST_FAILED);
     }
     // As Godot, the limit is checked on the redirect: the browser has followed it already, so
     // the response it reached is reported (its code and headers; a page never sees the 3xx).
@@ -800,6 +913,11 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     if (closeClient) this.#client.close();
     if (this.#job === job) this.#job = null;
   }
+}
+
+/** Whether a request body is a Blob (the only body besides bytes and streams). */
+function isBlob(body: unknown): body is Blob {
+  return typeof (body as Blob).size === 'number' && typeof (body as Blob).slice === 'function';
 }
 
 /** Whether a `"Name: value"` line has the (lowercase) name `name`. */

@@ -3,8 +3,8 @@
  * `@gdhttp/request` for browsers (the `browser` export condition): Godot's HTTPRequest as a
  * promise API over the fetch-backed `HTTPClient` — the Node build's names, events and Results;
  * redirects and decompression are the browser's. Response streams, Server-Sent Events and NDJSON
- * are the Node build's classes; request bodies that are not bytes are read whole before they are
- * sent. See README.md, "Web build".
+ * are the Node build's classes; request body streams are read whole before they are sent, or
+ * streamed over HTTP/2 with `HTTPRequest.streamUploads`. See README.md, "Web build".
  */
 
 export type {

@@ -57,5 +57,11 @@ export type { SystemDaemon, SystemDaemonSpec } from './system-daemon.js';
 export { startSystemDaemon } from './system-daemon.js';
 export type { SystemTool, SystemToolName } from './system-tool.js';
 export { DEBIAN_PACKAGE, INSTALL_HINT, systemTool, systemTools } from './system-tool.js';
+export type {
+  ReceivedUpload,
+  UploadH2Server,
+  UploadH2ServerOptions,
+} from './upload-h2-server.js';
+export { startUploadH2Server } from './upload-h2-server.js';
 export type { UploadReport, UploadReporter } from './upload-reporter.js';
 export { startUploadReporter } from './upload-reporter.js';

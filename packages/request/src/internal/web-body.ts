@@ -1,10 +1,12 @@
 // The request bodies of the web build that are not bytes. A Blob or File goes to fetch as it is
 // (the browser reads it as it sends: a file a page uploads is never in memory). A Web
 // ReadableStream, an async iterable or a RequestBody.stream() is read whole into bytes before the
-// request starts. Why not streamed: fetch sends a stream body only with `duplex: 'half'`, which
-// Chromium allows over HTTP/2 and HTTP/3 only (over HTTP/1.1 the fetch fails), so a page cannot
-// count on it. Such a body costs its size in memory, and the page learns nothing of the upload
-// until the response (fetch reports no upload progress).
+// request starts, unless `HTTPRequest.streamUploads` asks for it to be streamed (`streamed()`):
+// fetch sends a stream body only with `duplex: 'half'`, which Chromium allows over HTTP/2 and
+// HTTP/3 only (over HTTP/1.1 the fetch fails before taking a byte), so a page cannot count on it
+// and streaming is opt-in (docs/decisions/0020-web-streamed-uploads.md). Read whole, such a body
+// costs its size in memory, and the page learns nothing of the upload until the response (fetch
+// reports no upload progress); streamed, it costs a piece, and each piece fetch takes is progress.
 // Node-only sources — a file path, a FileHandle, a Node Readable — are refused with a message
 // saying what to pass instead; nothing here imports a Node module.
 import { ErrorCode } from '@gdhttp/constants';
@@ -43,10 +45,38 @@ export interface WebBody {
    *   not match; with the stream's own error when it fails.
    */
   read(announced: number, halt: AbortSignal): Promise<Uint8Array | Blob | null>;
+  /**
+   * The body as a stream fetch pulls (streams only; a Blob is streamed by the browser already).
+   * Nothing is read before fetch's first pull.
+   *
+   * @param announced - as for `read`.
+   * @param halt - aborted when the request ends: the source is released.
+   * @param onTaken - called with the running total after each piece fetch took.
+   */
+  streamed?(announced: number, halt: AbortSignal, onTaken: (taken: number) => void): StreamedBody;
+}
+
+/** A stream body being sent as fetch pulls it (`HTTPRequest.streamUploads`). */
+export interface StreamedBody {
+  /** What fetch is given: one piece per pull, nothing read ahead. */
+  readonly stream: ReadableStream<Uint8Array>;
+  /** The length the bytes must match (its own `length`, else the Content-Length), or -1. */
+  readonly length: number;
+  /** Bytes fetch has taken. */
+  readonly taken: number;
+  /**
+   * Whether the source was touched (a factory called, a reader or iterator taken). `false` after a
+   * failed fetch means the source is as it was: it can still be read whole and sent.
+   */
+  readonly opened: boolean;
+  /** Why the body failed — the source's own error, or an `HTTPRequestError` — else `null`. */
+  readonly failure: unknown;
 }
 
 const encoder = new TextEncoder();
 const ignore = (): void => {};
+/** What a streamed body fails with once its request ended (unseen: the fetch is aborted). */
+const HALTED = new HTTPRequestError('the request ended', ErrorCode.FAILED);
 
 /**
  * How the web build sends `body`: as it is (bytes), read whole first ({@link WebBody}), refused
@@ -106,16 +136,12 @@ class StreamBody implements WebBody {
     this.length = length;
   }
 
+  streamed(announced: number, halt: AbortSignal, onTaken: (taken: number) => void): StreamedBody {
+    return new PulledBody(this.#stream, this.length >= 0 ? this.length : announced, halt, onTaken);
+  }
+
   async read(announced: number, halt: AbortSignal): Promise<Uint8Array | null> {
-    const stream = typeof this.#stream === 'function' ? this.#stream() : this.#stream;
-    if (isNodeReadable(stream))
-      throw new HTTPRequestError(NODE_STREAM_REFUSED, ErrorCode.INVALID_PARAMETER);
-    if (!isBodyStream(stream)) {
-      throw new HTTPRequestError(
-        'a body stream function must return a stream or an async iterable',
-        ErrorCode.INVALID_PARAMETER,
-      );
-    }
+    const stream = openable(this.#stream);
     const expected = this.length >= 0 ? this.length : announced;
     const pieces = open(stream);
     const collected = new BodyCollector(expected);
@@ -157,6 +183,106 @@ class StreamBody implements WebBody {
       halt.removeEventListener('abort', stop);
     }
   }
+}
+
+/**
+ * A stream body read only as fetch pulls it: the source is opened at the first pull (so a fetch
+ * the browser refuses before reading leaves it untouched), each pull reads the next non-empty
+ * piece, and the length rules of `read()` apply as the pieces go (more than announced fails at
+ * once, fewer at the end). A failure errors the stream, so fetch fails too, and is kept in
+ * `failure` for the request to reject with.
+ */
+class PulledBody implements StreamedBody {
+  readonly stream: ReadableStream<Uint8Array>;
+  readonly length: number;
+  taken = 0;
+  opened = false;
+  failure: unknown = null;
+  readonly #source: BodyStream | BodyStreamFactory;
+  readonly #halt: AbortSignal;
+  #pieces: Pieces | null = null;
+  #finished = false;
+
+  constructor(
+    source: BodyStream | BodyStreamFactory,
+    length: number,
+    halt: AbortSignal,
+    onTaken: (taken: number) => void,
+  ) {
+    this.#source = source;
+    this.length = length;
+    this.#halt = halt;
+    halt.addEventListener('abort', () => this.#release(), { once: true });
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          try {
+            const piece = await this.#next();
+            if (piece === null) {
+              controller.close();
+              return;
+            }
+            controller.enqueue(piece);
+            this.taken += piece.length;
+            onTaken(this.taken);
+          } catch (error) {
+            this.failure ??= error;
+            this.#release();
+            controller.error(error);
+          }
+        },
+        cancel: () => this.#release(),
+      },
+      // fetch pulls each piece: nothing is read from the source before it asks.
+      { highWaterMark: 0 },
+    );
+  }
+
+  async #next(): Promise<Uint8Array | null> {
+    // Never close the stream for a halted request: fetch would send a short body as whole.
+    if (this.#halt.aborted) throw HALTED;
+    if (this.#pieces === null) {
+      this.opened = true;
+      this.#pieces = open(openable(this.#source));
+    }
+    const expected = this.length;
+    for (;;) {
+      const step = await this.#pieces.next();
+      if (this.#halt.aborted) throw HALTED;
+      if (step.done === true) {
+        this.#finished = true;
+        if (expected >= 0 && this.taken !== expected) throw mismatch(this.taken, expected, 'only');
+        return null;
+      }
+      const piece = toBytes(step.value);
+      if (piece.length === 0) continue;
+      if (expected >= 0 && this.taken + piece.length > expected) {
+        throw mismatch(this.taken + piece.length, expected, 'more than');
+      }
+      return piece;
+    }
+  }
+
+  /** Lets the source go before its end (a generator's `finally` runs, a stream is cancelled). */
+  #release(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#pieces?.release();
+  }
+}
+
+/** The stream a body stands for (a factory is called), checked to be one the web build reads. */
+function openable(source: BodyStream | BodyStreamFactory): BodyStream {
+  const stream = typeof source === 'function' ? source() : source;
+  if (isNodeReadable(stream))
+    throw new HTTPRequestError(NODE_STREAM_REFUSED, ErrorCode.INVALID_PARAMETER);
+  if (!isBodyStream(stream)) {
+    throw new HTTPRequestError(
+      'a body stream function must return a stream or an async iterable',
+      ErrorCode.INVALID_PARAMETER,
+    );
+  }
+  return stream;
 }
 
 /** One read at a time from a stream, and how to let it go before its end. */
