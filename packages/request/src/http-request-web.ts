@@ -32,6 +32,7 @@ import {
   downloadFileRefusal,
   followRedirectsRefusal,
   integerRefusal,
+  streamUploadsRefusal,
   timeoutRefusal,
 } from './internal/setting-rules.js';
 import { TypedEmitter } from './internal/typed-emitter.js';
@@ -194,10 +195,7 @@ export class HTTPRequest extends TypedEmitter<HTTPRequestEvents> {
     return this.#streamUploads;
   }
   set streamUploads(value: boolean) {
-    if (typeof value !== 'boolean') {
-      this.#refuse('streamUploads must be true or false', ErrorCode.INVALID_PARAMETER);
-      return;
-    }
+    if (this.#refused(streamUploadsRefusal(value))) return;
     if (this.#guard('streamUploads')) this.#streamUploads = value;
   }
 

@@ -57,6 +57,7 @@ import {
   downloadFileRefusal,
   followRedirectsRefusal,
   integerRefusal,
+  streamUploadsRefusal,
   timeoutRefusal,
   useThreadsRefusal,
 } from './internal/setting-rules.js';
@@ -295,6 +296,26 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
   set followRedirects(value: boolean) {
     if (this.#refused(followRedirectsRefusal(value))) return;
     if (this.#guard('followRedirects')) this.#followRedirects = value;
+  }
+
+  /**
+   * Always true in the Node build: a file, stream or async-iterable body is sent as it is read,
+   * with backpressure from the socket. The property exists so code shared with the web build,
+   * where streaming is an opt-in (docs/decisions/0020-web-streamed-uploads.md), runs in both: setting true changes nothing; setting false is refused (`lastError` is
+   * `UNAVAILABLE`: this build never reads a stream whole before sending it); anything but a
+   * boolean is `INVALID_PARAMETER`.
+   */
+  get streamUploads(): boolean {
+    return true;
+  }
+  set streamUploads(value: boolean) {
+    if (this.#refused(streamUploadsRefusal(value))) return;
+    if (!value) {
+      this.#refuse(
+        'streamUploads cannot be turned off in the Node build: bodies are always sent as they are read',
+        ErrorCode.UNAVAILABLE,
+      );
+    }
   }
 
   /**

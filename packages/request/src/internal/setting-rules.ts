@@ -53,3 +53,9 @@ export function followRedirectsRefusal(value: unknown): HTTPRequestError | null 
   if (typeof value === 'boolean') return null;
   return new HTTPRequestError('followRedirects must be true or false', ErrorCode.INVALID_PARAMETER);
 }
+
+/** `streamUploads` (both builds): a boolean. */
+export function streamUploadsRefusal(value: unknown): HTTPRequestError | null {
+  if (typeof value === 'boolean') return null;
+  return new HTTPRequestError('streamUploads must be true or false', ErrorCode.INVALID_PARAMETER);
+}
