@@ -62,3 +62,47 @@ export function lazyBuiltins(names: readonly string[]): Plugin {
     },
   };
 }
+
+/**
+ * An esbuild plugin for `gdhttp`'s core, a classic script (see src/bin.ts): every other Node
+ * built-in the bundle imports is taken from `process.getBuiltinModule` when the core starts, so the
+ * script holds no `import` and no `require` — it is neither an ES module nor CommonJS, and the
+ * loader can compile it with a V8 code cache. Put {@link lazyBuiltins} first: the modules it
+ * names stay lazy.
+ *
+ * @returns the plugin.
+ */
+export function builtinsFromProcess(): Plugin {
+  return {
+    name: 'builtins-from-process',
+    setup(build) {
+      build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+        const name = args.path.replace(/^node:/, '');
+        if (!builtinModules.includes(name)) return undefined;
+        return { path: name, namespace: 'builtin-from-process' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'builtin-from-process' }, (args) => {
+        const id = `node:${args.path}`;
+        const real = require(id) as Record<string, unknown>;
+        const names = Object.keys(real).filter(
+          (name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name),
+        );
+        // One export per name, each a pure call: esbuild drops the ones nothing imports, so
+        // no lazy getter of the module (`fs.promises`, `net.BlockList`, `buffer.File`…) is
+        // read, and nothing it would load is loaded, unless the bundle uses it.
+        return {
+          contents: [
+            `// ${id}, taken when the core starts (apps/cli/lazy-builtins.ts).`,
+            `const m = process.getBuiltinModule(${JSON.stringify(id)});`,
+            'const pick = (name) => m[name];',
+            'export default m;',
+            ...names.map(
+              (name) => `export const ${name} = /* @__PURE__ */ pick(${JSON.stringify(name)});`,
+            ),
+          ].join('\n'),
+          loader: 'js',
+        };
+      });
+    },
+  };
+}

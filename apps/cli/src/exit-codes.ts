@@ -22,6 +22,8 @@ export const Exit = {
   /** `-d @FILE` / `--data-binary @FILE` could not be read. */
   READ_ERROR: 26,
   TIMEOUT: 28,
+  /** `-C N`: the server did not answer the range (curl's "cannot resume"). */
+  RANGE_ERROR: 33,
   TLS_HANDSHAKE_ERROR: 35,
   REDIRECT_LIMIT_REACHED: 47,
   NO_RESPONSE: 52,

@@ -1,13 +1,20 @@
 /**
  * One `-F`/`--form` value read as curl 7.88 reads it (src/tool_formparse.c: formparse,
- * get_param_part, get_param_word): `name=value`, `name=@file` (a file part), `name=<file` (the
- * file's content as a field), each with `;type=`, `;filename=` and `;headers=` after it, values
- * optionally in double quotes (`\"` and `\\` escaped). Pure: files are read when the body is sent
- * (form-body.ts).
+ * get_param_part, get_param_word): `name=value`, `name=@file` (a file part), `name=@a,b` (several
+ * files in one `multipart/mixed` part), `name=<file` (the file's content as a field), each with
+ * `;type=`, `;filename=` and `;headers=` (a line, or `@file`/`<file` of lines) after it, values
+ * optionally in double quotes (`\"` and `\\` escaped). Pure: files, header files included, are
+ * read when the body is laid out (form-body.ts).
  */
 
-/** What a part's bytes are: typed text, a file sent as a file, a file's content as a field. */
-export type FormPartKind = 'text' | 'file' | 'content';
+/**
+ * What a part's bytes are: typed text, a file sent as a file, a file's content as a field, or
+ * several files (`@a,b`: a `multipart/mixed` part holding one part per file, in `files`).
+ */
+export type FormPartKind = 'text' | 'file' | 'content' | 'files';
+
+/** A `;headers=` value: a header line as typed, or a file of header lines (`@file`, `<file`). */
+export type PartHeader = string | { file: string };
 
 /** One multipart part, as the command line gave it. */
 export interface FormPart {
@@ -20,8 +27,13 @@ export interface FormPart {
   filename: string | null;
   /** The part's `Content-Type`, or `null` for none. */
   type: string | null;
-  /** Extra header lines of the part (`;headers=`). */
-  headers: string[];
+  /** Extra header lines of the part (`;headers=`), in order. */
+  headers: PartHeader[];
+  /**
+   * `files` only: one part per file, each with its own `filename`, `type` and `headers` (the
+   * parameters after a file belong to it, as in curl); the outer part has none of its own.
+   */
+  files?: FormPart[];
 }
 
 /**
@@ -69,8 +81,8 @@ interface Cursor {
  * @param input - the option's value, e.g. `photo=@cat.png;type=image/png`.
  * @param literal - `--form-string`: the value is text as it is (no `@`, `<` or `;` meaning).
  * @returns the part.
- * @throws {@link FormSyntaxError} for a value without `=`, a malformed `type=`, several files in
- *   one part, or `headers=@file` (not supported).
+ * @throws {@link FormSyntaxError} for a value without `=`, a malformed `type=`, a part header
+ *   holding CR, LF or NUL, or a nested multipart (`name=(`, not supported).
  */
 export function parseFormPart(input: string, literal = false): FormPart {
   const eq = input.indexOf('=');
@@ -90,15 +102,20 @@ export function parseFormPart(input: string, literal = false): FormPart {
   if (rest.startsWith('('))
     throw new FormSyntaxError('multipart/mixed parts (-F "name=(") are not supported');
   if (rest.startsWith('@')) {
-    cursor.at = 1;
-    // Files are separated by commas in curl (a multipart/mixed part of several files).
-    const separator = readParams(cursor, ',', part);
-    if (separator === ',') {
-      throw new FormSyntaxError('several files in one part (-F "name=@a,b") are not supported');
-    }
-    part.kind = 'file';
-    part.filename ??= baseName(part.value);
-    return part;
+    // Files are separated by commas (curl's formparse loop): each file reads its own parameters,
+    // and with more than one they become the parts of a multipart/mixed part named `name`. The
+    // first character is skipped each time: the `@`, then each comma (`@a,@b` names "@b").
+    const files: FormPart[] = [];
+    let separator: string;
+    do {
+      cursor.at++;
+      const file: FormPart = { ...part, kind: 'file', headers: [] };
+      separator = readParams(cursor, ',', file);
+      file.filename ??= baseName(file.value);
+      files.push(file);
+    } while (separator === ',');
+    if (files.length === 1) return { ...files[0]!, name };
+    return { ...part, kind: 'files', value: '', files: files.map((f) => ({ ...f, name: '' })) };
   }
   if (rest.startsWith('<')) {
     cursor.at = 1;
@@ -135,23 +152,39 @@ function readParams(cursor: Cursor, end: string, part: FormPart): string {
       part.type = type;
     } else if (/^filename=/i.test(rest)) {
       cursor.at += 9;
-      part.filename = readWord(cursor, end).word;
+      skipSpaces(cursor);
+      part.filename = readValue(cursor, end);
     } else if (/^headers=/i.test(rest)) {
       cursor.at += 8;
-      const { word, quoted } = readWord(cursor, end);
-      if (!quoted && word.startsWith('@')) {
-        throw new FormSyntaxError('headers=@file is not supported; give the header itself');
+      const from = cursor.text[cursor.at];
+      if (from === '@' || from === '<') {
+        // A file of header lines, read when the body is laid out (curl reads it here).
+        cursor.at++;
+        skipSpaces(cursor);
+        part.headers.push({ file: readValue(cursor, end) });
+      } else {
+        skipSpaces(cursor);
+        const line = readValue(cursor, end);
+        // curl sends the line as it is; a CR or LF in it would end the part's head early.
+        if (/[\r\n\0]/.test(line)) {
+          throw new FormSyntaxError(
+            `a part header cannot hold CR, LF or NUL: '${line.slice(0, 40)}'`,
+          );
+        }
+        part.headers.push(line);
       }
-      if (/[\r\n\0]/.test(word) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:/.test(word)) {
-        throw new FormSyntaxError(`a part header is 'Name: value', got '${word.slice(0, 40)}'`);
-      }
-      part.headers.push(word);
     } else {
       // curl: "skip unknown form field".
       readWord(cursor, end);
     }
   }
   return cursor.text[cursor.at] ?? '';
+}
+
+/** A parameter's word: quoted as it is, unquoted without its trailing spaces (curl's rule). */
+function readValue(cursor: Cursor, end: string): string {
+  const { word, quoted } = readWord(cursor, end);
+  return quoted ? word : word.replace(/\s+$/, '');
 }
 
 /** curl's get_param_word: a quoted word with `\"` and `\\`, else up to `;` or `end`. */
@@ -193,16 +226,41 @@ function baseName(path: string): string {
 }
 
 /**
+ * The value of the first `Content-Type` among a part's header lines (curl's search_header: the
+ * name without regard to case, right before the colon; spaces after the colon skipped).
+ *
+ * @param lines - the part's header lines.
+ * @param name - the field name, e.g. `Content-Type`.
+ * @returns the value, or `null` when no line has that name.
+ */
+export function partHeaderValue(lines: readonly string[], name: string): string | null {
+  const lower = name.toLowerCase();
+  for (const line of lines) {
+    if (line.slice(0, name.length).toLowerCase() === lower && line[name.length] === ':') {
+      return line.slice(name.length + 1).replace(/^ +/, '');
+    }
+  }
+  return null;
+}
+
+/**
  * The `Content-Type` curl gives a part (lib/mime.c, Curl_mime_prepare_headers): the `;type=` given;
- * else for a file from disk the type of its filename, or of its path, or
- * `application/octet-stream`; for text (and stdin sent as a file) the type of its filename if it
- * has one; for a `<file` field, none.
+ * else a `Content-Type` among its `;headers=` lines; else for a file from disk the type of its
+ * filename, or of its path, or `application/octet-stream`; for text (and stdin sent as a file)
+ * the type of its filename if it has one; for a `<file` field, none. (A `files` part is
+ * `multipart/mixed`, with its boundary: form-body.ts.)
  *
  * @param part - the part.
+ * @param headerLines - its `;headers=` lines, header files read (default: the lines typed).
  * @returns the type, or `null` to send no `Content-Type`.
  */
-export function partContentType(part: FormPart): string | null {
+export function partContentType(
+  part: FormPart,
+  headerLines: readonly string[] = part.headers.filter((h) => typeof h === 'string'),
+): string | null {
   if (part.type !== null) return part.type;
+  const given = partHeaderValue(headerLines, 'Content-Type');
+  if (given !== null) return given;
   const byName = part.filename === null ? null : contentTypeFor(part.filename);
   if (part.kind !== 'file' || part.value === '-') return byName;
   return byName ?? contentTypeFor(part.value) ?? 'application/octet-stream';

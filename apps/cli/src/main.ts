@@ -1,6 +1,7 @@
 /**
- * `gdhttp [options] URL`: the process around {@link run}. Built to dist/gdhttp.js, the package's
- * `bin`; see README.md.
+ * `gdhttp [options] URL`: the process around {@link run}. Built to dist/gdhttp-core.js, a classic
+ * script that dist/gdhttp.js (src/bin.ts, the package's `bin`) compiles with a V8 code cache; see
+ * README.md ("Startup") and docs/decisions/0021-cli-core-with-code-cache.md.
  */
 import { isatty } from 'node:tty';
 import { Exit } from './exit-codes.js';
@@ -57,7 +58,8 @@ function lazyOutput(fd: 1 | 2): Output {
 const args = process.argv.slice(2);
 if (process.env.npm_lifecycle_event === 'start' && args[0] === '--') args.shift();
 
-process.exitCode = await run(args, {
+// No top-level await: the core is a classic script, not a module.
+void run(args, {
   stdout: lazyOutput(1),
   stderr: lazyOutput(2),
   // Made only when a body is read from it (-d @-, -F @-, -T -): process.stdin opens a stream
@@ -70,5 +72,7 @@ process.exitCode = await run(args, {
       ? process.env.INIT_CWD
       : process.cwd(),
   signal: controller.signal,
+}).then((code) => {
+  process.exitCode = code;
+  finished = true;
 });
-finished = true;

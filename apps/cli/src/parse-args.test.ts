@@ -91,6 +91,14 @@ describe('parseArgs', () => {
     expect(parseArgs(['-T', '-', 'http://h/up/']).url).toBe('http://h/up/');
     expect(parseArgs(['-C', '-', '-o', 'x', 'h'])).toMatchObject({ resume: true, output: 'x' });
     expect(parseArgs(['-C-', '-O', 'h/x']).resume).toBe(true);
+    expect(parseArgs(['-C', '100', '-o', 'x', 'h'])).toMatchObject({
+      resume: false,
+      resumeFrom: 100,
+    });
+    // The last -C counts; -C 0 is a plain download, as in curl.
+    expect(parseArgs(['-C', '7', '-C', '-', 'h'])).toMatchObject({ resume: true, resumeFrom: 0 });
+    expect(parseArgs(['-C', '-', '-C', '0', 'h'])).toMatchObject({ resume: false, resumeFrom: 0 });
+    expect(parseArgs(['-F', 'f=@a,b', 'h']).form[0]?.kind).toBe('files');
   });
 
   it('returns help without needing a URL', () => {
@@ -105,16 +113,16 @@ describe('parseArgs', () => {
     [['-fsSLZ', 'h'], 'unknown option -Z in -fsSLZ (see gdhttp --help)'],
     [['-F', 'novalue', 'h'], "-F: expected name=content, got 'novalue'"],
     [['-F', 'a=x;type=text', 'h'], "-F: malformed content type 'text' (type=major/minor)"],
-    [['-F', 'f=@a,b', 'h'], /^-F: several files in one part/],
-    [['-F', 'f=@a;headers=@h.txt', 'h'], /^-F: headers=@file is not supported/],
+    [['-F', 'f=(', 'h'], /^-F: multipart\/mixed parts/],
     [['-F', 'a=b', '-d', 'c', 'h'], '-d and -F cannot be used together'],
     [['-T', 'f', '-F', 'a=b', 'h'], '-F and -T cannot be used together'],
     [['-I', '-T', 'f', 'h'], '-I and -T cannot be used together'],
     [['-T', '', 'h'], '-T needs a file name'],
     [
-      ['-C', '100', '-o', 'x', 'h'],
-      "-C: only '-' is supported (resume from the -o file's size), got '100'",
+      ['-C', '-5', '-o', 'x', 'h'],
+      "-C: expected '-' (resume from the -o file's size) or a byte offset ≥ 0, got '-5'",
     ],
+    [['-C', '10', '-d', 'x', 'h'], '-C 10 resumes downloads, not a -d upload'],
     [['-C', '-', '-T', 'f', 'h'], '-C - resumes downloads (-o, -O), not -T uploads'],
     [['-u', 'user', 'h'], '-u: give the password too, as user:password'],
     [['-O', '-o', 'x', 'h'], '-O and -o cannot be used together'],

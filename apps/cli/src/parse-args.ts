@@ -29,6 +29,12 @@ export interface Options {
   uploadFile: string | null;
   /** `-C -`: continue the `-o`/`-O` file from its size. */
   resume: boolean;
+  /**
+   * `-C N`: ask for the body from byte N (`Range: bytes=N-`) and append what comes to the
+   * `-o`/`-O` file whatever its size, or write it to stdout; 0 for none (`-C 0` is a plain
+   * download, as in curl).
+   */
+  resumeFrom: number;
   /** `-o FILE`; `null` writes the body to stdout. */
   output: string | null;
   /** `-o -`/`--output -`: stdout even for a binary body on a terminal (curl's escape hatch). */
@@ -100,13 +106,15 @@ export const USAGE = `usage: gdhttp [options] URL
       --data-binary DATA    send DATA as is; @FILE reads FILE byte for byte
       --data-urlencode DATA send DATA URL-encoded: content, =content, name=content, @file, name@file
       --json DATA           send DATA as JSON (Content-Type and Accept: application/json)
-  -F, --form NAME=CONTENT   multipart/form-data part (POST): text, @FILE as a file, <FILE as
-                            text; ;type=, ;filename=, ;headers= after it (repeatable)
+  -F, --form NAME=CONTENT   multipart/form-data part (POST): text, @FILE as a file (@A,B: several
+                            in one part), <FILE as text; ;type=, ;filename=, ;headers= (a line
+                            or @FILE of lines) after it (repeatable)
       --form-string N=TEXT  a text part taken as it is (no @, < or ;)
   -T, --upload-file FILE    PUT FILE, streamed from disk (- is stdin, sent chunked); a URL
                             ending in / gets FILE's name
   -o, --output FILE         write the body to FILE (appears only when complete; - is stdout)
   -C, --continue-at -       resume the -o/-O file from its size (Range; kept if cut short)
+  -C, --continue-at N       ask for the body from byte N and append it to the -o/-O file
   -O, --remote-name         write the body to the URL's file name, in this directory
   -i, --include             print the response heads before the body
   -I, --head                HEAD request; print the response head
@@ -207,6 +215,7 @@ export function parseArgs(argv: readonly string[]): Options {
     form: [],
     uploadFile: null,
     resume: false,
+    resumeFrom: 0,
     output: null,
     outputToTerminal: false,
     remoteName: false,
@@ -283,6 +292,10 @@ export function parseArgs(argv: readonly string[]): Options {
   if (o.remoteName && o.output !== null) throw new UsageError('-O and -o cannot be used together');
   if (o.resume && o.uploadFile !== null) {
     throw new UsageError('-C - resumes downloads (-o, -O), not -T uploads');
+  }
+  if (o.resumeFrom > 0 && bodies.length > 0) {
+    // curl would resume the upload from byte N; gdhttp resumes downloads only.
+    throw new UsageError(`-C ${o.resumeFrom} resumes downloads, not a ${bodies[0]} upload`);
   }
   if (o.uploadFile !== null && !isStdin(o.uploadFile)) o.url = withFileName(o.url, o.uploadFile);
   return o;
@@ -427,14 +440,20 @@ function applyValue(o: Options, name: Name, value: string, spelled: string): voi
       o.uploadFile = value;
       break;
     case 'continue-at':
-      // curl's -C N starts at byte N of a file it then appends to; gdhttp resumes only from
-      // the file's own size, where HTTPRequest checks the answer (Content-Range, If-Range).
-      if (value !== '-') {
+      // `-`: from the -o file's size, HTTPRequest checking the answer (Content-Range, If-Range).
+      // N: curl's byte offset, whatever the file holds; the last -C given counts.
+      if (value === '-') {
+        o.resume = true;
+        o.resumeFrom = 0;
+        break;
+      }
+      if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(Number(value))) {
         throw new UsageError(
-          `${spelled}: only '-' is supported (resume from the -o file's size), got '${value}'`,
+          `${spelled}: expected '-' (resume from the -o file's size) or a byte offset ≥ 0, got '${value}'`,
         );
       }
-      o.resume = true;
+      o.resume = false;
+      o.resumeFrom = Number(value);
       break;
     case 'output':
       if (value === '') throw new UsageError(`${spelled} needs a file name`);

@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ErrorCode, Method, Result, reasonPhrase, Status } from '@gdhttp/constants';
 import { hasHeader, headerName, headerValues } from '@gdhttp/parser';
@@ -83,12 +83,16 @@ interface HopWatch {
   stop: AbortController;
   /** The head the exchange stopped at, or `null`. */
   stoppedAt: HTTPResponseHead | null;
+  /** The body is read (the connection stays usable) but not written: a 416 to `-C N`. */
+  discard: boolean;
+  /** Redirects followed so far, those HTTPRequest followed on its own connection included. */
+  redirects: number;
 }
 
 /**
- * Makes the request `o` describes, following redirects hop by hop (so `-v`, `-i` and `-D` show
- * every hop, and the proxy is chosen for each, as curl does), retrying as `--retry` says, and
- * writes what curl would write.
+ * Makes the request `o` describes, following redirects (so `-v`, `-i` and `-D` show every hop,
+ * and the proxy is chosen for each origin, as curl does; a same-origin hop on the same
+ * connection), retrying as `--retry` says, and writes what curl would write.
  *
  * @param o - the parsed command line.
  * @param io - the process around it.
@@ -102,7 +106,10 @@ export async function transfer(o: Options, io: Io): Promise<number> {
   };
   const firstUrl = new URL(o.url);
   const headers = o.headers.slice();
-  const body = await requestBody(o, io, headers);
+  // -C N: curl's Range from byte N, on every hop; a Range given with -H is sent instead.
+  const resumeFrom = o.resumeFrom;
+  if (resumeFrom > 0 && !hasHeader(headers, 'range')) headers.push(`Range: bytes=${resumeFrom}-`);
+  const body = await requestBody(o, io, headers, say);
   const method =
     o.method ??
     (o.head
@@ -122,8 +129,17 @@ export async function transfer(o: Options, io: Io): Promise<number> {
   }
   const output = outputName !== null && !o.head ? resolve(io.cwd, outputName) : null;
   // `-o /dev/null` (or a FIFO): written in place. HTTPRequest's downloadFile writes a file beside
-  // the target and renames it over the target, which would replace the device itself.
-  const device = output !== null && (await isDevice(output)) ? createWriteStream(output) : null;
+  // the target and renames it over the target, which would replace the device itself. With -C N
+  // the file is opened for appending now, as curl opens it before it connects (so it exists
+  // even when the request fails), and what the range brings is added to whatever it holds.
+  const device =
+    output === null
+      ? null
+      : resumeFrom > 0
+        ? await appendTo(output, outputName ?? output)
+        : (await isDevice(output))
+          ? createWriteStream(output)
+          : null;
   // -C -: HTTPRequest asks for the rest of the file (Range from its size, If-Range when the
   // validator of an earlier cut download was kept) and appends a 206; what arrives before a cut
   // stays in the file, so the next -C - continues it. A device has no size to resume from.
@@ -132,9 +148,14 @@ export async function transfer(o: Options, io: Io): Promise<number> {
   const http = new HTTPRequest();
   // curl asks for no content coding unless --compressed; Godot's HTTPRequest asks by default.
   http.acceptGzip = o.compressed;
-  // Each hop is one request (its response final, a 3xx with its body, as curl prints it without
-  // -L); with -L the next hop is made here, so each hop's heads are shown and its proxy chosen.
-  http.followRedirects = false;
+  // Each hop is one request, made here, so that each hop's heads are shown and its proxy chosen
+  // (a 3xx without -L is the answer, body and all, as curl prints it). With -L, a redirect to
+  // the same origin is left to HTTPRequest (the response_head listener below decides): it reads
+  // the small body and sends the next hop on the same connection, as curl does for the same
+  // host and port; the listener stops at any other redirect and the loop makes that hop.
+  http.followRedirects = o.follow;
+  // The listener stops at the limit, so HTTPRequest never reaches one of its own.
+  http.maxRedirects = -1;
   http.bodySizeLimit = o.maxFilesize;
   if (output !== null && device === null) http.downloadFile = output;
   if (resuming) {
@@ -175,6 +196,8 @@ export async function transfer(o: Options, io: Io): Promise<number> {
     heads: [],
     stop: new AbortController(),
     stoppedAt: null,
+    discard: false,
+    redirects: 0,
   };
   // -v prints the bytes that left, as HTTPRequest reports them, and each head as it arrives.
   if (o.verbose) {
@@ -187,24 +210,40 @@ export async function transfer(o: Options, io: Io): Promise<number> {
     if (o.verbose) {
       io.stderr.write(prefixed(responseHead(head.responseCode, head.headers), '< '));
     }
-    // A body nobody will see is not read: a redirect -L follows, a status -f fails on, or, while
-    // resuming, an answer that would overwrite the kept bytes with an error or redirect page
-    // (curl appends it to the file). The connection closes instead, as curl's does.
+    // A same-origin redirect -L follows is left to HTTPRequest. Any other body nobody will see
+    // is not read: a redirect -L follows to another origin (or past --max-redirs, to end there),
+    // a status -f fails on, while resuming with -C - an answer that would overwrite the kept
+    // bytes with an error or redirect page (curl appends it to the file), or an answer -C N does
+    // not write. The connection closes instead.
     const code = head.responseCode;
-    const follow = o.follow && REDIRECTS.has(code) && redirectTarget(head.headers, watch.hop.url);
+    const hop = watch.hop;
+    const target = o.follow && REDIRECTS.has(code) ? redirectTarget(head.headers, hop.url) : null;
+    const follow = target !== null;
+    if (target !== null && (o.maxRedirects < 0 || watch.redirects < o.maxRedirects)) {
+      const next = sameOriginHop(code, hop, target);
+      if (next !== null) {
+        // HTTPRequest follows it by the same rules (nextHop is its redirect rule), keeping the
+        // connection; the watch moves on to the hop it sends, for -v and the next head.
+        watch.hop = next;
+        watch.redirects++;
+        return;
+      }
+    }
     // A 417 to `Expect: 100-continue` is not the answer: HTTPRequest asks again without it.
     const expected =
-      code === 417 && /^\s*100-continue\s*$/i.test(lastHeader(watch.hop.headers, 'expect') ?? '');
+      code === 417 && /^\s*100-continue\s*$/i.test(lastHeader(hop.headers, 'expect') ?? '');
     const fails = o.fail && code >= 400 && !expected;
     const spoils = resuming && (code < 200 || code > 299) && code !== 416;
-    if (follow || fails || spoils) {
+    // -C N: curl checks the answer at its head; only a 206 from byte N is written.
+    const range = resumeFrom > 0 && !o.head && !follow ? rangeAnswer(head, resumeFrom) : 'none';
+    watch.discard = range === 'unsatisfiable';
+    if (follow || fails || spoils || range === 'refused' || range === 'complete') {
       watch.stoppedAt = head;
       watch.stop.abort('stopped at the head');
     }
   });
 
   const deadline = o.timeout > 0 ? started + o.timeout * 1000 : Number.POSITIVE_INFINITY;
-  let redirects = 0;
   let attemptsLeft = o.retry;
   let retrySleep = o.retryDelay > 0 ? o.retryDelay : 1;
   let response: HTTPRequestResult;
@@ -215,6 +254,7 @@ export async function transfer(o: Options, io: Io): Promise<number> {
   try {
     for (;;) {
       watch.hop = hop;
+      // Same origin, same proxy: hops HTTPRequest follows keep this one.
       watch.proxy = useProxy(http, hop.url, o, io);
       watch.heads = [];
       const remaining = deadline - now();
@@ -232,6 +272,8 @@ export async function transfer(o: Options, io: Io): Promise<number> {
         guardTerminal,
       );
       response = final.response;
+      // The hop that answered last: HTTPRequest may have followed same-origin redirects.
+      hop = watch.hop;
       downloaded = http.getDownloadedBytes();
       connectTimedOut = final.connectTimedOut;
       // Every head that arrived, in order, as curl writes them (a failure after a head too).
@@ -253,12 +295,12 @@ export async function transfer(o: Options, io: Io): Promise<number> {
           notFollowed = lastHeader(response.headers, 'location') ?? '?';
           break;
         }
-        if (o.maxRedirects >= 0 && redirects >= o.maxRedirects) {
+        if (o.maxRedirects >= 0 && watch.redirects >= o.maxRedirects) {
           response = { ...response, result: Result.REDIRECT_LIMIT_REACHED };
           break;
         }
         hop = nextHop(code, hop, next);
-        redirects++;
+        watch.redirects++;
         continue;
       }
       const retry =
@@ -279,7 +321,7 @@ export async function transfer(o: Options, io: Io): Promise<number> {
       await sleep(wait * 1000, io.signal);
       if (o.retryDelay === 0) retrySleep = Math.min(retrySleep * 2, 600);
       hop = { url: firstUrl, method, headers, body };
-      redirects = 0;
+      watch.redirects = 0;
     }
   } catch (error) {
     bar?.abandon();
@@ -303,7 +345,7 @@ export async function transfer(o: Options, io: Io): Promise<number> {
     sizeDownload: downloaded,
     timeTotal: (now() - started) / 1000,
     urlEffective: hop.url.href,
-    numRedirects: redirects,
+    numRedirects: watch.redirects,
     contentType: lastHeader(response.headers, 'content-type') ?? '',
     exitCode,
   });
@@ -337,7 +379,20 @@ export async function transfer(o: Options, io: Io): Promise<number> {
 
   bar?.finish();
   const failed = o.fail && code >= 400;
-  if (output === null && !o.head && !stream && !failed) {
+  // -C N, as curl: a 416 is no error (the body is not written), nor a 200 whose length is N
+  // (the file is complete); any other answer but a 206 from byte N is exit 33, unless -f fails
+  // it first. Nothing of such a body was written.
+  const range =
+    resumeFrom > 0 && !o.head
+      ? rangeAnswer({ responseCode: code, headers: response.headers }, resumeFrom)
+      : 'none';
+  if (range === 'refused' && !failed) {
+    say(
+      `the server did not resume at byte ${resumeFrom} (${statusLine(code)}, not 206 from that byte); cannot resume (-C)`,
+    );
+    return finish(Exit.RANGE_ERROR);
+  }
+  if (output === null && !o.head && !stream && !failed && range !== 'unsatisfiable') {
     if (guardTerminal && response.body.includes(0)) {
       say(BINARY_HINT);
       return finish(Exit.WRITE_ERROR);
@@ -371,10 +426,17 @@ async function exchange(
   const stop = new AbortController();
   watch.stop = stop;
   watch.stoppedAt = null;
-  options.signal =
-    io.signal === undefined ? stop.signal : AbortSignal.any([io.signal, stop.signal]);
+  // The process's signal (Ctrl-C, a broken stdout) stops this exchange too, with its reason.
+  // Forwarded by hand: AbortSignal.any's first use costs about a millisecond of startup.
+  const outer = io.signal;
+  const forward = (): void => stop.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  options.signal = stop.signal;
+  watch.discard = false;
   if (sink !== null) {
     options.onBody = (chunk) => {
+      if (watch.discard) return undefined;
       if (guardTerminal && chunk.includes(0)) throw new BinaryToTerminal();
       return writeChunk(chunk, sink);
     };
@@ -417,6 +479,7 @@ async function exchange(
     throw error;
   } finally {
     clearTimeout(timer);
+    outer?.removeEventListener('abort', forward);
   }
 }
 
@@ -460,10 +523,23 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** Sets the hop's proxy (`-x`, `--noproxy` and the environment, as curl), and returns it. */
+/** The proxy each HTTPRequest was last given, as `scheme|host:port|user:password`. */
+const appliedProxy = new WeakMap<HTTPRequest, string>();
+
+/**
+ * Sets the hop's proxy (`-x`, `--noproxy` and the environment, as curl), and returns it. Only a
+ * change is passed on: setting a proxy, even the same one, makes HTTPRequest drop its kept
+ * connection, which the next hop or try to the same origin would otherwise reuse.
+ */
 function useProxy(http: HTTPRequest, url: URL, o: Options, io: Io): ProxySetting | null {
   const raw = proxyFor(url, io.env, { proxy: o.proxy, noProxy: o.noProxy });
   const proxy = raw === null ? null : parseProxy(raw);
+  const key =
+    proxy === null
+      ? `${url.protocol}|none`
+      : `${url.protocol}|${proxy.host}:${proxy.port}|${proxy.username}:${proxy.password}`;
+  if (appliedProxy.get(http) === key) return proxy;
+  appliedProxy.set(http, key);
   if (url.protocol === 'https:') {
     if (proxy === null) http.setHttpsProxy('', -1);
     else http.setHttpsProxy(proxy.host, proxy.port, proxy.username, proxy.password);
@@ -519,6 +595,21 @@ function nextHop(code: number, hop: Hop, next: URL): Hop {
 }
 
 /**
+ * The next hop of a redirect HTTPRequest can follow on the connection it has: the same origin
+ * (scheme, host and port: curl's rule for reusing a connection; the proxy, chosen by origin, is
+ * the same too) and a body it can send again. `null` when the loop must make the hop itself (a
+ * new connection), or stop (`-T -` meeting a 307/308).
+ */
+function sameOriginHop(code: number, hop: Hop, target: URL): Hop | null {
+  if (target.origin !== hop.url.origin) return null;
+  try {
+    return nextHop(code, hop, target);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Whether to draw the progress bar: never with `-s`; `--progress`/`--no-progress`, else
  * `GDHTTP_PROGRESS`, else only on a terminal stderr, and not while the body itself goes to that
  * terminal (as curl).
@@ -529,6 +620,43 @@ function wantsBar(o: Options, output: string | null, io: Io): boolean {
   const env = io.env.GDHTTP_PROGRESS;
   if (env === '1' || env === '0') return env === '1';
   return io.stderr.isTTY === true && (output !== null || io.stdout.isTTY !== true);
+}
+
+/**
+ * What a response means to `-C N` (curl 7.88, lib/http.c): `ok`, a 206 whose `Content-Range`
+ * starts at N; `unsatisfiable`, a 416 (curl reads and drops its body, exit 0); `complete`, a 200
+ * whose `Content-Length` is N (the whole body is already there: nothing is read, exit 0);
+ * `refused`, anything else (exit 33, or 22 with `-f` on a 4xx/5xx).
+ */
+function rangeAnswer(
+  head: Pick<HTTPResponseHead, 'responseCode' | 'headers'>,
+  from: number,
+): 'ok' | 'unsatisfiable' | 'complete' | 'refused' {
+  const code = head.responseCode;
+  if (code === 416) return 'unsatisfiable';
+  if (code === 206) {
+    const start = /^\s*bytes\s+(\d+)-/i.exec(lastHeader(head.headers, 'content-range') ?? '');
+    return start !== null && Number(start[1]) === from ? 'ok' : 'refused';
+  }
+  const length = lastHeader(head.headers, 'content-length');
+  if (code === 200 && length !== undefined && Number(length.trim()) === from) return 'complete';
+  return 'refused';
+}
+
+/**
+ * The `-C N` output file, opened for appending (made when missing), as curl opens it before it
+ * connects: what the range brings goes after whatever the file holds.
+ */
+async function appendTo(path: string, shown: string): Promise<WriteStream> {
+  try {
+    const handle = await open(path, 'a');
+    return handle.createWriteStream();
+  } catch (error) {
+    throw new Failure(
+      `cannot open '${shown}' to append (${(error as NodeJS.ErrnoException).code})`,
+      Exit.WRITE_ERROR,
+    );
+  }
 }
 
 /** Whether `path` exists and is not a regular file (`/dev/null`, a FIFO, a terminal). */
@@ -601,7 +729,12 @@ async function readSource(path: string, io: Io): Promise<Uint8Array> {
  * the boundary), and `Expect: 100-continue` where curl 7.88 asks for it (lib/http.c: any `-T`
  * upload that is not empty; a `-d` or `-F` body over 1 MiB) unless `-H` gave an `Expect`.
  */
-async function requestBody(o: Options, io: Io, headers: string[]): Promise<Body> {
+async function requestBody(
+  o: Options,
+  io: Io,
+  headers: string[],
+  say: (message: string) => void,
+): Promise<Body> {
   let body = NO_BODY;
   if (o.uploadFile !== null) {
     body = await uploadBody(o.uploadFile, io);
@@ -612,7 +745,13 @@ async function requestBody(o: Options, io: Io, headers: string[]): Promise<Body>
     const given = headerValues(headers, 'content-type').at(-1);
     const disposition =
       given === undefined || /^multipart\/form-data\b/i.test(given) ? 'form-data' : 'attachment';
-    const form = await formBody(o.form, io.cwd, () => readSource('-', io), disposition);
+    const form = await formBody(
+      o.form,
+      io.cwd,
+      () => readSource('-', io),
+      disposition,
+      (m) => say(`warning: ${m}`),
+    );
     if (given === undefined) headers.push(`Content-Type: ${form.contentType}`);
     else if (/^multipart\//i.test(given)) {
       let index = headers.length - 1;
@@ -620,7 +759,8 @@ async function requestBody(o: Options, io: Io, headers: string[]): Promise<Body>
       headers[index] = `${headers[index]}; boundary=${form.boundary}`;
     }
     body = {
-      make: () => RequestBody.stream(form.open(), { length: form.length }) ?? EMPTY,
+      // A factory: HTTPRequest reads the form again for a 307/308 it follows itself.
+      make: () => RequestBody.stream(() => form.open(), { length: form.length }) ?? EMPTY,
       replayable: true,
       length: form.length,
     };

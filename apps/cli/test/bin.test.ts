@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +39,10 @@ interface Ended {
   stderr: string;
 }
 
-/** Starts a command with piped output and no GDHTTP_PROGRESS from the caller's environment. */
+/**
+ * Starts a command with piped output, no GDHTTP_PROGRESS from the caller's environment, and the
+ * code cache (src/bin.ts) in this file's temporary folder rather than the user's.
+ */
 function start(
   command: string,
   args: string[],
@@ -47,7 +50,7 @@ function start(
 ) {
   const { GDHTTP_PROGRESS: _, ...inherited } = process.env;
   return spawn(command, args, {
-    env: { ...inherited, ...options.env },
+    env: { ...inherited, GDHTTP_CACHE_DIR: join(dir, 'code-cache'), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
     cwd: options.cwd ?? process.cwd(),
@@ -78,6 +81,8 @@ function ended(child: ChildProcess, timeoutMs = 30_000): Promise<Ended> {
 
 const gdhttp = (args: string[], env: Record<string, string> = {}) =>
   ended(start(process.execPath, [BIN, ...args], { env }));
+
+const ok: Action[] = ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi'];
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 const hasPnpm = spawnSync('pnpm', ['--version']).status === 0;
@@ -118,6 +123,57 @@ describe('dist/gdhttp.js', () => {
     expect(statSync(file).size).toBe(size);
     const piped = await gdhttp(['-o', file, `http://${s.host}:${s.port}/`]);
     expect(piped).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('compiles its core with a V8 code cache: kept after a request, then used; refused or foreign ones replaced', async () => {
+    const s = await serve([ok]); // repeated for every request
+    const url = `http://${s.host}:${s.port}/`;
+    const cache = join(dir, 'own-cache');
+    const env = { GDHTTP_CACHE_DIR: cache };
+    const cacheFile = () => {
+      const files = readdirSync(cache).filter((f) => !f.startsWith('gdhttp-core-9.9.9-'));
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/^gdhttp-core-\d+\.\d+\.\d+-\d+-\d+-node[\d.]+-\w+\.cache$/);
+      return join(cache, files[0]!);
+    };
+    const fine = { code: 0, stdout: 'hi', stderr: '' };
+    // --version compiles too little of a request to be worth keeping.
+    expect((await gdhttp(['--version'], env)).code).toBe(0);
+    expect(existsSync(cache)).toBe(false);
+    expect(await gdhttp(['-s', url], env)).toEqual(fine);
+    const file = cacheFile();
+    const kept = statSync(file);
+    expect(kept.size).toBeGreaterThan(100_000);
+    expect(kept.mode & 0o777).toBe(0o600);
+    // V8 took it: nothing is written again.
+    expect(await gdhttp(['-s', url], env)).toEqual(fine);
+    expect(statSync(file).mtimeMs).toBe(kept.mtimeMs);
+    // Junk is refused by V8 and replaced after the run.
+    writeFileSync(file, 'junk');
+    expect(await gdhttp(['-s', url], env)).toEqual(fine);
+    expect(statSync(cacheFile()).size).toBeGreaterThan(100_000);
+    // A cache others could have written is never read: it is replaced by one of this user's.
+    writeFileSync(file, 'junk');
+    chmodSync(file, 0o666);
+    expect(await gdhttp(['-s', url], env)).toEqual(fine);
+    expect(statSync(cacheFile()).mode & 0o777).toBe(0o600);
+    expect(statSync(cacheFile()).size).toBeGreaterThan(100_000);
+    // Another build of this version under this Node (a rebuild while working on gdhttp) is
+    // removed when a cache is written; another version's stays.
+    const name = file.slice(cache.length + 1);
+    const rebuilt = join(cache, name.replace(/-(\d+)-(\d+)-node/, '-1-2-node'));
+    const released = join(cache, name.replace(/^gdhttp-core-[^-]+-/, 'gdhttp-core-9.9.9-'));
+    writeFileSync(rebuilt, 'old build');
+    writeFileSync(released, 'other version');
+    writeFileSync(file, 'junk');
+    expect(await gdhttp(['-s', url], env)).toEqual(fine);
+    expect(readdirSync(cache).sort()).toEqual([name, released.slice(cache.length + 1)].sort());
+    // GDHTTP_COMPILE_CACHE=0: none read or written.
+    const off = join(dir, 'no-cache');
+    expect(await gdhttp(['-s', url], { GDHTTP_CACHE_DIR: off, GDHTTP_COMPILE_CACHE: '0' })).toEqual(
+      fine,
+    );
+    expect(existsSync(off)).toBe(false);
   });
 
   it('exits 23 with one line when the reader of stdout goes away (| head)', async () => {

@@ -38,6 +38,13 @@ function route(request: RecordedRequest): Script {
     return head ? [first!] : reply(status, body, extra);
   };
   if (path.startsWith('/redirect')) return answer('302 Found', 'moved\n', 'Location: /text\r\n');
+  if (path.startsWith('/moved-range')) {
+    return answer('301 Moved Permanently', 'moved\n', 'Location: /range\r\n');
+  }
+  if (path.startsWith('/elsewhere')) {
+    // The same server by another name: another host, so another connection (curl's rule too).
+    return answer('302 Found', 'away\n', `Location: http://localhost:${origin.port}/text\r\n`);
+  }
   if (path.startsWith('/see-other')) return answer('303 See Other', '', 'Location: /echo\r\n');
   if (path.startsWith('/loop')) return answer('302 Found', '', 'Location: /loop\r\n');
   if (path.startsWith('/missing')) return answer('404 Not Found', 'no such thing\n');
@@ -77,6 +84,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gdhttp-parity-'));
   await writeFile(join(dir, 'payload.bin'), Buffer.from([0, 1, 2, 13, 10, 255]));
   await writeFile(join(dir, 'form.txt'), 'a=1\r\n&b=2\n');
+  // A ;headers=@file as curl reads one: a comment, CR LF ends, a folded line, an empty line, a
+  // Content-Type (which sets the part's own), trailing spaces.
+  await writeFile(
+    join(dir, 'part-headers.txt'),
+    '# part headers\r\nX-One: 1  \r\n  folded on\n\nX-Two: two \n#X-Not: sent\nContent-Type: text/custom\n',
+  );
 });
 afterAll(async () => {
   await Promise.all([origin?.close(), proxy?.close()]);
@@ -93,6 +106,8 @@ interface Outcome {
   proxy: string[];
   /** The `-o`/`-O` file, when the row names one. */
   file?: string;
+  /** Connections the origin accepted during the run (curl keeps one per host and port). */
+  connections: number;
 }
 
 /** A request as compared: request line, sorted header fields, body. */
@@ -119,10 +134,13 @@ function normalisedHead(
   return [requestLine, ...fields].join('\n');
 }
 
-/** A multipart boundary is random: each one becomes `(boundary)`. */
+/** Multipart boundaries are random: each becomes `(boundary N)`, N in order of appearance. */
 function unbound(text: string): string {
-  const boundary = /boundary=([^\s;]+)/.exec(text)?.[1];
-  return boundary === undefined ? text : text.split(boundary).join('(boundary)');
+  const boundaries = [...text.matchAll(/boundary=([^\s;]+)/g)].map((m) => m[1]!);
+  return [...new Set(boundaries)].reduce(
+    (out, boundary, i) => out.split(boundary).join(`(boundary ${i + 1})`),
+    text,
+  );
 }
 
 /** The request heads a `-v` run printed on stderr (`> ` lines), normalised as the requests. */
@@ -153,6 +171,7 @@ async function observe(
   const { file } = row;
   const fromOrigin = origin.requests.length;
   const fromProxy = proxy.requests.length;
+  const connectionsBefore = origin.connections;
   if (file !== undefined) {
     await rm(join(dir, file), { force: true });
     if (row.existing !== undefined) await writeFile(join(dir, file), row.existing);
@@ -163,6 +182,7 @@ async function observe(
     stdout,
     origin: origin.requests.slice(fromOrigin).map((r) => normalised(r, keepUserAgent)),
     proxy: proxy.requests.slice(fromProxy).map((r) => normalised(r, keepUserAgent)),
+    connections: origin.connections - connectionsBefore,
   };
   if (row.heads === true) outcome.printed = printedHeads(stderr, keepUserAgent);
   if (file !== undefined) {
@@ -217,6 +237,9 @@ function curl(args: string[], env: Record<string, string>, stdin?: string) {
         else reject(error);
       },
     );
+    // curl may be gone before its stdin is written (a row that ends at the head, exit 33): a
+    // closed pipe is no failure of the row.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(stdin ?? '');
   });
 }
@@ -396,6 +419,88 @@ const ROWS: Record<string, Row> = {
     heads: true,
   },
   '-v with -F: the head of a form': { args: ['-sv', '-F', 'a=1', '@/form'], heads: true },
+  // What issue #18 left: -F with several files and header files, -C N, one connection with -L.
+  '-F: several files in one part (name=@a,b): a multipart/mixed part': {
+    args: ['-s', '-F', 'f=@form.txt,payload.bin;type=text/x', '-F', 'a=1', '@/form'],
+  },
+  '-F: several files, each with its own ;filename= and ;headers=@file': {
+    args: [
+      '-s',
+      '-F',
+      'f=@payload.bin;headers=@part-headers.txt,form.txt;filename=renamed.txt',
+      '@/form',
+    ],
+  },
+  '-F: ;headers=@file and <file (comments, folding, a Content-Type), inline, unreadable': {
+    args: [
+      '-s',
+      '-F',
+      'f=@form.txt;headers=@part-headers.txt',
+      '-F',
+      'g=x;headers=<part-headers.txt;headers="X-After: 1"',
+      '-F',
+      'h=y;headers="Content-Disposition: inline";headers= X-Spaced: 1 ',
+      '-F',
+      'i=z;headers=@no-such-headers.txt',
+      '-F',
+      'j=w;type=text/w;headers="Content-Type: text/ignored"',
+      '@/form',
+    ],
+  },
+  '-C N -o: Range from byte N, the 206 appended to whatever the file holds': {
+    args: ['-s', '-C', '100', '-o', 'from-n.bin', '@/range'],
+    file: 'from-n.bin',
+    existing: Buffer.from('xyz'),
+  },
+  '-C N -o without a file: the file is made': {
+    args: ['-s', '-C', '600', '-o', 'from-n.bin', '@/range'],
+    file: 'from-n.bin',
+  },
+  '-C N to stdout, with -w': {
+    args: ['-s', '-C', '990', '-w', '%{http_code} %{size_download}', '@/range'],
+  },
+  '-C N past the end: 416, nothing written, exit 0': {
+    args: ['-s', '-C', '1000', '-o', 'from-n.bin', '-w', '%{http_code}', '@/range'],
+    file: 'from-n.bin',
+    existing: RANGED,
+  },
+  '-C N past the end with -f: exit 22': {
+    args: ['-sf', '-C', '5000', '-o', 'from-n.bin', '@/range'],
+    file: 'from-n.bin',
+    existing: RANGED,
+  },
+  '-C N and a server that ignores ranges: exit 33, the file untouched': {
+    args: ['-s', '-C', '5', '-o', 'from-n.bin', '-w', '%{http_code} %{size_download}', '@/text'],
+    file: 'from-n.bin',
+    existing: Buffer.from('abcde'),
+  },
+  '-C N and a 200 of exactly N bytes: already complete, exit 0': {
+    args: ['-s', '-C', '12', '-o', 'from-n.bin', '@/text'],
+    file: 'from-n.bin',
+    existing: Buffer.from('hello, curl\n'),
+  },
+  '-C N -i on a 200: the head, exit 33': { args: ['-si', '-C', '5', '@/text'] },
+  '-C N on a 404: exit 33, with -f 22': { args: ['-s', '-C', '5', '@/missing'] },
+  '-C N -f on a 404': { args: ['-sf', '-C', '5', '@/missing'] },
+  '-C N on a 3xx without -L: exit 33': { args: ['-s', '-C', '5', '@/redirect'] },
+  '-C N -L: the range follows the redirect, on one connection': {
+    args: ['-sL', '-C', '100', '-o', 'from-n.bin', '@/moved-range'],
+    file: 'from-n.bin',
+    existing: Buffer.from('xyz'),
+  },
+  '-C 0: a plain download': {
+    args: ['-s', '-C', '0', '-o', 'from-n.bin', '@/range'],
+    file: 'from-n.bin',
+    existing: Buffer.from('xyz'),
+  },
+  '-L: a same-origin chain on one connection': {
+    args: ['-sL', '-w', '%{num_redirects}', '@/moved-range'],
+  },
+  '-L -o: a same-origin redirect on one connection': {
+    args: ['-sL', '-o', 'followed.txt', '@/redirect'],
+    file: 'followed.txt',
+  },
+  '-L to another host: a new connection': { args: ['-sL', '@/elsewhere'] },
 };
 
 function expand(text: string): string {

@@ -452,6 +452,52 @@ describe('run: requests', () => {
     expect(s.requests[1]!.requestLine).toBe('GET /next HTTP/1.1');
   });
 
+  // Issue #18: -L used to open a connection per hop (the CLI stopped each redirect at its head,
+  // which closes the connection); curl keeps one for the same host and port.
+  it('follows a same-origin chain with bodies on one connection, to stdout, -o and with -v', async () => {
+    const page = `<html>${'m'.repeat(300)}</html>`;
+    const chain = (): Action[][] => [
+      [`HTTP/1.1 301 Moved\r\nLocation: /two\r\nContent-Length: ${page.length}\r\n\r\n${page}`],
+      [
+        'HTTP/1.1 302 Found\r\nLocation: /three\r\nTransfer-Encoding: chunked\r\n\r\n',
+        `${page.length.toString(16)}\r\n${page}\r\n0\r\n\r\n`,
+      ],
+      ['HTTP/1.1 307 Temporary Redirect\r\nLocation: /four\r\nContent-Length: 0\r\n\r\n'],
+      [ok('arrived')],
+    ];
+    for (const extra of [[], ['-o', join(dir, 'chain.txt')], ['-v'], ['-i', '-d', 'x=1']]) {
+      const s = await serve(chain());
+      const outcome = await gdhttp(['-sL', ...extra, '-w', '%{num_redirects}', urlOf(s, '/one')]);
+      expect(outcome.code).toBe(0);
+      expect(s.requests.map((r) => [r.requestLine.split(' ')[1], r.connection])).toEqual([
+        ['/one', 0],
+        ['/two', 0],
+        ['/three', 0],
+        ['/four', 0],
+      ]);
+      expect(s.connections).toBe(1);
+      expect(outcome.stdout.endsWith('3')).toBe(true);
+    }
+    expect(readFileSync(join(dir, 'chain.txt'), 'utf8')).toBe('arrived');
+  });
+
+  it('opens a new connection for a redirect to another host or port, as curl does', async () => {
+    const other = await serve([[ok('there')]]);
+    const s = await serve([
+      [`HTTP/1.1 302 Found\r\nLocation: /hop\r\nContent-Length: 0\r\n\r\n`],
+      [`HTTP/1.1 302 Found\r\nLocation: ${urlOf(other, '/x')}\r\nContent-Length: 0\r\n\r\n`],
+    ]);
+    const outcome = await gdhttp(['-sL', '-v', urlOf(s)]);
+    expect(outcome).toMatchObject({ code: 0, stdout: 'there' });
+    expect([s.connections, other.connections]).toEqual([1, 1]);
+    // -v names each hop's host and port, those HTTPRequest followed on its own included.
+    expect(outcome.stderr.match(/^\* .*$/gm)).toEqual([
+      `* ${s.host}:${s.port}`,
+      `* ${s.host}:${s.port}`,
+      `* ${other.host}:${other.port}`,
+    ]);
+  });
+
   it('goes through a real proxy with credentials from --proxy, for http and https', async () => {
     const proxy = await startNpmProxy({ auth: { user: 'gd', pass: 'pw' } });
     try {

@@ -135,6 +135,8 @@ async function childPeak(args: string[]): Promise<{ code: number | null; peakMiB
   writeFileSync(probe, `${script.join('\n')}\n`);
   const child = spawn(process.execPath, ['-r', probe, BIN, ...args], {
     cwd: dir,
+    // The code cache (src/bin.ts) in this test's folder, not the user's.
+    env: { ...process.env, GDHTTP_CACHE_DIR: join(dir, 'code-cache') },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
