@@ -5,14 +5,14 @@
 // received. Decision 0020 says what the platform allows and what these check.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import {
-  type LaunchedBrowser,
-  launchBrowser,
+  openTestPage,
   type Page,
   type ServedPage,
   servePage,
   sha256Hex,
   startUploadH2Server,
   systemTools,
+  type TestPage,
   type UploadH2Server,
 } from '@gdhttp/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -42,8 +42,7 @@ function pattern(size: number): Uint8Array {
 describe.skipIf(!tools.shouldRun)(
   `HTTPClient streamed uploads in Chromium${tools.skipNote}`,
   () => {
-    let chromium: LaunchedBrowser | undefined;
-    let site: ServedPage | undefined;
+    let opened: TestPage | undefined;
     let server: UploadH2Server | undefined;
     let page: Page;
     // A set-up failure fails every test with its reason (vitest would report them as skipped).
@@ -52,19 +51,16 @@ describe.skipIf(!tools.shouldRun)(
     beforeAll(async () => {
       try {
         tools.require();
-        [chromium, server] = await Promise.all([
-          launchBrowser({ args: ['--ignore-certificate-errors'] }),
+        [opened, server] = await Promise.all([
+          openTestPage({
+            entry: new URL('./browser/upload-page.ts', import.meta.url).pathname,
+            title: 'gdhttp HTTPClient streamed uploads',
+            ready: 'gdhttpUploadTest',
+            launch: { args: ['--ignore-certificate-errors'] },
+          }),
           startUploadH2Server(),
         ]);
-        site = await servePage({
-          entry: new URL('./browser/upload-page.ts', import.meta.url).pathname,
-          title: 'gdhttp HTTPClient streamed uploads',
-        });
-        page = await chromium.newPage();
-        await page.goto(site.url);
-        await page.waitForFunction(() => 'gdhttpUploadTest' in globalThis, null, {
-          timeout: 10_000,
-        });
+        page = opened.page;
       } catch (error) {
         setupError = error;
       }
@@ -75,7 +71,7 @@ describe.skipIf(!tools.shouldRun)(
     });
 
     afterAll(async () => {
-      await Promise.all([chromium?.close(), site?.close(), server?.close()]);
+      await Promise.all([opened?.close(), server?.close()]);
     });
 
     async function upload(
@@ -96,7 +92,9 @@ describe.skipIf(!tools.shouldRun)(
         expect(result.timedOut, `timed out: ${JSON.stringify(result)}`).toBe(false);
         return result;
       } catch (error) {
-        throw new Error(`${(error as Error).message}\npage log:\n${chromium!.log().join('\n')}`);
+        throw new Error(
+          `${(error as Error).message}\npage log:\n${opened!.chromium.log().join('\n')}`,
+        );
       }
     }
 
@@ -108,7 +106,7 @@ describe.skipIf(!tools.shouldRun)(
       let served: ServedPage | undefined;
       try {
         served = await servePage({ entry, title: 'README example' });
-        const readmePage = await chromium!.newPage();
+        const readmePage = await opened!.chromium.newPage();
         await readmePage.goto(served.url);
         await readmePage.waitForFunction(() => 'readmeExample' in globalThis, null, {
           timeout: 10_000,

@@ -9,13 +9,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Method } from '@gdhttp/constants';
 import {
   freePort,
-  type LaunchedBrowser,
-  launchBrowser,
+  openTestPage,
   type Page,
-  type ServedPage,
-  servePage,
   sha256Hex,
   systemTools,
+  type TestPage,
 } from '@gdhttp/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HTTPClient } from '../src/index.js';
@@ -62,8 +60,7 @@ function header(lines: readonly string[], name: string): string | undefined {
 }
 
 describe.skipIf(!tools.shouldRun)(`HTTPClient in Chromium${tools.skipNote}`, () => {
-  let chromium: LaunchedBrowser | undefined;
-  let site: ServedPage | undefined;
+  let opened: TestPage | undefined;
   let cors: TestServer | undefined;
   let noCors: TestServer | undefined;
   let page: Page;
@@ -74,21 +71,17 @@ describe.skipIf(!tools.shouldRun)(`HTTPClient in Chromium${tools.skipNote}`, () 
   beforeAll(async () => {
     try {
       tools.require();
-      [chromium, cors, noCors] = await Promise.all([
-        launchBrowser(),
+      [opened, cors, noCors] = await Promise.all([
+        // Fails, naming each Node import, while `@gdhttp/client` has no browser build.
+        openTestPage({
+          entry: new URL('./browser/page.ts', import.meta.url).pathname,
+          title: 'gdhttp HTTPClient browser tests',
+          ready: 'gdhttpBrowserTest',
+        }),
         startScenarioServer(true),
         startScenarioServer(false),
       ]);
-      // Fails, naming each Node import, while `@gdhttp/client` has no browser build.
-      site = await servePage({
-        entry: new URL('./browser/page.ts', import.meta.url).pathname,
-        title: 'gdhttp HTTPClient browser tests',
-      });
-      page = await chromium.newPage();
-      await page.goto(site.url);
-      await page.waitForFunction(() => 'gdhttpBrowserTest' in globalThis, null, {
-        timeout: 10_000,
-      });
+      page = opened.page;
     } catch (error) {
       setupError = error;
     }
@@ -99,7 +92,7 @@ describe.skipIf(!tools.shouldRun)(`HTTPClient in Chromium${tools.skipNote}`, () 
   });
 
   afterAll(async () => {
-    await Promise.all([chromium?.close(), site?.close(), cors?.close(), noCors?.close()]);
+    await Promise.all([opened?.close(), cors?.close(), noCors?.close()]);
   });
 
   /** Runs `spec` in the page; a failure carries what the page logged. */
@@ -114,7 +107,9 @@ describe.skipIf(!tools.shouldRun)(`HTTPClient in Chromium${tools.skipNote}`, () 
       expect(result.timedOut, `timed out: ${JSON.stringify(result)}`).toBe(false);
       return result;
     } catch (error) {
-      throw new Error(`${(error as Error).message}\npage log:\n${chromium!.log().join('\n')}`);
+      throw new Error(
+        `${(error as Error).message}\npage log:\n${opened!.chromium.log().join('\n')}`,
+      );
     }
   }
 
@@ -128,8 +123,8 @@ describe.skipIf(!tools.shouldRun)(`HTTPClient in Chromium${tools.skipNote}`, () 
   }
 
   it('serves the page from another origin than the servers', () => {
-    expect(new Set([site!.port, cors!.port, noCors!.port]).size).toBe(3);
-    expect(site!.script).not.toMatch(/from\s*["']node:/);
+    expect(new Set([opened!.site.port, cors!.port, noCors!.port]).size).toBe(3);
+    expect(opened!.site.script).not.toMatch(/from\s*["']node:/);
   });
 
   it('plain: Content-Length body, CORS-exposed headers, statuses as in Node', async () => {

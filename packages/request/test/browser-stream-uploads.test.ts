@@ -7,14 +7,14 @@
 // Decision 0020 says what is checked here and why.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import {
-  type LaunchedBrowser,
-  launchBrowser,
+  openTestPage,
   type Page,
   type ServedPage,
   servePage,
   sha256Hex,
   startUploadH2Server,
   systemTools,
+  type TestPage,
   type UploadH2Server,
 } from '@gdhttp/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -44,8 +44,7 @@ function readmeExample(): string {
 }
 
 describe.skipIf(!tools.shouldRun)(`HTTPRequest.streamUploads in Chromium${tools.skipNote}`, () => {
-  let chromium: LaunchedBrowser | undefined;
-  let site: ServedPage | undefined;
+  let opened: TestPage | undefined;
   let server: UploadH2Server | undefined;
   let page: Page;
   // A set-up failure fails every test with its reason (vitest reports a failed beforeAll's tests
@@ -55,19 +54,16 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest.streamUploads in Chromium${tools.
   beforeAll(async () => {
     try {
       tools.require();
-      [chromium, server] = await Promise.all([
-        launchBrowser({ args: ['--ignore-certificate-errors'] }),
+      [opened, server] = await Promise.all([
+        openTestPage({
+          entry: new URL('./browser/stream-upload-page.ts', import.meta.url).pathname,
+          title: 'gdhttp streamed uploads',
+          ready: 'gdhttpStreamUpload',
+          launch: { args: ['--ignore-certificate-errors'] },
+        }),
         startUploadH2Server(),
       ]);
-      site = await servePage({
-        entry: new URL('./browser/stream-upload-page.ts', import.meta.url).pathname,
-        title: 'gdhttp streamed uploads',
-      });
-      page = await chromium.newPage();
-      await page.goto(site.url);
-      await page.waitForFunction(() => 'gdhttpStreamUpload' in globalThis, null, {
-        timeout: 10_000,
-      });
+      page = opened.page;
     } catch (error) {
       setupError = error;
     }
@@ -78,7 +74,7 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest.streamUploads in Chromium${tools.
   });
 
   afterAll(async () => {
-    await Promise.all([chromium?.close(), site?.close(), server?.close()]);
+    await Promise.all([opened?.close(), server?.close()]);
   });
 
   it("the README's example runs as written: per piece over HTTP/2, read whole over HTTP/1.1", async () => {
@@ -90,7 +86,7 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest.streamUploads in Chromium${tools.
     let served: ServedPage | undefined;
     try {
       served = await servePage({ entry, title: 'README example' });
-      const readmePage = await chromium!.newPage();
+      const readmePage = await opened!.chromium.newPage();
       await readmePage.goto(served.url);
       await readmePage.waitForFunction(() => 'readmeExample' in globalThis, null, {
         timeout: 10_000,
@@ -112,7 +108,9 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest.streamUploads in Chromium${tools.
         ['2.0', MIB],
         ['1.1', MIB],
       ]);
-      expect(chromium!.log()).toContain(`console.log: ${MIB} of ${MIB} bytes taken by the browser`);
+      expect(opened!.chromium.log()).toContain(
+        `console.log: ${MIB} of ${MIB} bytes taken by the browser`,
+      );
       await readmePage.close();
     } finally {
       rmSync(entry, { force: true });
@@ -130,7 +128,9 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest.streamUploads in Chromium${tools.
         spec,
       );
     } catch (error) {
-      throw new Error(`${(error as Error).message}\npage log:\n${chromium!.log().join('\n')}`);
+      throw new Error(
+        `${(error as Error).message}\npage log:\n${opened!.chromium.log().join('\n')}`,
+      );
     }
   }
 

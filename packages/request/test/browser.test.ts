@@ -6,14 +6,12 @@
 import { createServer, type Server } from 'node:http';
 import {
   freePort,
-  type LaunchedBrowser,
-  launchBrowser,
   listenLoopback,
+  openTestPage,
   type Page,
-  type ServedPage,
-  servePage,
   sha256Hex,
   systemTools,
+  type TestPage,
 } from '@gdhttp/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestOutcome, RequestSpec, RequestTestApi } from './browser/page.ts';
@@ -31,8 +29,7 @@ import {
 const tools = systemTools('chromium');
 
 describe.skipIf(!tools.shouldRun)(`HTTPRequest in Chromium${tools.skipNote}`, () => {
-  let chromium: LaunchedBrowser | undefined;
-  let site: ServedPage | undefined;
+  let opened: TestPage | undefined;
   let server: WebTestServer | undefined;
   let noCors: Server | undefined;
   let noCorsPort = 0;
@@ -48,20 +45,16 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest in Chromium${tools.skipNote}`, ()
         response.writeHead(200, { 'Content-Type': 'text/plain' });
         response.end(PLAIN);
       });
-      [chromium, server, noCorsPort] = await Promise.all([
-        launchBrowser(),
+      [opened, server, noCorsPort] = await Promise.all([
+        openTestPage({
+          entry: new URL('./browser/page.ts', import.meta.url).pathname,
+          title: 'gdhttp HTTPRequest browser tests',
+          ready: 'gdhttpRequestTest',
+        }),
         startWebTestServer(),
         listenLoopback(noCors),
       ]);
-      site = await servePage({
-        entry: new URL('./browser/page.ts', import.meta.url).pathname,
-        title: 'gdhttp HTTPRequest browser tests',
-      });
-      page = await chromium.newPage();
-      await page.goto(site.url);
-      await page.waitForFunction(() => 'gdhttpRequestTest' in globalThis, null, {
-        timeout: 10_000,
-      });
+      page = opened.page;
     } catch (error) {
       setupError = error;
     }
@@ -74,7 +67,7 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest in Chromium${tools.skipNote}`, ()
   afterAll(async () => {
     noCors?.closeAllConnections();
     noCors?.close();
-    await Promise.all([chromium?.close(), site?.close(), server?.close()]);
+    await Promise.all([opened?.close(), server?.close()]);
   });
 
   async function inBrowser(spec: RequestSpec): Promise<RequestOutcome> {
@@ -85,7 +78,9 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest in Chromium${tools.skipNote}`, ()
         spec,
       );
     } catch (error) {
-      throw new Error(`${(error as Error).message}\npage log:\n${chromium!.log().join('\n')}`);
+      throw new Error(
+        `${(error as Error).message}\npage log:\n${opened!.chromium.log().join('\n')}`,
+      );
     }
   }
 
@@ -104,7 +99,9 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest in Chromium${tools.skipNote}`, ()
         [name, args] as const,
       )) as Awaited<ReturnType<RequestTestApi[K]>>;
     } catch (error) {
-      throw new Error(`${(error as Error).message}\npage log:\n${chromium!.log().join('\n')}`);
+      throw new Error(
+        `${(error as Error).message}\npage log:\n${opened!.chromium.log().join('\n')}`,
+      );
     }
   }
 
@@ -123,8 +120,8 @@ describe.skipIf(!tools.shouldRun)(`HTTPRequest in Chromium${tools.skipNote}`, ()
   }
 
   it('bundles the web build: no node: import in the page', () => {
-    expect(site!.script).not.toMatch(/from\s*["']node:/);
-    expect(site!.port).not.toBe(server!.port);
+    expect(opened!.site.script).not.toMatch(/from\s*["']node:/);
+    expect(opened!.site.port).not.toBe(server!.port);
   });
 
   it('plain: SUCCESS, one request_completed, the exposed headers', async () => {

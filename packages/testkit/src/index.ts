@@ -38,6 +38,8 @@ export type {
   NginxServer,
 } from './nginx-server.js';
 export { NGINX_FILE_SIZES, startNginx } from './nginx-server.js';
+export type { OpenTestPageOptions, TestPage } from './open-test-page.js';
+export { openTestPage } from './open-test-page.js';
 export type { ProxyCredentials, ProxyFixture, ProxyFixtureOptions } from './proxies.js';
 export { startNpmProxy, startSquid, startTinyproxy } from './proxies.js';
 export type {
