@@ -153,6 +153,22 @@ const REDIRECT_BODY_DRAIN_MAX = 64 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const encoder = new TextEncoder();
 
+/** A proxy setter's arguments as kept, `null` for "no proxy" (`''` or port -1, as Godot). */
+function proxyArguments(
+  host: string,
+  port: number,
+  username: string | undefined,
+  password: string | undefined,
+): ProxyArguments | null {
+  return host === '' || port === -1 ? null : [host, port, username, password];
+}
+
+/** Whether two proxy settings name the same proxy with the same credentials. */
+function sameProxy(a: ProxyArguments | null, b: ProxyArguments | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}
+
 /**
  * Godot's `HTTPRequest` node as a promise API: one request at a time over an {@link HTTPClient},
  * with redirects, gzip/deflate/br, downloads to a file, size limits, a total timeout, cancel and
@@ -943,8 +959,11 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
    */
   setHttpProxy(host: string, port: number, username?: string, password?: string): void {
     if (!this.#forward(() => this.#client.setHttpProxy(host, port, username, password))) return;
-    this.#httpProxy = host === '' || port === -1 ? null : [host, port, username, password];
-    this.#connectionKey = '';
+    const next = proxyArguments(host, port, username, password);
+    // The same proxy set again (a loop that applies its settings before each request) keeps the
+    // kept-alive connection; another one, or other credentials, needs a new one.
+    if (!sameProxy(this.#httpProxy, next)) this.#connectionKey = '';
+    this.#httpProxy = next;
     this.#threaded?.send({ type: 'httpProxy', value: this.#httpProxy });
   }
 
@@ -955,8 +974,10 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
    */
   setHttpsProxy(host: string, port: number, username?: string, password?: string): void {
     if (!this.#forward(() => this.#client.setHttpsProxy(host, port, username, password))) return;
-    this.#httpsProxy = host === '' || port === -1 ? null : [host, port, username, password];
-    this.#connectionKey = '';
+    const next = proxyArguments(host, port, username, password);
+    // A tunnel was authorized by its CONNECT's credentials: only the same ones may reuse it.
+    if (!sameProxy(this.#httpsProxy, next)) this.#connectionKey = '';
+    this.#httpsProxy = next;
     this.#threaded?.send({ type: 'httpsProxy', value: this.#httpsProxy });
   }
 

@@ -1084,6 +1084,34 @@ describe('HTTPRequest over TLS and proxies', () => {
     http.close();
     await proxy.close();
   });
+  it('keeps its connection when a proxy is set again to the same values, and not when it changes', async () => {
+    const proxy = await startNpmProxy({ auth: { user: 'gd', pass: 's3cret' } });
+    const certs = await testCertificates();
+    const tls = track(
+      await startScriptedServer({
+        tls: { key: certs.valid.key, cert: certs.valid.cert },
+        replies: [ok('tunnelled')],
+      }),
+    );
+    const http = new HTTPRequest();
+    http.setTlsOptions(TLSOptions.client(certs.ca.cert));
+    const url = `https://localhost:${tls.port}/`;
+    http.setHttpsProxy(proxy.host, proxy.port, 'gd', 's3cret');
+    expect(text(await http.request(url))).toBe('tunnelled');
+    // What a loop that sets its settings before every request does (the CLI did, per hop).
+    http.setHttpsProxy(proxy.host, proxy.port, 'gd', 's3cret');
+    http.setHttpProxy('', -1);
+    expect(text(await http.request(url))).toBe('tunnelled');
+    expect(tls.connections).toBe(1);
+    // Other credentials are another proxy identity: a new tunnel, authorized by them.
+    http.setHttpsProxy(proxy.host, proxy.port, 'gd', 'wrong');
+    expect((await http.request(url)).result).toBe(Result.CANT_CONNECT);
+    http.setHttpsProxy(proxy.host, proxy.port, 'gd', 's3cret');
+    expect(text(await http.request(url))).toBe('tunnelled');
+    expect(tls.connections).toBe(2);
+    http.close();
+    await proxy.close();
+  });
   it('sends proxy credentials to the proxy only, for http and https proxies', async () => {
     const proxy = await startNpmProxy({ auth: { user: 'gd', pass: 's3cret' } });
     const s = await serve([ok('behind auth')]);
