@@ -8,28 +8,26 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Method } from '@gdhttp/constants';
 import {
+  CHUNKS,
   freePort,
+  GZIP_TEXT,
+  LARGE_SIZE,
   openTestPage,
   type Page,
+  PLAIN,
+  pattern,
+  SLOW_SENT,
   sha256Hex,
+  startWebTestServer,
   systemTools,
+  TEST_HEADER,
   type TestPage,
+  type WebTestServer,
 } from '@gdhttp/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HTTPClient } from '../src/index.js';
 import type { BrowserTestApi } from './browser/page.ts';
 import { runScenario, type ScenarioResult, type ScenarioSpec } from './browser/scenario.ts';
-import {
-  CHUNKS,
-  GZIP_TEXT,
-  LARGE_SIZE,
-  PLAIN,
-  pattern,
-  SLOW_SENT,
-  startScenarioServer,
-  TEST_HEADER,
-  type TestServer,
-} from './browser/servers.ts';
 
 const tools = systemTools('chromium');
 
@@ -61,8 +59,8 @@ function header(lines: readonly string[], name: string): string | undefined {
 
 describe.skipIf(!tools.shouldRun)(`HTTPClient in Chromium${tools.skipNote}`, () => {
   let opened: TestPage | undefined;
-  let cors: TestServer | undefined;
-  let noCors: TestServer | undefined;
+  let cors: WebTestServer | undefined;
+  let noCors: WebTestServer | undefined;
   let page: Page;
   // A set-up failure (chromium missing on CI, a page that does not bundle) fails every test with
   // its reason: vitest would report a failed beforeAll's tests as skipped.
@@ -78,8 +76,8 @@ describe.skipIf(!tools.shouldRun)(`HTTPClient in Chromium${tools.skipNote}`, () 
           title: 'gdhttp HTTPClient browser tests',
           ready: 'gdhttpBrowserTest',
         }),
-        startScenarioServer(true),
-        startScenarioServer(false),
+        startWebTestServer(),
+        startWebTestServer({ cors: false }),
       ]);
       page = opened.page;
     } catch (error) {
@@ -158,7 +156,12 @@ describe.skipIf(!tools.shouldRun)(`HTTPClient in Chromium${tools.skipNote}`, () 
   it('gzip: the browser decodes; the compressed Content-Length is not reported', async () => {
     const result = await inBrowser({ port: cors!.port, method: Method.GET, path: '/gzip' });
     expect(result.statuses).toEqual(COMPLETED);
-    expect(result).toMatchObject({ code: 200, bodyText: GZIP_TEXT, bodyLength: -1 });
+    expect(result).toMatchObject({
+      code: 200,
+      bodyBytes: GZIP_TEXT.length,
+      bodySha256: sha256Hex(Buffer.from(GZIP_TEXT)),
+      bodyLength: -1,
+    });
     expect(header(result.headers, 'Content-Encoding')).toBe('gzip');
   });
 
@@ -195,6 +198,7 @@ describe.skipIf(!tools.shouldRun)(`HTTPClient in Chromium${tools.skipNote}`, () 
       method: 'POST',
       test: 'yes',
       contentType: 'application/json',
+      authorization: null,
       body,
     });
     expect(cors!.seen.slice(before)).toEqual(['OPTIONS /echo', 'POST /echo']);
@@ -230,6 +234,7 @@ describe.skipIf(!tools.shouldRun)(`HTTPClient in Chromium${tools.skipNote}`, () 
       path: '/slow',
       cancelAfterBytes: 1,
     };
+    const aborted = cors!.slowClosed();
     const result = await inBrowser(spec);
     expect(result.statuses).toEqual([...COMPLETED.slice(0, -1), 'DISCONNECTED']);
     expect(result.code).toBe(200);
@@ -238,7 +243,7 @@ describe.skipIf(!tools.shouldRun)(`HTTPClient in Chromium${tools.skipNote}`, () 
     // The fetch was aborted: the server's response closes (a deadline only to fail).
     await expect(
       Promise.race([
-        cors!.slowAborted,
+        aborted,
         new Promise((_, reject) =>
           setTimeout(() => reject(new Error('the server never saw the abort')), DEADLINE_MS),
         ),

@@ -9,6 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import {
   openTestPage,
   type Page,
+  pattern,
   type ServedPage,
   servePage,
   sha256Hex,
@@ -23,7 +24,6 @@ import type {
   StreamUploadOutcome,
   StreamUploadSpec,
 } from './browser/stream-upload-page.ts';
-import { pattern } from './web/server.ts';
 
 const tools = systemTools('chromium');
 const MIB = 1024 * 1024;

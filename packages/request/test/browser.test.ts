@@ -5,26 +5,24 @@
 // cross-origin and CORS applies, as for a deployed game.
 import { createServer, type Server } from 'node:http';
 import {
+  CHUNKS,
   freePort,
+  GZIP_TEXT,
+  LARGE_SIZE,
   listenLoopback,
   openTestPage,
   type Page,
-  sha256Hex,
-  systemTools,
-  type TestPage,
-} from '@gdhttp/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestOutcome, RequestSpec, RequestTestApi } from './browser/page.ts';
-import {
-  CHUNKS,
-  GZIP_TEXT,
-  LARGE_SIZE,
   PLAIN,
   pattern,
   STREAM_PARTS,
+  sha256Hex,
   startWebTestServer,
+  systemTools,
+  type TestPage,
   type WebTestServer,
-} from './web/server.ts';
+} from '@gdhttp/testkit';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RequestOutcome, RequestSpec, RequestTestApi } from './browser/page.ts';
 
 const tools = systemTools('chromium');
 

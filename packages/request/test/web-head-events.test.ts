@@ -3,10 +3,10 @@
 // manual redirect is opaque), `response_head` reports the one head a browser shows (the final
 // response's), and `request_head` never fires (fetch writes the request).
 import { ErrorCode, Result } from '@gdhttp/constants';
+import { PLAIN, startWebTestServer, type WebTestServer } from '@gdhttp/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HTTPRequest } from '../src/http-request-web.js';
 import type { HTTPRequestHead, HTTPResponseHead } from '../src/index.browser.js';
-import { PLAIN, startWebTestServer, type WebTestServer } from './web/server.ts';
 
 // The web build of the client under the web HTTPRequest, as in a browser.
 vi.mock('@gdhttp/client', async () => (await import('./web/client-build.ts')).webClientBuild());

@@ -5,20 +5,22 @@
 // the same scenarios in Chromium.
 import { createServer } from 'node:net';
 import { ErrorCode, Result, Status } from '@gdhttp/constants';
-import { freePort, listenLoopback, sha256Hex } from '@gdhttp/testkit';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HTTPRequest, HTTPRequestError } from '../src/http-request-web.js';
-import type { HTTPRequestProgress, HTTPRequestResult } from '../src/index.browser.js';
 import {
   CHUNKS,
+  freePort,
   GZIP_TEXT,
   LARGE_SIZE,
+  listenLoopback,
   PLAIN,
   pattern,
   SLOW_SENT,
+  sha256Hex,
   startWebTestServer,
   type WebTestServer,
-} from './web/server.ts';
+} from '@gdhttp/testkit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { HTTPRequest, HTTPRequestError } from '../src/http-request-web.js';
+import type { HTTPRequestProgress, HTTPRequestResult } from '../src/index.browser.js';
 
 // The web build of the client under the web HTTPRequest, as in a browser.
 vi.mock('@gdhttp/client', async () => (await import('./web/client-build.ts')).webClientBuild());

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ErrorCode, Method, Result } from '@gdhttp/constants';
-import { freePort, listenLoopback, sha256Hex } from '@gdhttp/testkit';
+import { freePort, listenLoopback, pattern, sha256Hex } from '@gdhttp/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   HTTPRequest,
@@ -17,7 +17,6 @@ import {
   type HTTPRequestUploadProgress,
   RequestBody,
 } from '../src/index.browser.js';
-import { pattern } from './web/server.ts';
 
 // The web build of the client under the web HTTPRequest, as in a browser.
 vi.mock('@gdhttp/client', async () => (await import('./web/client-build.ts')).webClientBuild());

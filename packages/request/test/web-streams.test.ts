@@ -5,7 +5,15 @@
 // scenario server; test/browser.test.ts runs the same scenarios in Chromium.
 import { Readable } from 'node:stream';
 import { ErrorCode, Method, Result } from '@gdhttp/constants';
-import { freePort, sha256Hex } from '@gdhttp/testkit';
+import {
+  freePort,
+  pattern,
+  STREAM_PARTS,
+  sha256Hex,
+  startWebTestServer,
+  type UploadEcho,
+  type WebTestServer,
+} from '@gdhttp/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   EventSource,
@@ -18,13 +26,6 @@ import {
   ResponseStreamError,
   type ServerSentEvent,
 } from '../src/index.browser.js';
-import {
-  pattern,
-  STREAM_PARTS,
-  startWebTestServer,
-  type UploadEcho,
-  type WebTestServer,
-} from './web/server.ts';
 
 // The web build of the client under the web HTTPRequest, as in a browser.
 vi.mock('@gdhttp/client', async () => (await import('./web/client-build.ts')).webClientBuild());

@@ -67,3 +67,24 @@ export type {
 export { startUploadH2Server } from './upload-h2-server.js';
 export type { UploadReport, UploadReporter } from './upload-reporter.js';
 export { startUploadReporter } from './upload-reporter.js';
+export type {
+  EchoAnswer,
+  EndlessState,
+  UploadEcho,
+  WebTestServer,
+  WebTestServerOptions,
+} from './web-test-server.js';
+export {
+  CHUNKS,
+  ENDLESS_CAP,
+  GZIP_TEXT,
+  LARGE_SIZE,
+  NDJSON_PARTS,
+  PLAIN,
+  pattern,
+  SLOW_SENT,
+  SLOW_SIZE,
+  STREAM_PARTS,
+  startWebTestServer,
+  TEST_HEADER,
+} from './web-test-server.js';

@@ -1,12 +1,12 @@
-// The server the web HTTPRequest's scenarios talk to, on 127.0.0.1, sending CORS headers on every
-// route (the browser test serves its page from another port, so every request is cross-origin).
-// Used by test/web-request.test.ts and test/web-streams.test.ts (the web build in Node) and
-// test/browser.test.ts (Chromium).
+// The server the web builds' scenarios talk to, on 127.0.0.1: the web HTTPClient's and web
+// HTTPRequest's tests, in Node and in Chromium (whose test pages are served from another port, so
+// every request is cross-origin). It sends CORS headers on every route, or none at all
+// (`cors: false`), so a browser withholds every response from the page.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { listenLoopback } from '@gdhttp/testkit';
+import { listenLoopback } from './listen-loopback.js';
 
 /** The plain body. */
 export const PLAIN = 'hello from 127.0.0.1\n';
@@ -16,8 +16,11 @@ export const CHUNKS = ['first chunk\n', 'second chunk\n', 'third and last chunk\
 export const GZIP_TEXT = 'gdhttp gzip, decoded by fetch\n'.repeat(3277);
 /** The large body's size: 4 MiB, byte i is `i & 0xff`. */
 export const LARGE_SIZE = 4 * 1024 * 1024;
-/** What `/slow` sends of its announced 1 MiB before it stalls. */
+/** What `/slow` announces, and what it sends of that before it stalls. */
+export const SLOW_SIZE = 1024 * 1024;
 export const SLOW_SENT = 64 * 1024;
+/** A request header `/echo` reports (not safelisted, so fetch preflights a request with it). */
+export const TEST_HEADER = 'X-Gdhttp-Test';
 
 /** What `/stream` writes, each part its own chunk, one event-loop turn apart. */
 export const STREAM_PARTS = ['alpha ', 'beta ', 'gamma ', 'delta ', 'epsilon\n'];
@@ -25,6 +28,17 @@ export const STREAM_PARTS = ['alpha ', 'beta ', 'gamma ', 'delta ', 'epsilon\n']
 export const NDJSON_PARTS = ['{"n":1,"t":"a"}\n{"n"', ':2,"t":"b"}\r\n\n{"n":3', ',"t":"c"}\n'];
 /** What `/endless` writes at most, so a client that does not hold it back ends the test. */
 export const ENDLESS_CAP = 1024 * 1024 * 1024;
+
+/** What `/echo` answers, as JSON: the request it read. */
+export interface EchoAnswer {
+  method: string;
+  /** The {@link TEST_HEADER} value, or `null`. */
+  test: string | null;
+  contentType: string | null;
+  authorization: string | null;
+  /** The body as UTF-8. */
+  body: string;
+}
 
 /** What `/upload` answers, as JSON: what it received. */
 export interface UploadEcho {
@@ -48,6 +62,12 @@ export function pattern(size: number): Uint8Array {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i++) bytes[i] = i & 0xff;
   return bytes;
+}
+
+/** Options of {@link startWebTestServer}. */
+export interface WebTestServerOptions {
+  /** Send CORS headers (default true); false answers every route without any. */
+  readonly cors?: boolean;
 }
 
 /** A server on 127.0.0.1 and what it saw. */
@@ -77,8 +97,20 @@ const CORS = {
 /** Request headers a page may send after a preflight: `Last-Event-ID` for SSE reconnects. */
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Gdhttp-Test, Last-Event-ID, Cache-Control';
 
-/** Starts the scenario server. */
-export async function startWebTestServer(): Promise<WebTestServer> {
+/**
+ * Starts the scenario server. Routes: `/plain`, `/chunked` ({@link CHUNKS}, a turn apart),
+ * `/gzip`, `/redirect` (302 to `/plain`), `/redirect-chain` (301 → 307 → 302), `/large`
+ * ({@link LARGE_SIZE}, {@link pattern}), `/slow` (stalls after {@link SLOW_SENT}), `/stream`,
+ * `/endless`, `/events?key=` (SSE, reconnect with `Last-Event-ID`), `/ndjson`, `/upload`
+ * ({@link UploadEcho}), `/echo` ({@link EchoAnswer}); anything else 404.
+ *
+ * @param options - `cors: false` for a server a browser may not read.
+ * @returns the listening server.
+ */
+export async function startWebTestServer(
+  options: WebTestServerOptions = {},
+): Promise<WebTestServer> {
+  const cors = options.cors ?? true;
   const seen: string[] = [];
   const large = pattern(LARGE_SIZE);
   const gzipped = gzipSync(Buffer.from(GZIP_TEXT));
@@ -91,7 +123,7 @@ export async function startWebTestServer(): Promise<WebTestServer> {
     for (const resolve of waiters) resolve();
   };
   const head = (scenario: string, extra: Record<string, string | number> = {}) => ({
-    ...CORS,
+    ...(cors ? CORS : {}),
     'X-Gdhttp-Scenario': scenario,
     'Cache-Control': 'no-store',
     ...extra,
@@ -100,11 +132,16 @@ export async function startWebTestServer(): Promise<WebTestServer> {
     const path = (request.url ?? '/').split('?')[0];
     seen.push(`${request.method} ${path}`);
     if (request.method === 'OPTIONS') {
-      response.writeHead(204, {
-        ...CORS,
-        'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, PATCH',
-        'Access-Control-Allow-Headers': ALLOWED_HEADERS,
-      });
+      response.writeHead(
+        204,
+        cors
+          ? {
+              ...CORS,
+              'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, PATCH',
+              'Access-Control-Allow-Headers': ALLOWED_HEADERS,
+            }
+          : {},
+      );
       response.end();
       return;
     }
@@ -169,7 +206,7 @@ export async function startWebTestServer(): Promise<WebTestServer> {
       case '/slow':
         response.writeHead(
           200,
-          head('slow', { 'Content-Type': 'application/octet-stream', 'Content-Length': 1 << 20 }),
+          head('slow', { 'Content-Type': 'application/octet-stream', 'Content-Length': SLOW_SIZE }),
         );
         response.write(pattern(SLOW_SENT));
         response.once('close', () => {
@@ -252,14 +289,23 @@ export async function startWebTestServer(): Promise<WebTestServer> {
         });
         return;
       }
-      case '/echo':
+      case '/echo': {
         authorization = request.headers.authorization ?? null;
-        request.resume();
+        const parts: Buffer[] = [];
+        request.on('data', (part: Buffer) => parts.push(part));
         request.on('end', () => {
-          response.writeHead(200, head('echo', { 'Content-Type': 'text/plain' }));
-          response.end(`${request.method} ${authorization ?? '-'}`);
+          const echo: EchoAnswer = {
+            method: request.method ?? '',
+            test: headerOf(request, TEST_HEADER),
+            contentType: headerOf(request, 'content-type'),
+            authorization,
+            body: Buffer.concat(parts).toString('utf8'),
+          };
+          response.writeHead(200, head('echo', { 'Content-Type': 'application/json' }));
+          response.end(JSON.stringify(echo));
         });
         return;
+      }
       default:
         response.writeHead(404, head('missing', { 'Content-Type': 'text/plain' }));
         response.end('not found\n');
@@ -289,6 +335,12 @@ export async function startWebTestServer(): Promise<WebTestServer> {
       await once(server, 'close');
     },
   };
+}
+
+/** A request header's value (the first, when repeated), or `null`. */
+function headerOf(request: IncomingMessage, name: string): string | null {
+  const value = request.headers[name.toLowerCase()];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
 /** Writes each part as its own chunk, one event-loop turn apart, then ends. */
