@@ -3,7 +3,7 @@
  *
  * File upload: one PUT of a file (1 GiB in the full run) to the canned `upload` listener, which
  * counts and drops the body and answers the count: gdhttp's `requestRaw` with
- * `RequestBody.file(path)` (read 512 KiB at a time as the socket takes it), undici's `request()`
+ * `RequestBody.file(path)` (read as the socket takes it, into buffers it has let go of), undici's `request()`
  * with `fs.createReadStream(path)` as the body and its `Content-Length`, and `curl -T file`
  * (start-up subtracted as in the upload scenario). Every client reads the same page-cached file.
  *
@@ -29,7 +29,7 @@ const urlOf = (host: string, port: number) => `http://${host}:${port}/`;
 
 export const gdhttpFileUpload: UploadAdapter = {
   name: 'gdhttp requestRaw(RequestBody.file(path))',
-  note: '`requestRaw(url, [], Method.PUT, RequestBody.file(path))` on a new `HTTPRequest` (`timeout = 120`): the file read 512 KiB at a time, one piece ahead, as the socket takes it',
+  note: '`requestRaw(url, [], Method.PUT, RequestBody.file(path))` on a new `HTTPRequest` (`timeout = 120`): the file read as the socket takes it (2 MiB at a time into buffers the socket has let go of, one piece ahead)',
   async upload(target) {
     const r = new HTTPRequest();
     r.timeout = 120;

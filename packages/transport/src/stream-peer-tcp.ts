@@ -272,7 +272,8 @@ export class StreamPeerTCP implements StreamPeer {
   /**
    * Queues all of `data` for sending; Node writes it as the socket accepts it.
    *
-   * @param data - the bytes; handed to the socket by reference, so do not modify them afterwards.
+   * @param data - the bytes; handed to the socket by reference, so do not modify them until
+   *   {@link StreamPeerTCP.getHeldWriteBytes} says the socket let go of them.
    * @returns `OK`, or `FAILED` unless connected (Godot's write fails in NONE and ERROR).
    */
   putData(data: Uint8Array): ErrorCode {
@@ -283,7 +284,8 @@ export class StreamPeerTCP implements StreamPeer {
    * Queues as much of `data` as the write window has room for (at most 4 MiB wait in the
    * socket's buffer); when not all was taken, the news signal fires once there is room again.
    *
-   * @param data - the bytes; the accepted part is handed over by reference.
+   * @param data - the bytes; the accepted part is handed over by reference (see
+   *   {@link StreamPeerTCP.getHeldWriteBytes}).
    * @returns `{ error: OK, sent }`; `sent` is 0 while still connecting (as in Godot) or when
    *   the buffer is full; `{ error: FAILED, sent: 0 }` when not connected.
    */
@@ -293,6 +295,30 @@ export class StreamPeerTCP implements StreamPeer {
     }
     if (this.#phase !== 'open') return { error: ErrorCode.FAILED, sent: 0 };
     return this.#core.putPartialData(data);
+  }
+
+  /**
+   * Bytes given to {@link StreamPeerTCP.putData} or {@link StreamPeerTCP.putPartialData} (by
+   * reference) that the socket still reads from the caller's buffers: a gdhttp addition. Bytes
+   * are released in the order they were put, once Node has handed them to the kernel, so a buffer
+   * may be refilled once at least this many bytes were put after its last byte. 0 when nothing is
+   * held or not connected (a closed socket reads no more). When it returns more than 0, news
+   * follows as soon as the socket lets go of more.
+   *
+   * @example
+   * ```ts
+   * // One buffer refilled and sent over and over: wait until the socket let go of it.
+   * tcp.putData(buffer);
+   * while (tcp.getHeldWriteBytes() > 0) {
+   *   const news = tcp.news();
+   *   tcp.poll();
+   *   await news;
+   * }
+   * refill(buffer);
+   * ```
+   */
+  getHeldWriteBytes(): number {
+    return this.#core.heldWriteBytes();
   }
 
   /**

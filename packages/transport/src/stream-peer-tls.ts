@@ -221,7 +221,8 @@ export class StreamPeerTLS implements StreamPeer {
   /**
    * Encrypts and queues all of `data`.
    *
-   * @param data - the bytes; handed over by reference, so do not modify them afterwards.
+   * @param data - the bytes; handed over by reference, so do not modify them until
+   *   {@link StreamPeerTLS.getHeldWriteBytes} says the socket let go of them.
    * @returns `OK`, or `FAILED` unless the handshake is done and the connection open.
    */
   putData(data: Uint8Array): ErrorCode {
@@ -232,7 +233,8 @@ export class StreamPeerTLS implements StreamPeer {
    * Queues as much of `data` as the write window has room for (at most 4 MiB wait in the TLS
    * socket's buffer); when not all was taken, the news signal fires once there is room again.
    *
-   * @param data - the bytes; the accepted part is handed over by reference.
+   * @param data - the bytes; the accepted part is handed over by reference (see
+   *   {@link StreamPeerTLS.getHeldWriteBytes}).
    * @returns `{ error: OK, sent }` (`sent` is 0 while handshaking), `{ error: FAILED, sent: 0 }`
    *   when not connected.
    */
@@ -240,6 +242,18 @@ export class StreamPeerTLS implements StreamPeer {
     if (this.#phase === 'handshaking') return { error: ErrorCode.OK, sent: 0 };
     if (this.#phase !== 'open') return { error: ErrorCode.FAILED, sent: 0 };
     return this.#core.putPartialData(data);
+  }
+
+  /**
+   * Bytes given to {@link StreamPeerTLS.putData} or {@link StreamPeerTLS.putPartialData} (by
+   * reference) that the TLS socket still reads from the caller's buffers: a gdhttp addition.
+   * Bytes are released in the order they were put, once Node's write of them completed (OpenSSL
+   * has encrypted them, a copy, by then), so a buffer may be refilled once at least this many
+   * bytes were put after its last byte. 0 when nothing is held or not connected. When it returns
+   * more than 0, news follows as soon as the socket lets go of more.
+   */
+  getHeldWriteBytes(): number {
+    return this.#core.heldWriteBytes();
   }
 
   /**

@@ -511,6 +511,16 @@ export class StreamPeerWorker implements StreamPeer {
   }
 
   /**
+   * Always 0: {@link StreamPeerWorker.putData} and {@link StreamPeerWorker.putPartialData} copy
+   * what they take (into the shared ring, or a copy waiting for room), so the caller's buffer may
+   * be refilled as soon as the call returns. The {@link StreamPeer} counterpart of the TCP and TLS
+   * peers' count of bytes held by reference.
+   */
+  getHeldWriteBytes(): number {
+    return 0;
+  }
+
+  /**
    * Up to `max` received bytes, copied out of the ring. Never blocks.
    *
    * @param max - the most bytes to return.

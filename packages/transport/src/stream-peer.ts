@@ -24,13 +24,24 @@ export interface PartialWrite {
 export interface StreamPeer {
   /** Takes in what happened since the last call; returns `OK`, or the error code once failed. */
   poll(): ErrorCode;
-  /** Queues all of `data` for sending (do not modify it afterwards). `FAILED` if not connected. */
+  /**
+   * Queues all of `data` for sending (do not modify it while the peer holds it: see
+   * `getHeldWriteBytes`). `FAILED` if not connected.
+   */
   putData(data: Uint8Array): ErrorCode;
   /**
    * Queues as much of `data` as the write window (4 MiB waiting at most) has room for, by
    * reference. When not all was taken, news follows once there is room again.
    */
   putPartialData(data: Uint8Array): PartialWrite;
+  /**
+   * Bytes given to `putData` / `putPartialData` that the peer still reads from the caller's
+   * buffers: a gdhttp addition, so a writer can refill its buffers instead of allocating new ones.
+   * Bytes are released in the order they were put, so a buffer is free once at least this many
+   * bytes were put after its last byte; above 0, news follows the next release. A peer without
+   * the method (one of your own) is taken to keep every buffer it was given.
+   */
+  getHeldWriteBytes?(): number;
   /** Up to `max` received bytes (fewer, or none, if fewer have arrived). Never blocks. */
   getPartialData(max: number): Uint8Array;
   /** Received bytes not read yet. */

@@ -2,10 +2,13 @@
 // putRequestBodyData, endRequestBody), with backpressure from the socket to the source: the next
 // piece is read only once the client has handed every queued byte to the connection, whose write
 // window is bounded. So a body of any size costs this piece, the one read ahead, and the window.
+// Pieces go by reference; once the connection has let go of one (its getHeldWriteBytes()), it goes
+// back to the source, which reads into it again instead of into new memory.
 // `Expect: 100-continue` (RFC 9110 §10.1.1) holds the body back until the server says 100, a short
 // wait passes, or the server answers first — then the body is never sent.
 import type { HTTPClient } from '@gdhttp/client';
 import { ErrorCode, type Method, Status } from '@gdhttp/constants';
+import { headerName, headerValue, headerValues } from '@gdhttp/parser';
 import type { BodySource } from './body-source.js';
 import { HTTPRequestError } from './request-types.js';
 
@@ -24,22 +27,19 @@ export interface UploadHooks {
   moved(): void;
 }
 
-/** Whether a header line is `Expect: 100-continue` (the only expectation RFC 9110 defines). */
+/** Whether an `Expect` value is `100-continue` (the only expectation RFC 9110 defines). */
+function isContinueValue(value: string): boolean {
+  return value.toLowerCase() === '100-continue';
+}
+
+/** Whether a header line is `Expect: 100-continue`. */
 function isContinue(line: string): boolean {
-  const colon = line.indexOf(':');
-  return (
-    colon > 0 &&
-    line.slice(0, colon).trim().toLowerCase() === 'expect' &&
-    line
-      .slice(colon + 1)
-      .trim()
-      .toLowerCase() === '100-continue'
-  );
+  return headerName(line).toLowerCase() === 'expect' && isContinueValue(headerValue(line));
 }
 
 /** Whether headers carry `Expect: 100-continue`. */
 export function expectsContinue(headers: readonly string[]): boolean {
-  return headers.some(isContinue);
+  return headerValues(headers, 'expect').some(isContinueValue);
 }
 
 /** The header lines without `Expect: 100-continue`: the request repeated after a 417. */
@@ -52,14 +52,8 @@ export function withoutContinue(headers: readonly string[]): string[] {
  * unknown length is then sent with it, not chunked, and must match it.
  */
 export function announcedLength(headers: readonly string[]): number {
-  for (const line of headers) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === 'content-length') {
-      const value = line.slice(colon + 1).trim();
-      return /^\d{1,15}$/.test(value) ? Number(value) : -1;
-    }
-  }
-  return -1;
+  const value = headerValues(headers, 'content-length')[0];
+  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : -1;
 }
 
 /**
@@ -103,6 +97,20 @@ export async function sendStreamedBody(
     wake = null;
     go?.();
   };
+  // Pieces put and not given back yet, oldest first, each with the body bytes put up to its end.
+  // The connection takes bytes in order and lets go of them in order, so once it has taken `end`
+  // body bytes and holds fewer bytes than it took after them, nothing reads the piece any more
+  // (chunk framing after it only makes the count cautious). A connection that cannot say what it
+  // holds keeps every piece, which is then never refilled.
+  const stream = client.connection;
+  const lent: Lent[] = [];
+  let put = 0;
+  const giveBack = (): void => {
+    const held = stream?.getHeldWriteBytes?.();
+    if (held === undefined) return;
+    const taken = client.requestBodySent;
+    while (lent.length > 0 && taken - lent[0]!.end >= held) source.recycle(lent.shift()!.piece);
+  };
   const readAhead = (): Ahead => {
     const next: Ahead = { settled: false, piece: null, error: null };
     source.read().then(
@@ -123,6 +131,7 @@ export async function sendStreamedBody(
     client.poll();
     hooks.moved();
     if (hooks.settled() || client.getStatus() !== Status.REQUESTING) return true;
+    if (lent.length > 0) giveBack();
     // Read the next piece while the queued ones go out, so the disk and the socket work at once.
     ahead ??= readAhead();
     if (client.requestBodyQueued > 0 || !ahead.settled) {
@@ -152,7 +161,16 @@ export async function sendStreamedBody(
       );
     }
     if (piece === null) return true;
+    put += piece.length;
+    lent.push({ piece, end: put });
   }
+}
+
+/** A piece the connection may still read from. */
+interface Lent {
+  piece: Uint8Array;
+  /** Body bytes put up to the piece's last byte. */
+  end: number;
 }
 
 /** A piece being read from the body's source. */

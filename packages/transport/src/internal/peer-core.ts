@@ -128,6 +128,11 @@ export class PeerCore {
     return { error: ErrorCode.OK, sent: pipe.writePartial(data) };
   }
 
+  /** Written bytes the socket still references (see {@link SocketPipe.heldBytes}); 0 without one. */
+  heldWriteBytes(): number {
+    return this.pipe?.heldBytes ?? 0;
+  }
+
   /**
    * Up to `max` received bytes, a view when they lie in one chunk.
    *

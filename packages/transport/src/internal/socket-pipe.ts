@@ -44,8 +44,11 @@ function armEndOfTurn(): void {
  */
 export const WRITE_WINDOW = 4 * 1024 * 1024;
 
-/** What a {@link SocketPipe} saw happen (`drained`: the reader took the last byte after EOF). */
-export type PipeEvent = 'data' | 'end' | 'error' | 'drain' | 'drained';
+/**
+ * What a {@link SocketPipe} saw happen (`drained`: the reader took the last byte after EOF;
+ * `released`: a write completed after {@link SocketPipe.heldBytes} was found above 0).
+ */
+export type PipeEvent = 'data' | 'end' | 'error' | 'drain' | 'drained' | 'released';
 
 /**
  * The receive side shared by the TCP and TLS peers: it queues incoming chunks, pauses the socket
@@ -71,6 +74,8 @@ export class SocketPipe {
   #outgoingBytes = 0;
   /** A `writePartial` was refused room: announce `drain` once room opens. */
   #roomWanted = false;
+  /** {@link SocketPipe.heldBytes} was found above 0: announce the next completed write. */
+  #releaseWanted = false;
 
   /** Where the bytes come from when not `data` events. */
   #reads: SocketReads | null;
@@ -94,6 +99,16 @@ export class SocketPipe {
   readonly #onDrain = (): void => {
     this.#roomWanted = false;
     this.#onEvent('drain');
+  };
+  /**
+   * Every write's callback. Node announces `drain` only after its buffer went over its high-water
+   * mark and emptied, so a writer waiting for held bytes to be let go is woken here instead; only
+   * when it asked (a flag test per write otherwise: Node schedules the after-write tick anyway).
+   */
+  readonly #onWritten = (): void => {
+    if (!this.#releaseWanted || !this.#attached) return;
+    this.#releaseWanted = false;
+    this.#onEvent('released');
   };
   /**
    * After a `writePartial` that could not take everything: Node emits `drain` only when its own
@@ -153,7 +168,7 @@ export class SocketPipe {
       turnStarted = true;
       if (this.#outgoingBytes === 0) {
         // The bytes first, then the end of the turn: arming it is not on a lone request's path.
-        this.socket.write(data);
+        this.socket.write(data, this.#onWritten);
         armEndOfTurn();
         return;
       }
@@ -181,6 +196,22 @@ export class SocketPipe {
     return sent;
   }
 
+  /**
+   * Bytes given to {@link SocketPipe.write} that are still referenced on this side of the kernel:
+   * waiting in this pipe's batch, or in the socket's buffer until Node's write of them completed.
+   * Bytes leave in the order they were written, so a buffer whose last byte was followed by at
+   * least this many written bytes is no longer read by anyone and may be refilled. TLS counts its
+   * cleartext, which OpenSSL has copied (encrypted) by the time Node completes the write. A
+   * destroyed socket reads nothing more: 0. Above 0, a `released` event follows the next write
+   * that completes, so a writer waiting for its buffers is woken.
+   */
+  get heldBytes(): number {
+    const socket = this.socket;
+    const held = socket.destroyed ? 0 : socket.writableLength + this.#outgoingBytes;
+    if (held > 0) this.#releaseWanted = true;
+    return held;
+  }
+
   /** Hands the queued writes to the socket now. */
   flush(): void {
     const out = this.#outgoing;
@@ -189,11 +220,11 @@ export class SocketPipe {
     this.#outgoingBytes = 0;
     if (!this.#attached || this.socket.destroyed) return;
     if (out.length === 1) {
-      this.socket.write(out[0]!);
+      this.socket.write(out[0]!, this.#onWritten);
       return;
     }
     this.socket.cork();
-    for (const data of out) this.socket.write(data);
+    for (const data of out) this.socket.write(data, this.#onWritten);
     this.socket.uncork();
   }
 
