@@ -145,7 +145,20 @@ describe('serializeRequest, one pass and checked', () => {
   };
 
   it('agree on random requests, valid and not', () => {
-    const methods = ['GET', 'POST', 'PUT', 'GET', 'CONNECT', 'OPTIONS', 'GÉT', '', 'GE T', 'GET', 'POST', 'DELETE'];
+    const methods = [
+      'GET',
+      'POST',
+      'PUT',
+      'GET',
+      'CONNECT',
+      'OPTIONS',
+      'GÉT',
+      '',
+      'GE T',
+      'GET',
+      'POST',
+      'DELETE',
+    ];
     let refused = 0;
     for (let n = 0; n < 5000; n++) {
       const method = methods[next(methods.length)]!;
