@@ -7,7 +7,12 @@ import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ErrorCode } from '@gdhttp/constants';
-import { bodySourceOf } from './internal/body-source.js';
+import {
+  type BodySource,
+  bodySourceOf,
+  type PieceRecycler,
+  RECYCLE_PIECE,
+} from './internal/body-source.js';
 import { HTTPRequestError } from './internal/request-types.js';
 import { type BodyStream, isBodyStream, isFileHandle, RequestBody } from './request-body.js';
 
@@ -194,8 +199,8 @@ export class MultipartForm {
     const replayable = segments.every((s) => s instanceof Uint8Array || s.body.replayable);
     const options = known ? { length: total } : {};
     const body = replayable
-      ? RequestBody.stream(() => read(segments), options)
-      : RequestBody.stream(read(segments), options);
+      ? RequestBody.stream(() => new FormPieces(segments), options)
+      : RequestBody.stream(new FormPieces(segments), options);
     return { headers, body: body!, length: total };
   }
 }
@@ -247,23 +252,48 @@ async function bodyOf(
   return { body, length: body.length };
 }
 
-/** The body's pieces in order, each file or stream read piece by piece as the socket takes them. */
-async function* read(segments: readonly Segment[]): AsyncGenerator<Uint8Array, void, undefined> {
-  for (const segment of segments) {
-    if (segment instanceof Uint8Array) {
-      if (segment.length > 0) yield segment;
-      continue;
-    }
-    const source = bodySourceOf(segment.body)!;
-    await source.open();
-    try {
-      for (;;) {
-        const piece = await source.read();
-        if (piece === null) break;
-        yield piece;
+/**
+ * The body's pieces in order, each file or stream read piece by piece as the socket takes them.
+ * A piece the connection let go of goes back to the part being read ({@link RECYCLE_PIECE}), so a
+ * file part reads into the same few buffers, as a file body does; a file takes back only the
+ * buffers it allocated, so a piece of another part (or of a stream) is ignored.
+ */
+class FormPieces implements AsyncIterable<Uint8Array>, PieceRecycler {
+  readonly #segments: readonly Segment[];
+  /** The part being read, while it is open. */
+  #current: BodySource | null = null;
+
+  constructor(segments: readonly Segment[]) {
+    this.#segments = segments;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.#read();
+  }
+
+  [RECYCLE_PIECE](piece: Uint8Array): void {
+    this.#current?.recycle(piece);
+  }
+
+  async *#read(): AsyncGenerator<Uint8Array, void, undefined> {
+    for (const segment of this.#segments) {
+      if (segment instanceof Uint8Array) {
+        if (segment.length > 0) yield segment;
+        continue;
       }
-    } finally {
-      await source.close();
+      const source = bodySourceOf(segment.body)!;
+      await source.open();
+      this.#current = source;
+      try {
+        for (;;) {
+          const piece = await source.read();
+          if (piece === null) break;
+          yield piece;
+        }
+      } finally {
+        this.#current = null;
+        await source.close();
+      }
     }
   }
 }

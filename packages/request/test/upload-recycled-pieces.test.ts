@@ -20,7 +20,7 @@ import { Method, Result } from '@gdhttp/constants';
 import { listenLoopback, sha256Hex, testCertificates } from '@gdhttp/testkit';
 import { TLSOptions } from '@gdhttp/transport';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HTTPRequest, RequestBody } from '../src/index.js';
+import { HTTPRequest, MultipartForm, RequestBody } from '../src/index.js';
 
 const MIB = 1024 * 1024;
 /** 81 pieces of 512 KiB without recycling (the last one short); about 20 with. */
@@ -98,16 +98,27 @@ beforeAll(async () => {
 
 const decoder = new TextDecoder();
 
-/** Uploads the file to `url`, with the sizes of the buffers the upload allocated for its reads. */
-async function upload(url: string, tls: boolean): Promise<{ report: unknown; buffers: number[] }> {
+/**
+ * Uploads `body` (default: the file) to `url`, with the sizes of the buffers the upload allocated
+ * for its reads.
+ */
+async function upload(
+  url: string,
+  tls: boolean,
+  body: { headers: string[]; body: RequestBody; length: number } = {
+    headers: [],
+    body: RequestBody.file(file)!,
+    length: data.length,
+  },
+): Promise<{ report: unknown; buffers: number[] }> {
   const allocate = vi.spyOn(Buffer, 'allocUnsafeSlow');
   const http = new HTTPRequest();
   if (tls) http.setTlsOptions(TLSOptions.client(ca));
   try {
-    const res = await http.requestRaw(url, [], Method.PUT, RequestBody.file(file)!);
+    const res = await http.requestRaw(url, body.headers, Method.PUT, body.body);
     expect(res.result).toBe(Result.SUCCESS);
     expect(res.responseCode).toBe(200);
-    expect(http.getUploadedBytes()).toBe(data.length);
+    expect(http.getUploadedBytes()).toBe(body.length);
     return {
       report: JSON.parse(decoder.decode(res.body)),
       buffers: allocate.mock.calls.map(([size]) => size),
@@ -137,5 +148,31 @@ describe('HTTPRequest uploads a file through a few recycled buffers', () => {
     expect(report).toEqual({ bytes: data.length, sha256: digest });
     // Two sendings of the whole file, the second into the first one's buffers.
     expect(buffers.length).toBeLessThanOrEqual(24);
+  });
+
+  it("a form's file part reads into recycled buffers too, every byte where it belongs", async () => {
+    const form = new MultipartForm().append('note', 'before the file').appendFile('file', file);
+    const encoded = await form.encode();
+    // The same form with the file's bytes in memory, its boundary swapped for the first one's
+    // (both are `gdhttp-` and 32 hex digits): the bytes the server must receive.
+    const inMemory = await new MultipartForm()
+      .append('note', 'before the file')
+      .appendFile('file', data, { filename: 'body.bin' })
+      .encode();
+    const expected = Buffer.from(
+      Buffer.from(inMemory.body as Uint8Array)
+        .toString('latin1')
+        .split(inMemory.headers[0]!.split('boundary=')[1]!)
+        .join(form.boundary),
+      'latin1',
+    );
+    const { report, buffers } = await upload(`${httpUrl}/up`, false, {
+      headers: encoded.headers,
+      body: encoded.body as RequestBody,
+      length: encoded.length,
+    });
+    expect(report).toEqual({ bytes: expected.length, sha256: sha256Hex(expected) });
+    expect(buffers.length).toBeLessThanOrEqual(20);
+    expect(buffers).toContain(2 * MIB);
   });
 });

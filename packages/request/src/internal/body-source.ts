@@ -15,8 +15,7 @@ import {
 } from '../request-body.js';
 
 /**
- * Bytes per file read at first, and for good when the reader never gives pieces back (a form's
- * file parts, read through a stream): large enough that a read costs little beside the socket
+ * Bytes per file read at first, and for good when the reader never gives pieces back: large enough that a read costs little beside the socket
  * write, small enough that the pieces in flight (this one, the one read ahead, the socket's write
  * window) and the garbage they leave stay a few MiB whatever the file's size.
  */
@@ -35,6 +34,18 @@ const RECYCLED_PIECE = 2 * 1024 * 1024;
 const SPARE_BYTES = 16 * 1024 * 1024;
 const encoder = new TextEncoder();
 const ignore = (): void => {};
+
+/**
+ * The method of an async iterable of this package's own (a form's pieces) that takes back a piece
+ * the connection let go of, as {@link BodySource.recycle} does: a form's file parts are then read
+ * into the same few buffers as a file body. A symbol, so no user stream is ever mistaken for one.
+ */
+export const RECYCLE_PIECE: unique symbol = Symbol('gdhttp.recyclePiece');
+
+/** An iterable that takes back the pieces it gave (see {@link RECYCLE_PIECE}). */
+export interface PieceRecycler {
+  [RECYCLE_PIECE](piece: Uint8Array): void;
+}
 
 /** A body being sent: opened per attempt, read piece by piece, closed once. */
 export interface BodySource {
@@ -267,8 +278,13 @@ class StreamSource implements BodySource {
     }
   }
 
-  /** A stream's pieces are its own: never refilled here. */
-  recycle(): void {}
+  /**
+   * A stream's pieces are its own: never refilled here — unless the stream is one of ours that
+   * reads into buffers it can take back (a form's file parts, {@link RECYCLE_PIECE}).
+   */
+  recycle(piece: Uint8Array): void {
+    (this.#stream as Partial<PieceRecycler> | null)?.[RECYCLE_PIECE]?.(piece);
+  }
 
   async close(): Promise<void> {
     this.#release();
