@@ -19,6 +19,9 @@ import {
 } from './internal/fetch-exchange.js';
 import {
   authorityHost,
+  bodyEndRefusal,
+  bodyLengthRefusal,
+  bodyPieceRefusal,
   connectArgumentsRefusal,
   connectHost,
   hostHeaderValue,
@@ -320,9 +323,8 @@ export class HTTPClient {
     headers: readonly string[],
     bodyLength: number,
   ): ErrorCode {
-    if (!Number.isSafeInteger(bodyLength) || bodyLength < -1) {
-      return this.#refuse('bodyLength must be an integer of at least -1 (-1: unknown)');
-    }
+    const wrong = bodyLengthRefusal(bodyLength);
+    if (wrong !== null) return this.#refuse(wrong);
     return this.#begin(method, url, headers, null, bodyLength);
   }
 
@@ -338,14 +340,10 @@ export class HTTPClient {
   putRequestBodyData(data: Uint8Array): ErrorCode {
     const refused = this.#bodyRefusal();
     if (refused !== ErrorCode.OK) return refused;
-    if (!(data instanceof Uint8Array)) return this.#refuse('body data must be a Uint8Array');
+    const wrong = bodyPieceRefusal(data, this.#bodyLeft);
+    if (wrong !== null) return this.#refuse(wrong);
     if (data.length === 0) return ErrorCode.OK;
-    if (this.#bodyLeft >= 0) {
-      if (data.length > this.#bodyLeft) {
-        return this.#refuse(`${data.length} bytes put, only ${this.#bodyLeft} left of the body`);
-      }
-      this.#bodyLeft -= data.length;
-    }
+    if (this.#bodyLeft >= 0) this.#bodyLeft -= data.length;
     this.#upload!.put(data);
     // The whole announced length has been put: the body ends, as in the Node build.
     if (this.#bodyLeft === 0) this.#endBody();
@@ -366,9 +364,8 @@ export class HTTPClient {
     }
     const refused = this.#bodyRefusal();
     if (refused !== ErrorCode.OK) return refused;
-    if (this.#bodyLeft > 0) {
-      return this.#refuse(`the body ended ${this.#bodyLeft} bytes short of its announced length`);
-    }
+    const short = bodyEndRefusal(this.#bodyLeft);
+    if (short !== null) return this.#refuse(short);
     this.#endBody();
     return ErrorCode.OK;
   }

@@ -46,6 +46,9 @@ import {
 import pkg from '../package.json' with { type: 'json' };
 import {
   authorityHost,
+  bodyEndRefusal,
+  bodyLengthRefusal,
+  bodyPieceRefusal,
   connectArgumentsRefusal,
   connectHost,
   godotBodyLength,
@@ -412,9 +415,8 @@ export class HTTPClient {
     headers: readonly string[],
     bodyLength: number,
   ): ErrorCode {
-    if (!Number.isSafeInteger(bodyLength) || bodyLength < -1) {
-      return this.#refuse('bodyLength must be an integer of at least -1 (-1: chunked)');
-    }
+    const wrong = bodyLengthRefusal(bodyLength);
+    if (wrong !== null) return this.#refuse(wrong);
     if (bodyLength === -1 && Array.isArray(headers) && hasHeader(headers, 'content-length')) {
       return this.#refuse('a body of unknown length (-1) cannot have a Content-Length header');
     }
@@ -445,13 +447,11 @@ export class HTTPClient {
   putRequestBodyData(data: Uint8Array): ErrorCode {
     const refused = this.#bodyRefusal();
     if (refused !== ErrorCode.OK) return refused;
-    if (!(data instanceof Uint8Array)) return this.#refuse('body data must be a Uint8Array');
+    const wrong = bodyPieceRefusal(data, this.#bodyLeft);
+    if (wrong !== null) return this.#refuse(wrong);
     if (data.length === 0) return ErrorCode.OK;
     const pieces = this.#pending!;
     if (this.#bodyLeft >= 0) {
-      if (data.length > this.#bodyLeft) {
-        return this.#refuse(`${data.length} bytes put, only ${this.#bodyLeft} left of the body`);
-      }
       this.#bodyLeft -= data.length;
       // The whole length has been put: the body ends, and the response may follow it.
       if (this.#bodyLeft === 0) this.#bodyOpen = false;
@@ -487,9 +487,8 @@ export class HTTPClient {
     }
     const refused = this.#bodyRefusal();
     if (refused !== ErrorCode.OK) return refused;
-    if (this.#bodyLeft > 0) {
-      return this.#refuse(`the body ended ${this.#bodyLeft} bytes short of its Content-Length`);
-    }
+    const short = bodyEndRefusal(this.#bodyLeft);
+    if (short !== null) return this.#refuse(short);
     this.#framing.add(LAST_CHUNK);
     this.#pending!.push(LAST_CHUNK);
     this.#queuedBytes += LAST_CHUNK.length;

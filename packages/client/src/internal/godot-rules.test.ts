@@ -2,6 +2,9 @@ import { Method } from '@gdhttp/constants';
 import { latin1ToBytes, type ResponseHead, ResponseParser } from '@gdhttp/parser';
 import { describe, expect, it } from 'vitest';
 import {
+  bodyEndRefusal,
+  bodyLengthRefusal,
+  bodyPieceRefusal,
   connectArgumentsRefusal,
   connectHost,
   godotBodyLength,
@@ -210,5 +213,28 @@ describe('hasBodyPhase and godotBodyLength', () => {
     const head = headOf(method, response);
     expect(hasBodyPhase(head)).toBe(body);
     expect(godotBodyLength(head)).toBe(length);
+  });
+});
+
+describe('streamed body rules (both builds)', () => {
+  it('bodyLength: an integer of at least -1', () => {
+    for (const ok of [-1, 0, 1, 2 ** 40]) expect(bodyLengthRefusal(ok)).toBeNull();
+    for (const bad of [-2, 1.5, Number.NaN, '3', null, 2 ** 60]) {
+      expect(bodyLengthRefusal(bad)).toMatch(/bodyLength/);
+    }
+  });
+
+  it('a piece: bytes, and no more than the announced length allows', () => {
+    expect(bodyPieceRefusal(new Uint8Array(3), -1)).toBeNull();
+    expect(bodyPieceRefusal(new Uint8Array(3), 3)).toBeNull();
+    expect(bodyPieceRefusal(new Uint8Array(0), 0)).toBeNull();
+    expect(bodyPieceRefusal(new Uint8Array(4), 3)).toBe('4 bytes put, only 3 left of the body');
+    expect(bodyPieceRefusal('abc', -1)).toMatch(/Uint8Array/);
+  });
+
+  it('the end: refused while bytes of the announced length are missing', () => {
+    expect(bodyEndRefusal(0)).toBeNull();
+    expect(bodyEndRefusal(-1)).toBeNull();
+    expect(bodyEndRefusal(2)).toMatch(/2 bytes short/);
   });
 });

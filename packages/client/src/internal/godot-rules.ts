@@ -74,6 +74,34 @@ export function requestArgumentsRefusal(url: unknown, headers: unknown): string 
 }
 
 /**
+ * `requestStream()`'s `bodyLength`, checked alike by both builds: why it is refused, or `null`.
+ * -1 is a body of unknown length (chunked over a socket; fetch frames it itself).
+ */
+export function bodyLengthRefusal(bodyLength: unknown): string | null {
+  return Number.isSafeInteger(bodyLength) && (bodyLength as number) >= -1
+    ? null
+    : 'bodyLength must be an integer of at least -1 (-1: unknown length)';
+}
+
+/**
+ * A piece given to `putRequestBodyData()`, checked alike by both builds once a streamed body is
+ * open: why it is refused, or `null`. `left` is what the announced length still allows, -1 when
+ * no length was announced.
+ */
+export function bodyPieceRefusal(data: unknown, left: number): string | null {
+  if (!(data instanceof Uint8Array)) return 'body data must be a Uint8Array';
+  if (left >= 0 && data.length > left) {
+    return `${data.length} bytes put, only ${left} left of the body`;
+  }
+  return null;
+}
+
+/** `endRequestBody()` with `left` bytes of the announced length not put: why that is refused. */
+export function bodyEndRefusal(left: number): string | null {
+  return left > 0 ? `the body ended ${left} bytes short of its announced length` : null;
+}
+
+/**
  * Godot's request-target check (`http_client_tcp.cpp` 131-148): CONNECT needs `host:port` with the
  * colon neither first nor last; OPTIONS may be `*`; everything else must start with `/`,
  * `http://` or `https://` (case-sensitive).
