@@ -653,7 +653,10 @@ export class HTTPClient {
    * With `transient` true, the bytes are valid only until the next body read or `poll()` of this
    * client: over plain TCP the connection then reads into a few recycled buffers instead of new
    * memory for every read (less than half the CPU of a long download). Copy what you keep. Without
-   * it (the default) a view stays valid for as long as it is kept.
+   * it (the default) a view stays valid for as long as it is kept. A transient read once the body
+   * has ended (status CONNECTED) returns nothing and lets the connection reuse the memory of the
+   * last view: a caller that read the body in transient views makes one more such read when it is
+   * done with the last one.
    *
    * @param transient - whether the caller is done with each view before its next read.
    */
@@ -664,7 +667,14 @@ export class HTTPClient {
   /** Both body reads: `view` takes one received piece, else Godot's gathered chunk. */
   #readBody(view: boolean, transient = false): Uint8Array {
     const conn = this.#conn;
-    if (this.#status !== Status.BODY || conn.phase !== 'open') return EMPTY;
+    if (this.#status !== Status.BODY || conn.phase !== 'open') {
+      // A transient read after the body ended on a connection kept open: the caller is done
+      // with the last view, so the buffer it lay in may serve other reads (of any connection).
+      if (transient && conn.phase === 'open' && conn.via === 'tcp' && conn.reader.queued === 0) {
+        conn.stream.recycleReads();
+      }
+      return EMPTY;
+    }
     // Recycling needs the bytes read so far to be dead: the caller is done with its last view,
     // the raw head was copied, and the reader names the buffers of the pieces it still queues. A
     // non-transient read withdraws what it hands out from recycling, below.

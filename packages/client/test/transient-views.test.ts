@@ -69,6 +69,50 @@ describe('HTTPClient.readResponseBodyView(true)', () => {
     client.close();
   }, 30_000);
 
+  it('lets another connection read into the last buffer once the body ended and a transient read follows', async () => {
+    const server = await startScriptedServer({
+      replies: [[`HTTP/1.1 200 OK\r\nContent-Length: ${BODY.length}\r\n\r\n`, BODY]],
+    });
+    servers.push(server);
+    /**
+     * Reads one response in transient views; returns the body and the buffers of the views that
+     * lay in recycled buffers (plain Uint8Arrays; slab views are Buffers), in order.
+     */
+    const readOne = async (client: HTTPClient) => {
+      expect(client.request(Method.GET, '/', [])).toBe(0);
+      await drive(client, (s) => s !== Status.REQUESTING);
+      const recycled: ArrayBufferLike[] = [];
+      const copies: Uint8Array[] = [];
+      while (client.getStatus() === Status.BODY) {
+        const news = client.news();
+        client.poll();
+        const view = client.readResponseBodyView(true);
+        if (view.length > 0) {
+          if (!Buffer.isBuffer(view)) recycled.push(view.buffer);
+          copies.push(view.slice());
+          continue;
+        }
+        if (client.getStatus() === Status.BODY) await news;
+      }
+      return { recycled, body: Buffer.concat(copies) };
+    };
+    const a = new HTTPClient();
+    const b = new HTTPClient();
+    await connect(a, server.host, server.port);
+    await connect(b, server.host, server.port);
+    const first = await readOne(a);
+    expect(first.body.equals(BODY)).toBe(true);
+    expect(a.getStatus()).toBe(Status.CONNECTED);
+    // Done with the last view: nothing more to read, and the buffer it lay in is free again —
+    // the first one the next full read of any connection takes.
+    expect(a.readResponseBodyView(true)).toHaveLength(0);
+    const second = await readOne(b);
+    expect(second.body.equals(BODY)).toBe(true);
+    expect(second.recycled[0]).toBe(first.recycled.at(-1));
+    a.close();
+    b.close();
+  }, 30_000);
+
   it('leaves views from readResponseBodyChunk and plain views intact', async () => {
     const server = await startScriptedServer({
       replies: [[`HTTP/1.1 200 OK\r\nContent-Length: ${BODY.length}\r\n\r\n`, BODY]],

@@ -250,6 +250,14 @@ export const DEFAULT_MAX_INFORMATIONAL = 256;
 /** Default `maxChunkExtensionSize`: Node's `kMaxChunkExtensionsSize` (CVE-2024-22019 fix). */
 export const DEFAULT_MAX_CHUNK_EXTENSION_SIZE = 16_384;
 
+/**
+ * The scratch space of a parser that has carried no span yet, and the method queue of one that
+ * expects nothing: shared, never written (a client holds a parser per connection, and most never
+ * see a field cut by a read).
+ */
+const NO_BYTES = new Uint8Array(0);
+const NO_METHODS: string[] = [];
+
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
@@ -396,7 +404,8 @@ export class ResponseParser {
   readonly #maxExt: number;
   readonly #valueTable: Uint8Array;
   readonly #defaultMethod: string;
-  #methods: string[] = [];
+  /** Methods of the requests sent, from `#methodHead` on those not answered yet. */
+  #methods: string[] = NO_METHODS;
   #methodHead = 0;
 
   #state = S_START;
@@ -427,7 +436,7 @@ export class ResponseParser {
 
   // Open span (reason, field name, field value) carried across inputs.
   #spanStart = 0;
-  #scratch: Uint8Array = new Uint8Array(256);
+  #scratch: Uint8Array = NO_BYTES;
   #carry = 0;
   #name: FieldName | null = null;
   /** The previous field name of this section (null at its first line). */
@@ -488,11 +497,16 @@ export class ResponseParser {
    * @see https://www.rfc-editor.org/rfc/rfc9112#section-6.3
    */
   expect(method: string): void {
-    if (this.#methodHead > 0 && this.#methodHead === this.#methods.length) {
-      this.#methods = [];
+    const token = method.toUpperCase();
+    if (this.#methodHead === this.#methods.length) {
+      // Every method queued before was answered (the usual case, one request at a time): a
+      // one-element array, not an empty one grown by push (room for 17).
+      this.#methods = [token];
       this.#methodHead = 0;
+    } else {
+      // Pipelined: an array of this parser's own (the shared empty one is always replaced above).
+      this.#methods.push(token);
     }
-    this.#methods.push(method.toUpperCase());
   }
 
   /** Absolute number of bytes consumed so far (the stream offset of the next byte). */

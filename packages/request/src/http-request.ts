@@ -1674,12 +1674,14 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
     const limit = this.#bodySizeLimit;
     let delivered = 0;
     // Each piece is done with before the next read when it goes to the decoder or the file (their
-    // writes are awaited), so the connection may read into recycled buffers. onBody's pieces and
-    // a collected body are kept: a callback that pushes pieces into an array (what every other
-    // Node client allows) must not see them overwritten by later reads — unless it said it copies.
+    // writes are awaited), or is copied into a collected body of known length, so the connection
+    // may read into recycled buffers. onBody's pieces are kept: a callback that pushes pieces into
+    // an array (what every other Node client allows) must not see them overwritten by later reads
+    // — unless it said it copies.
     const transient =
       decoder !== null ||
       sink instanceof FileSink ||
+      (sink instanceof MemorySink && sink.copies) ||
       (sink instanceof CallbackSink && job.transientBody);
     for (;;) {
       const piece = client.readResponseBodyView(transient);
@@ -1713,7 +1715,11 @@ export class HTTPRequest extends EventEmitter<HTTPRequestEvents> {
         client.poll();
         continue;
       }
-      if (status === Status.CONNECTED || status === Status.DISCONNECTED) return null;
+      if (status === Status.CONNECTED || status === Status.DISCONNECTED) {
+        // Done with the last piece too: its read buffer may serve other connections' reads.
+        if (transient && status === Status.CONNECTED) client.readResponseBodyView(true);
+        return null;
+      }
       // The connection broke under the body: the result carries no response, as in Godot.
       return failure(resultOf(status));
     }

@@ -18,6 +18,7 @@ import {
   HeadersDirective,
   latin1ToBytes,
   ParseError,
+  type ResponseHandler,
   type ResponseHead,
   ResponseParser,
 } from '@gdhttp/parser';
@@ -93,8 +94,8 @@ interface BodyPiece {
   readonly continues: boolean;
 }
 
-/** Response state of one connection, fed by a {@link ResponseParser}. */
-export class ResponseReader {
+/** Response state of one connection, fed by a {@link ResponseParser} (whose handler it is). */
+export class ResponseReader implements ResponseHandler {
   readonly #parser: ResponseParser;
   /** Trailer lines of a chunked response, made as Godot makes header lines. */
   trailers: string[] = [];
@@ -123,41 +124,54 @@ export class ResponseReader {
   #chunkOpen = false;
 
   constructor(limits: ResponseLimits) {
-    this.#parser = new ResponseParser(
-      {
-        onHeadersComplete: (head) => {
-          // The input holding the head's end is already captured (feed() keeps it first).
-          this.head = new ReceivedHead(head, this.#headBytes(head));
-          this.keepAlive = head.keepAlive;
-          return HeadersDirective.CONTINUE;
-        },
-        onInformational: () => {
-          this.informational += 1;
-        },
-        onChunkHeader: () => {
-          this.#inChunk = false;
-          this.#chunkOpen = true;
-        },
-        onBody: (data) => {
-          // Views alias the transport's received chunk, which is never reused: no copy needed.
-          this.#queue.push({ bytes: data, continues: this.#inChunk });
-          this.#inChunk = true;
-          this.#queued += data.length;
-        },
-        onChunkComplete: () => {
-          this.#inChunk = false;
-          this.#chunkOpen = false;
-        },
-        onTrailer: (name, value) => {
-          this.trailers.push(godotLine(latin1ToBytes(`${name}: ${value}`)));
-        },
-        onMessageComplete: (keepAlive) => {
-          this.keepAlive = keepAlive;
-          this.messageComplete = true;
-        },
-      },
-      limits,
-    );
+    // The reader is the parser's handler: its methods are shared by every connection, where an
+    // object of seven closures per connection cost about half a kilobyte (issue 19).
+    this.#parser = new ResponseParser(this, limits);
+  }
+
+  /** Parser event: the final head is complete. */
+  onHeadersComplete(head: ResponseHead): HeadersDirective {
+    // The input holding the head's end is already captured (feed() keeps it first).
+    this.head = new ReceivedHead(head, this.#headBytes(head));
+    this.keepAlive = head.keepAlive;
+    return HeadersDirective.CONTINUE;
+  }
+
+  /** Parser event: an interim (1xx) response. */
+  onInformational(): void {
+    this.informational += 1;
+  }
+
+  /** Parser event: a chunk-size line was read. */
+  onChunkHeader(): void {
+    this.#inChunk = false;
+    this.#chunkOpen = true;
+  }
+
+  /** Parser event: body bytes. */
+  onBody(data: Uint8Array): void {
+    // Views of the received input, no copy: the transport reads into it again only once the body
+    // reader recycles, naming what it still queues (`holds`).
+    this.#queue.push({ bytes: data, continues: this.#inChunk });
+    this.#inChunk = true;
+    this.#queued += data.length;
+  }
+
+  /** Parser event: a chunk's data ended. */
+  onChunkComplete(): void {
+    this.#inChunk = false;
+    this.#chunkOpen = false;
+  }
+
+  /** Parser event: a trailer field. */
+  onTrailer(name: string, value: string): void {
+    this.trailers.push(godotLine(latin1ToBytes(`${name}: ${value}`)));
+  }
+
+  /** Parser event: the whole response was parsed. */
+  onMessageComplete(keepAlive: boolean): void {
+    this.keepAlive = keepAlive;
+    this.messageComplete = true;
   }
 
   /** Prepares for the response to a request sent with `method` (a token such as `'HEAD'`). */

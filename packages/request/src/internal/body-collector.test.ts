@@ -101,6 +101,45 @@ describe('BodyCollector', () => {
     expect(two.buffer.byteLength).toBe(2);
   });
 
+  describe('with transient pieces (views of read buffers reused after the next read)', () => {
+    /** Adds each piece through one reused buffer, overwritten with junk right after add(). */
+    function collectTransient(expected: number, pieces: readonly Uint8Array[]): Uint8Array {
+      const c = new BodyCollector(expected, true);
+      const reused = new Uint8Array(pieces.reduce((n, p) => Math.max(n, p.length), 1));
+      for (const p of pieces) {
+        reused.set(p);
+        c.add(reused.subarray(0, p.length));
+        reused.fill(0xa5);
+      }
+      return c.take();
+    }
+
+    it.each(shapes)('collects %s exactly, length known and unknown', (_, sizes) => {
+      expect(same(collectTransient(body.length, cut(body, sizes)), body)).toBe(true);
+      expect(same(collectTransient(-1, cut(body, sizes)), body)).toBe(true);
+    });
+
+    it('copies a body that arrived as one piece into an array of its own length', () => {
+      const piece = body.subarray(10, 5000);
+      for (const expected of [piece.length, -1]) {
+        const out = collectTransient(expected, [piece]);
+        expect(same(out, piece)).toBe(true);
+        expect(out.buffer.byteLength).toBe(piece.length);
+      }
+    });
+
+    it('allocates the array of the known length at the first piece, and only it', () => {
+      const c = new BodyCollector(body.length, true);
+      const first = body.slice(0, 100);
+      c.add(first);
+      first.fill(0);
+      for (const p of cut(body.subarray(100), [7000])) c.add(p);
+      const whole = c.take();
+      expect(whole.buffer.byteLength).toBe(body.length);
+      expect(same(whole, body)).toBe(true);
+    });
+  });
+
   it('is empty again after take()', () => {
     const c = new BodyCollector(-1);
     c.add(body.slice(0, 10));

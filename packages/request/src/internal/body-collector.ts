@@ -15,6 +15,9 @@ const EMPTY = new Uint8Array(0);
  * With a known length (a Content-Length body, not decoded) one array of that length is allocated
  * when a second piece arrives, and every piece is copied into it: the peak is the body itself, not
  * the pieces plus their concatenation. A body that arrives as one piece is returned as it is.
+ * With `transient` pieces (views of reused read buffers, valid only until the next read) nothing
+ * is kept by reference: the array is allocated at the first piece, and any piece kept otherwise
+ * is copied first.
  *
  * Otherwise (chunked, read until close, decoded) large pieces are kept by reference and small
  * ones copied into 64 KiB blocks; {@link BodyCollector.take} joins them once at the end, so a
@@ -35,11 +38,16 @@ export class BodyCollector {
   #runStart = 0;
   #length = 0;
 
+  /** Pieces are valid only until the next one is read: each is copied. */
+  readonly #transient: boolean;
+
   /**
    * @param expected - the body's exact length when known (Content-Length, no decoding), else -1.
+   * @param transient - whether each piece is valid only until the next is read (it is copied).
    */
-  constructor(expected: number) {
+  constructor(expected: number, transient = false) {
     this.#expected = expected;
+    this.#transient = transient;
   }
 
   /** Bytes collected so far. */
@@ -58,7 +66,7 @@ export class BodyCollector {
     if (this.#length === 0 || (n >= KEEP && n * 4 >= piece.buffer.byteLength)) {
       // The first piece is kept too: a body that arrives whole is then never copied.
       this.#seal();
-      this.#parts.push(piece);
+      this.#parts.push(this.#transient ? piece.slice() : piece);
     } else {
       this.#copyIntoBlocks(piece);
     }
@@ -92,13 +100,14 @@ export class BodyCollector {
   #addKnown(piece: Uint8Array): boolean {
     let whole = this.#whole;
     if (whole === null) {
-      if (this.#length === 0) {
+      if (this.#length === 0 && !this.#transient) {
         this.#parts.push(piece);
         this.#length = piece.length;
         return true;
       }
       try {
-        // Allocated only once a second piece shows the body is really coming.
+        // Allocated only once a second piece shows the body is really coming (at the first when
+        // pieces are transient: it is copied anyway).
         whole = new Uint8Array(Math.max(this.#expected, this.#length + piece.length));
       } catch {
         // More than one array can hold, or than memory has: collect in pieces and let the end
@@ -106,7 +115,7 @@ export class BodyCollector {
         this.#expected = -1;
         return false;
       }
-      whole.set(this.#parts[0]!, 0);
+      if (this.#length > 0) whole.set(this.#parts[0]!, 0);
       this.#parts.length = 0;
       this.#whole = whole;
     }

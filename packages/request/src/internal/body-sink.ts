@@ -38,10 +38,16 @@ export interface BodySink {
 export class MemorySink implements BodySink {
   readonly #collector: BodyCollector;
   readonly failure = null;
+  /**
+   * Whether every piece is copied, so pieces may be transient views (read buffers reused after
+   * the next read): with a known length each is copied into the body's one array anyway.
+   */
+  readonly copies: boolean;
 
   /** @param expectedLength - the body's exact length when known (Content-Length, not decoded), else -1. */
   constructor(expectedLength: number) {
-    this.#collector = new BodyCollector(expectedLength);
+    this.copies = expectedLength > 0;
+    this.#collector = new BodyCollector(expectedLength, this.copies);
   }
 
   write(piece: Uint8Array): undefined {

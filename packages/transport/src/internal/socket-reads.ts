@@ -1,8 +1,13 @@
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 
-/** The first slab: a connection of small responses never holds more. */
-const FIRST_SLAB = 16 * 1024;
+/**
+ * The first slab, and the room a recycling reader's connection waits in between responses: a
+ * response head and a small body. A slab this small comes from Node's shared allocation pool
+ * (`Buffer.allocUnsafe`), so a thousand idle connections hold about a megabyte, not a thousand
+ * 16 KiB blocks, each with a page touched by the allocator (issue 19: 1,000 requests at once).
+ */
+const FIRST_SLAB = 1024;
 /**
  * The largest slab: a kept view holds at most this much alive, and slabs stay below glibc's
  * default mmap threshold (128 KiB), so freed ones are reused from the heap rather than mapped
@@ -11,8 +16,31 @@ const FIRST_SLAB = 16 * 1024;
 const MAX_SLAB = 64 * 1024;
 /** The most one read may take, whatever the high-water mark. */
 const READ_CAP = 256 * 1024;
-/** Buffers a recycling reader may lend out at once before reads fall back to slabs. */
+/** Buffers one connection may have lent out at once before its reads fall back to slabs. */
 const POOL_MAX = 4;
+/** Free recycled buffers kept per size for the whole thread (16 × 64 KiB by default). */
+const FREE_MAX = 16;
+
+const NO_BYTES = Buffer.alloc(0);
+/** The lent lists of a connection that has lent nothing yet: shared, never written. */
+const NOTHING_LENT: Uint8Array[] = [];
+const NO_ENDS: number[] = [];
+
+/**
+ * Free recycled buffers by size, shared by every connection of this thread: a buffer one
+ * connection's reader recycled serves the next full read of any other, so a thousand short
+ * downloads at once read into a few buffers instead of a slab series each.
+ */
+const FREE = new Map<number, Uint8Array[]>();
+
+function release(buffer: Uint8Array): void {
+  let free = FREE.get(buffer.byteLength);
+  if (free === undefined) {
+    free = [];
+    FREE.set(buffer.byteLength, free);
+  }
+  if (free.length < FREE_MAX) free.push(buffer);
+}
 
 /**
  * Receives a plain TCP socket's bytes through `net.Socket`'s `onread` option instead of `data`
@@ -21,36 +49,40 @@ const POOL_MAX = 4;
  * that is already mapped and warm in the cache costs about half the CPU on a long download
  * (bench/README.md, "Download: the receive path").
  *
- * Two ways to place a read:
- * - **Slabs** (the default): each read lands in the unused tail of a slab, never in bytes read
- *   before, so a view stays valid however long its holder keeps it, as `data` chunks did. Slabs
- *   start at 16 KiB and double, up to 64 KiB, when a read fills all the room it had.
- * - **Recycled buffers**, once the reader has called {@link SocketReads.recycle}: each read takes
- *   a buffer from a small pool, and a buffer goes back to the pool at the next `recycle()` after
- *   every byte of it was read out of the pipe. The reader promises, by calling `recycle()`, that
- *   it holds no view of any byte it read before; {@link SocketReads.keep} withdraws every buffer
- *   lent so far from the pool for good (its bytes may then be kept).
+ * Node asks for the buffer of a socket's next read right after each read, before anything has
+ * looked at the bytes, so where a read goes is decided by what the previous one showed:
+ * - After a read that filled all its room (the kernel has more waiting), the next goes into a
+ *   whole **recycled buffer**: always once the reader recycles ({@link SocketReads.recycle}), and
+ *   otherwise when a free one is at hand. A reader that keeps its views withdraws the buffer for
+ *   good ({@link SocketReads.keep}, costing no more than a slab); one that recycles gives it back
+ *   at the next `recycle()` after every byte of it was read out, for any connection's next read.
+ *   By calling `recycle()` the reader promises that it holds no view of any byte it read before.
+ * - Otherwise the read lands in the unused tail of a **slab**, never in bytes read before, so a
+ *   view stays valid however long its holder keeps it, as `data` chunks did. Slabs start at
+ *   {@link FIRST_SLAB} and double, up to 64 KiB, when a read fills all the room it had; once the
+ *   reader recycles, a read that drained the kernel is followed by a wait in a small slab, not in
+ *   a whole buffer that an idle connection would hold.
  *
  * TLS sockets keep `data` events: `tls.connect` over an existing socket ignores `onread`, and TLS
  * decrypts into its own buffers.
  */
 export class SocketReads {
-  #slab: Uint8Array = new Uint8Array(0);
+  #slab: Uint8Array = NO_BYTES;
   #size = FIRST_SLAB;
   #at = 0;
-  /** The buffer of the read in progress, when it came from the pool. */
+  /** The last read filled all the room it had: the kernel had more waiting. */
+  #full = false;
+  /** The buffer of the read in progress, when it is a recycled one. */
   #pooled: Uint8Array | null = null;
-  /** Free buffers (recycling only). */
-  #pool: Uint8Array[] = [];
   /** Buffers read into and not yet recycled, oldest first, with the stream offset of their end. */
-  #lent: Uint8Array[] = [];
-  #lentEnds: number[] = [];
+  #lent = NOTHING_LENT;
+  #lentEnds = NO_ENDS;
   #recycling = false;
   /** Bytes received so far. */
   received = 0;
   /** Where bytes go; until a pipe attaches, and after it detaches, they are kept or re-emitted. */
   #sink: ((bytes: Uint8Array) => void) | null = null;
-  #early: Uint8Array[] = [];
+  #early: Uint8Array[] | null = null;
   #socket: Socket | null = null;
   /** The most one read may take: what a pipe holds past its high-water mark stays bounded. */
   readonly #readMax: number;
@@ -69,30 +101,38 @@ export class SocketReads {
     callback: (count: number, buffer: Uint8Array): boolean => {
       let bytes: Uint8Array;
       const pooled = this.#pooled;
+      // The read filled all the room it had: the kernel has more waiting, so read more at once.
+      const full = count === buffer.byteLength;
+      this.#full = full;
       if (pooled !== null) {
         this.#pooled = null;
+        if (this.#lent === NOTHING_LENT) {
+          this.#lent = [];
+          this.#lentEnds = [];
+        }
         this.#lent.push(pooled);
         this.#lentEnds.push(this.received + count);
         bytes = pooled.subarray(0, count);
       } else {
         const start = this.#at;
         this.#at = start + count;
-        // The read filled all the room it had: the kernel has more waiting, so read more at once.
-        if (count === buffer.byteLength && this.#size < MAX_SLAB) this.#size *= 2;
+        if (full && this.#size < MAX_SLAB) this.#size *= 2;
         bytes = this.#slab.subarray(start, start + count);
       }
       this.received += count;
       if (this.#sink !== null) this.#sink(bytes);
       else if (this.#socket !== null) this.#socket.push(bytes);
-      else this.#early.push(bytes);
+      else if (this.#early !== null) this.#early.push(bytes);
+      else this.#early = [bytes];
       return true;
     },
   };
 
   #nextBuffer(): Uint8Array {
-    if (this.#recycling) {
-      let buffer = this.#pool.pop();
-      if (buffer === undefined && this.#lent.length < POOL_MAX) {
+    if (this.#full && this.#lent.length < POOL_MAX) {
+      const free = FREE.get(this.#readMax);
+      let buffer = free === undefined ? undefined : free.pop();
+      if (buffer === undefined && this.#recycling) {
         // A plain Uint8Array, not a Buffer: `slice()` on a Buffer's view returns another view,
         // and a reader that "copies" a piece with it would keep bytes that are read into again.
         const memory = Buffer.allocUnsafeSlow(this.#readMax);
@@ -103,17 +143,28 @@ export class SocketReads {
         return buffer;
       }
     }
-    if (this.#slab.byteLength - this.#at < this.#size / 2) {
-      this.#slab = Buffer.allocUnsafeSlow(this.#size);
-      this.#at = 0;
+    const room = this.#slab.byteLength - this.#at;
+    if (this.#recycling && !this.#full) {
+      // The kernel is drained: the next read comes later, maybe much later (an idle keep-alive
+      // connection, or none before the close), and a read that fills this room is followed by a
+      // recycled buffer anyway.
+      if (room < FIRST_SLAB) this.#newSlab(FIRST_SLAB);
+    } else if (room < this.#size / 2) {
+      this.#newSlab(this.#size);
     }
     return this.#slab.subarray(this.#at, Math.min(this.#slab.byteLength, this.#at + this.#readMax));
   }
 
+  #newSlab(size: number): void {
+    // Below 4 KiB this is a piece of Node's shared pool, never handed out twice either.
+    this.#slab = Buffer.allocUnsafe(size);
+    this.#at = 0;
+  }
+
   /**
-   * The reader holds no view of any byte it has read (but those `holds` names): buffers whose bytes were
-   * all read out (`readOut` bytes of the stream so far) return to the pool, and later reads use
-   * pooled buffers.
+   * The reader holds no view of any byte it has read (but those `holds` names): buffers whose
+   * bytes were all read out (`readOut` bytes of the stream so far) are free again, for any
+   * connection of this thread, and later full reads use recycled buffers.
    *
    * @param readOut - bytes of the stream the reader has taken so far.
    * @param holds - whether the reader still holds a view of a buffer: the first such lent buffer
@@ -121,17 +172,18 @@ export class SocketReads {
    */
   recycle(readOut: number, holds: ((buffer: ArrayBufferLike) => boolean) | null = null): void {
     this.#recycling = true;
+    const lent = this.#lent;
     let n = 0;
     while (
-      n < this.#lent.length &&
+      n < lent.length &&
       this.#lentEnds[n]! <= readOut &&
-      (holds === null || !holds(this.#lent[n]!.buffer))
+      (holds === null || !holds(lent[n]!.buffer))
     ) {
-      this.#pool.push(this.#lent[n]!);
+      release(lent[n]!);
       n += 1;
     }
     if (n > 0) {
-      this.#lent.splice(0, n);
+      lent.splice(0, n);
       this.#lentEnds.splice(0, n);
     }
   }
@@ -139,16 +191,16 @@ export class SocketReads {
   /** The reader may keep views of what it has read: no buffer lent so far is read into again. */
   keep(): void {
     if (this.#lent.length === 0) return;
-    this.#lent = [];
-    this.#lentEnds = [];
+    this.#lent = NOTHING_LENT;
+    this.#lentEnds = NO_ENDS;
   }
 
   /** Sends every byte from now on (and any that came before) to `sink`. */
   attach(sink: (bytes: Uint8Array) => void): void {
     this.#sink = sink;
     const early = this.#early;
-    this.#early = [];
-    for (const bytes of early) sink(bytes);
+    this.#early = null;
+    if (early !== null) for (const bytes of early) sink(bytes);
   }
 
   /**
