@@ -156,21 +156,16 @@ class StreamBody implements WebBody {
     halt.addEventListener('abort', stop, { once: true });
     try {
       for (;;) {
-        const step = await pieces.next();
-        if (halt.aborted) return null;
-        if (step.done === true) break;
-        const piece = toBytes(step.value);
-        if (expected >= 0 && collected.length + piece.length > expected) {
-          throw mismatch(collected.length + piece.length, expected, 'more than');
-        }
+        const piece = await nextPiece(pieces, halt, expected, collected.length);
+        if (piece === null) break;
         collected.add(piece);
       }
       finished = true;
-      if (expected >= 0 && collected.length !== expected) {
-        throw mismatch(collected.length, expected, 'only');
-      }
+      checkEnd(collected.length, expected);
       return collected.take();
     } catch (error) {
+      // Halted: the abort listener let the stream go already.
+      if (error === HALTED) return null;
       // The stream failed, or gave what cannot be sent: stop it (an error it throws itself has
       // ended it already, and releasing it again changes nothing).
       if (!finished) {
@@ -245,22 +240,12 @@ class PulledBody implements StreamedBody {
       this.opened = true;
       this.#pieces = open(openable(this.#source));
     }
-    const expected = this.length;
-    for (;;) {
-      const step = await this.#pieces.next();
-      if (this.#halt.aborted) throw HALTED;
-      if (step.done === true) {
-        this.#finished = true;
-        if (expected >= 0 && this.taken !== expected) throw mismatch(this.taken, expected, 'only');
-        return null;
-      }
-      const piece = toBytes(step.value);
-      if (piece.length === 0) continue;
-      if (expected >= 0 && this.taken + piece.length > expected) {
-        throw mismatch(this.taken + piece.length, expected, 'more than');
-      }
-      return piece;
+    const piece = await nextPiece(this.#pieces, this.#halt, this.length, this.taken);
+    if (piece === null) {
+      this.#finished = true;
+      checkEnd(this.taken, this.length);
     }
+    return piece;
   }
 
   /** Lets the source go before its end (a generator's `finally` runs, a stream is cancelled). */
@@ -269,6 +254,35 @@ class PulledBody implements StreamedBody {
     this.#finished = true;
     this.#pieces?.release();
   }
+}
+
+/**
+ * The next non-empty piece of `pieces` as bytes, or `null` at their end (then {@link checkEnd}),
+ * `taken` bytes having come before it: more than `expected` (when it is not -1) fails at once.
+ * Throws {@link HALTED} once `halt` has aborted.
+ */
+async function nextPiece(
+  pieces: Pieces,
+  halt: AbortSignal,
+  expected: number,
+  taken: number,
+): Promise<Uint8Array | null> {
+  for (;;) {
+    const step = await pieces.next();
+    if (halt.aborted) throw HALTED;
+    if (step.done === true) return null;
+    const piece = toBytes(step.value);
+    if (piece.length === 0) continue;
+    if (expected >= 0 && taken + piece.length > expected) {
+      throw mismatch(taken + piece.length, expected, 'more than');
+    }
+    return piece;
+  }
+}
+
+/** A stream that ended after `taken` bytes: fewer than `expected` (when not -1) fails. */
+function checkEnd(taken: number, expected: number): void {
+  if (expected >= 0 && taken !== expected) throw mismatch(taken, expected, 'only');
 }
 
 /** The stream a body stands for (a factory is called), checked to be one the web build reads. */
