@@ -32,6 +32,7 @@ import {
   type Row,
   type Scenario,
 } from './load/harness.ts';
+import { keepTarget, verdict } from './targets.ts';
 
 const require = createRequire(import.meta.url);
 export const undiciVersion = (require('undici/package.json') as { version: string }).version;
@@ -89,19 +90,18 @@ function report(rows: Row[], list: LoadAdapter[]): void {
   const scenariosSeen = [...new Set(rows.map((r) => r.scenario))];
   const find = (scenario: string, a: LoadAdapter) => findRow(rows, scenario, a);
   console.log('\nratios HTTPClient / peer, median of the per-repetition ratios (target):');
-  const verdict = (x: number, target: number) => (x >= target ? 'met' : 'NOT met');
   for (const s of scenariosSeen) {
     const g = find(s, gdhttpClient);
     const d = pairedRatio(g.samples, find(s, undiciDispatch).samples);
     const h = pairedRatio(g.samples, find(s, nodeHttp).samples);
     let line =
-      `  ${s.padEnd(32)} vs undici dispatch ${d.toFixed(2)}x (>= 1.0x ${verdict(d, 1)}), ` +
-      `vs node:http ${h.toFixed(2)}x (floor 1.2x ${verdict(h, 1.2)})`;
+      `  ${s.padEnd(32)} vs undici dispatch ${d.toFixed(2)}x (>= 1.0x ${verdict(d >= 1)}), ` +
+      `vs node:http ${h.toFixed(2)}x (floor 1.2x ${verdict(h >= 1.2)})`;
     const c = find(s, undiciClientRequest);
     if (g.p99 !== undefined && c.p99 !== undefined) {
       const rc = pairedRatio(g.samples, c.samples);
       const p = g.p99 / c.p99;
-      line += `, vs undici Client ${rc.toFixed(2)}x (>= 1.0x ${verdict(rc, 1)}), p99 ${p.toFixed(2)}x (<= 1.2x ${p <= 1.2 ? 'met' : 'NOT met'})`;
+      line += `, vs undici Client ${rc.toFixed(2)}x (>= 1.0x ${verdict(rc >= 1)}), p99 ${p.toFixed(2)}x (<= 1.2x ${verdict(p <= 1.2)})`;
     }
     console.log(line);
   }
@@ -114,10 +114,20 @@ function report(rows: Row[], list: LoadAdapter[]): void {
 function targetThree(g: Row, d: Row): string {
   const ratio = pairedRatio(g.samples, d.samples);
   const p99 = g.p99! / d.p99!;
+  keepTarget(
+    `3 ${g.scenario}: HTTPClient / undici dispatch, req/s`,
+    `${ratio.toFixed(2)}x (>= 1.2x)`,
+    ratio >= 1.2,
+  );
+  keepTarget(
+    `3 ${g.scenario}: HTTPClient p99 / undici dispatch p99`,
+    `${p99.toFixed(2)}x (<= 1.0x)`,
+    p99 <= 1,
+  );
   return (
     `issue 19 target 3 (${g.scenario}): vs undici dispatch ${ratio.toFixed(2)}x ` +
-    `(>= 1.2x ${ratio >= 1.2 ? 'met' : 'NOT met'}), p99 ${p99.toFixed(2)}x dispatch's ` +
-    `(<= 1.0x ${p99 <= 1 ? 'met' : 'NOT met'})`
+    `(>= 1.2x ${verdict(ratio >= 1.2)}), p99 ${p99.toFixed(2)}x dispatch's ` +
+    `(<= 1.0x ${verdict(p99 <= 1)})`
   );
 }
 

@@ -8,8 +8,9 @@
  * this process's CPU time per GiB (`process.cpuUsage`), which the machine's load moves far less
  * than the rate.
  *
- * `--memory`: a 10 GiB download with HTTPRequest to `onBody` and to a file, each in a fresh child
- * process reporting its peak RSS (`process.resourceUsage().maxRSS`).
+ * Then (not with `--quick`; alone with `--memory`) peak memory, issue 19's target 4: a 10 GiB
+ * download with HTTPRequest to `onBody` and to a file, and 1,000 HTTPRequests at once, each in a
+ * fresh child process reporting its peak RSS (`process.resourceUsage().maxRSS`).
  */
 import { spawn } from 'node:child_process';
 import { unlink } from 'node:fs/promises';
@@ -25,6 +26,7 @@ import { canPin, pinSelf, spawnServer } from './canned/spawn.ts';
 import { connectClient } from './client/adapters.ts';
 import { fmt, median, now, pairedRatio } from './load/harness.ts';
 import { curl as requestSuiteCurl, undiciDispatchDiscard } from './request/download.ts';
+import { keepTarget, verdict } from './targets.ts';
 
 export interface DownloadTarget {
   host: string;
@@ -273,8 +275,11 @@ function report(label: string, rows: Map<Adapter, Result_>): void {
   }
   for (const a of [requestOnBody, requestOnBodyTransient, clientTransient]) {
     const x = pairedRatio(rows.get(a)!.mb, curlMb);
-    console.log(
-      `\n${a.name} / curl: ${x.toFixed(2)}x (target >= 0.8x) ${x >= 0.8 ? 'met' : 'NOT met'}`,
+    console.log(`\n${a.name} / curl: ${x.toFixed(2)}x (target >= 0.8x) ${verdict(x >= 0.8)}`);
+    keepTarget(
+      `1 ${label}: ${a.name.replace('gdhttp ', '')} / curl`,
+      `${x.toFixed(2)}x (>= 0.8x)`,
+      x >= 0.8,
     );
   }
 }
@@ -305,50 +310,73 @@ async function childBundle(): Promise<string> {
   return outfile;
 }
 
-/** `--memory`: one 10 GiB download in a fresh child process per way; prints peak RSS. */
-async function memory(port: number, bytes: number): Promise<void> {
-  console.log(`\n#### peak RSS, one ${bytes / (1 << 30)} GiB download, each in a fresh process\n`);
+/** The body of the peak-RSS downloads. */
+const MEMORY_BYTES = 10 * (1 << 30);
+
+/** One 10 GiB download in a fresh child process per way, then 1,000 requests at once; peak RSS. */
+async function memory(bytes: number): Promise<void> {
+  const server = await spawnServer<{ length: number; chunked: number }>('download-server.ts', [
+    String(bytes),
+  ]);
+  console.log(
+    `\n#### peak RSS, one ${bytes / (1 << 30)} GiB download, each in a fresh process (${server.placement})\n`,
+  );
   console.log('| way | rate | peak RSS (MiB) | target |');
   console.log('|---|---:|---:|---|');
-  for (const way of ['onBody', 'file']) {
-    const child = spawn(process.execPath, [await childBundle(), way, String(port), String(bytes)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    await new Promise((resolve) => child.on('exit', resolve));
-    const { mb, rss } = JSON.parse(out.trim().split('\n').pop()!) as { mb: number; rss: number };
-    console.log(
-      `| HTTPRequest → ${way} | ${fmt(mb)} MB/s | ${fmt(rss, 1)} | < 100 MiB ${rss < 100 ? 'met' : 'NOT met'} |`,
-    );
+  try {
+    for (const way of ['onBody', 'file']) {
+      const { mb, rss } = await runChild<{ mb: number; rss: number }>([
+        way,
+        String(server.ports.length),
+        String(bytes),
+      ]);
+      console.log(
+        `| HTTPRequest → ${way} | ${fmt(mb)} MB/s | ${fmt(rss, 1)} | < 100 MiB ${verdict(rss < 100)} |`,
+      );
+      keepTarget(
+        `4 peak RSS, ${bytes / (1 << 30)} GiB download to ${way}`,
+        `${fmt(rss, 1)} MiB (< 100 MiB)`,
+        rss < 100,
+      );
+    }
+  } finally {
+    await server.close();
   }
   await concurrent();
 }
 
-/** `--memory`: 1,000 HTTPRequests at once, each collecting a 64 KiB body, in a fresh process. */
+/** Runs the child bundle with `args` in a fresh `node`; resolves with its last output line, parsed. */
+async function runChild<T>(args: string[]): Promise<T> {
+  const child = spawn(process.execPath, [await childBundle(), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`download child ${args.join(' ')} exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
+
+/** 1,000 HTTPRequests at once, each collecting a 64 KiB body, in a fresh process; peak RSS. */
 async function concurrent(): Promise<void> {
   const server = await spawnServer<{ length: number; chunked: number }>('download-server.ts', [
     String(CONCURRENT_BODY),
   ]);
   try {
-    const child = spawn(
-      process.execPath,
-      [await childBundle(), 'concurrent', String(server.ports.length), String(CONCURRENT_BODY)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    await new Promise((resolve) => child.on('exit', resolve));
-    const { rss, seconds } = JSON.parse(out.trim().split('\n').pop()!) as {
-      rss: number;
-      seconds: number;
-    };
+    const { rss, seconds } = await runChild<{ rss: number; seconds: number }>([
+      'concurrent',
+      String(server.ports.length),
+      String(CONCURRENT_BODY),
+    ]);
     console.log(
-      `| ${CONCURRENT} HTTPRequests at once, ${CONCURRENT_BODY >> 10} KiB bodies in memory | ${fmt(seconds, 2)} s | ${fmt(rss, 1)} | < 128 MiB ${rss < 128 ? 'met' : 'NOT met'} |`,
+      `| ${CONCURRENT} HTTPRequests at once, ${CONCURRENT_BODY >> 10} KiB bodies in memory | ${fmt(seconds, 2)} s | ${fmt(rss, 1)} | < 128 MiB ${verdict(rss < 128)} |`,
+    );
+    keepTarget(
+      `4 peak RSS, ${CONCURRENT} HTTPRequests at once`,
+      `${fmt(rss, 1)} MiB (< 128 MiB)`,
+      rss < 128,
     );
   } finally {
     await server.close();
@@ -360,42 +388,44 @@ const CONCURRENT_BODY = 64 * 1024;
 
 export async function run(flags: string[]): Promise<void> {
   const quick = flags.includes('--quick');
+  const memoryOnly = flags.includes('--memory');
   const bytes = quick ? 256 << 20 : 1 << 30;
   const rounds = quick ? 3 : 7;
   const pinCore = canPin();
-  const memoryBytes = 10 * (1 << 30);
-  const server = await spawnServer<{ length: number; chunked: number }>('download-server.ts', [
-    String(flags.includes('--memory') ? memoryBytes : bytes),
-  ]);
+  // The rates' server first: once this process is pinned, its children would inherit one core.
+  const server = memoryOnly
+    ? null
+    : await spawnServer<{ length: number; chunked: number }>('download-server.ts', [String(bytes)]);
   const restore = pinSelf();
   try {
-    console.log(
-      `node ${process.version}, ${availableParallelism()} cores; ${server.placement}; client ${restore ? 'pinned to core 1' : 'not pinned'}; ` +
-        `${rounds} interleaved rounds of one ${bytes >> 20} MiB download per adapter after one warm-up each\n`,
-    );
-    if (flags.includes('--memory')) {
-      await memory(server.ports.length, memoryBytes);
-      return;
-    }
-    for (const a of ADAPTERS) console.log(`- ${a.name}: ${a.note}`);
-    for (const chunked of [false, true]) {
-      const target = {
-        host: '127.0.0.1',
-        port: chunked ? server.ports.chunked : server.ports.length,
-        bodyBytes: bytes,
-        chunked,
-      };
-      const rows = await measure(target, target, ADAPTERS, rounds, pinCore);
-      report(
-        chunked
-          ? `chunked (16 KiB chunks), ${bytes >> 20} MiB`
-          : `Content-Length, ${bytes >> 20} MiB`,
-        rows,
+    if (server !== null) {
+      console.log(
+        `node ${process.version}, ${availableParallelism()} cores; ${server.placement}; client ${restore ? 'pinned to core 1' : 'not pinned'}; ` +
+          `${rounds} interleaved rounds of one ${bytes >> 20} MiB download per adapter after one warm-up each\n`,
       );
+      for (const a of ADAPTERS) console.log(`- ${a.name}: ${a.note}`);
+      for (const chunked of [false, true]) {
+        const target = {
+          host: '127.0.0.1',
+          port: chunked ? server.ports.chunked : server.ports.length,
+          bodyBytes: bytes,
+          chunked,
+        };
+        const rows = await measure(target, target, ADAPTERS, rounds, pinCore);
+        report(
+          chunked
+            ? `chunked (16 KiB chunks), ${bytes >> 20} MiB`
+            : `Content-Length, ${bytes >> 20} MiB`,
+          rows,
+        );
+      }
+      await server.close();
     }
+    // Peak memory (issue 19, target 4) is part of every full run; --quick leaves it out.
+    if (!quick) await memory(MEMORY_BYTES);
   } finally {
     restore?.();
-    await server.close();
+    await server?.close();
     if (bundled !== null) await unlink(bundled).catch(() => {});
   }
 }

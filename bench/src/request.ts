@@ -55,6 +55,7 @@ import {
   undiciRequestUpload,
   uploadAdapters,
 } from './request/upload.ts';
+import { verdict } from './targets.ts';
 
 /** The scenarios for the canned server's ports: every client keeps one request per connection. */
 export function scenarios(ports: { small: number; large: number }): Scenario[] {
@@ -283,7 +284,7 @@ function reportRequests(rows: Row[], list: LoadAdapter[]): void {
   );
   for (const s of names) {
     const x = pairedRatio(find(s, gdhttpRequest).samples, find(s, undiciRequest).samples);
-    console.log(`  ${s.padEnd(32)} ${x.toFixed(2)}x ${x >= 1 ? 'met' : 'NOT met'}`);
+    console.log(`  ${s.padEnd(32)} ${x.toFixed(2)}x ${verdict(x >= 1)}`);
   }
 }
 
@@ -307,7 +308,7 @@ function reportDownloads(rows: DownloadRow[], list: DownloadAdapter[]): void {
   const ratio = (a: DownloadAdapter, b: DownloadAdapter) => downloadRatio(rows, a.name, b.name);
   const stream = ratio(gdhttpRequestStream, rawSocket);
   console.log(
-    `\nratio ${gdhttpRequestStream.name} / ${rawSocket.name}: ${stream.toFixed(2)}x (target >= 0.9x) ${stream >= 0.9 ? 'met' : 'NOT met'}`,
+    `\nratio ${gdhttpRequestStream.name} / ${rawSocket.name}: ${stream.toFixed(2)}x (target >= 0.9x) ${verdict(stream >= 0.9)}`,
   );
   console.log(
     `ratio ${gdhttpRequestFile.name} / ${rawSocketFile.name}: ${ratio(gdhttpRequestFile, rawSocketFile).toFixed(2)}x (to a file, the disk included)`,
@@ -332,10 +333,10 @@ function reportFileUploads(rows: UploadRow[], list: UploadAdapter[]): void {
   const vsUndici = ratio(gdhttpFileUpload.name, undiciStreamUpload.name);
   const vsCurl = ratio(gdhttpFileUpload.name, curlFileUpload.name);
   console.log(
-    `\nratio ${gdhttpFileUpload.name} / ${undiciStreamUpload.name}: ${vsUndici.toFixed(2)}x (target >= 1.0x) ${vsUndici >= 1 ? 'met' : 'NOT met'}`,
+    `\nratio ${gdhttpFileUpload.name} / ${undiciStreamUpload.name}: ${vsUndici.toFixed(2)}x (target >= 1.0x) ${verdict(vsUndici >= 1)}`,
   );
   console.log(
-    `ratio ${gdhttpFileUpload.name} / ${curlFileUpload.name}: ${vsCurl.toFixed(2)}x (target >= 0.8x) ${vsCurl >= 0.8 ? 'met' : 'NOT met'}`,
+    `ratio ${gdhttpFileUpload.name} / ${curlFileUpload.name}: ${vsCurl.toFixed(2)}x (target >= 0.8x) ${verdict(vsCurl >= 0.8)}`,
   );
 }
 
@@ -359,12 +360,12 @@ function reportUploads(rows: UploadRow[], list: UploadAdapter[]): void {
   const vsCurl = ratio(ours, curlUpload.name);
   const vsCurlTotal = ratio(ours, CURL_TIME_TOTAL);
   console.log(
-    `\nratio ${ours} / ${undiciRequestUpload.name}: ${vsUndici.toFixed(2)}x (target >= 1.0x) ${vsUndici >= 1 ? 'met' : 'NOT met'}`,
+    `\nratio ${ours} / ${undiciRequestUpload.name}: ${vsUndici.toFixed(2)}x (target >= 1.0x) ${verdict(vsUndici >= 1)}`,
   );
   console.log(
-    `ratio ${ours} / ${curlUpload.name}: ${vsCurl.toFixed(2)}x (target >= 0.8x) ${vsCurl >= 0.8 ? 'met' : 'NOT met'}`,
+    `ratio ${ours} / ${curlUpload.name}: ${vsCurl.toFixed(2)}x (target >= 0.8x) ${verdict(vsCurl >= 0.8)}`,
   );
   console.log(
-    `ratio ${ours} / ${CURL_TIME_TOTAL}: ${vsCurlTotal.toFixed(2)}x (curl's transfer alone, after it read the file into memory; >= 0.8x ${vsCurlTotal >= 0.8 ? 'met' : 'NOT met'})`,
+    `ratio ${ours} / ${CURL_TIME_TOTAL}: ${vsCurlTotal.toFixed(2)}x (curl's transfer alone, after it read the file into memory; >= 0.8x ${verdict(vsCurlTotal >= 0.8)})`,
   );
 }

@@ -1,7 +1,9 @@
 /**
  * gdhttp benchmarks: `pnpm bench [suite…]` runs the named suites (default: all) in this process.
- * A suite is a module exporting `run(args)`; register new ones (client, request, …) below.
+ * A suite is a module exporting `run(args)`; register new ones (client, request, …) below. The
+ * run ends with the issue 19 targets its suites measured, in one table.
  */
+import { printKeptTargets } from './targets.ts';
 
 interface Suite {
   description: string;
@@ -61,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`\n## ${name}: ${suite.description}\n`);
     await (await suite.load()).run(flags);
   }
+  printKeptTargets();
 }
 
 await main(process.argv.slice(2));

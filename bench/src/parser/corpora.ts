@@ -1,6 +1,6 @@
 /**
  * The four parser benchmark corpora (docs/references.md#parser-benchmarks): each is K copies of one keep-alive response
- * concatenated into one buffer (~8 MB), fed to the parser in 64 KiB reads. With `--varying`, the
+ * concatenated into one buffer (~8 MB), fed to the parser in 64 KiB reads. Beside them, the
  * small and cdn corpora with per-response values, and the `real` corpora: responses captured from
  * nginx and httpbin (real-heads.json, made by capture-real-heads.ts), cycled.
  */
@@ -214,7 +214,7 @@ function varyingSpans(head: string): [start: number, length: number, alphabet: s
 }
 
 /**
- * The real corpora (`--varying`): responses captured from the test kit's nginx and httpbin
+ * The real corpora: responses captured from the test kit's nginx and httpbin
  * (capture-real-heads.ts), one after another, the whole capture repeated to about `targetBytes`.
  * **real** is the capture as it is: its values (Date, ETag, Last-Modified, cookies, request ids,
  * lengths) change across the 224 responses of one cycle but come back every cycle. **real-vary**
@@ -265,7 +265,7 @@ const DIGITS = '0123456789';
 const HEX = '0123456789abcdef';
 
 /**
- * The small and cdn corpora with per-response values (`--varying`): Date's time, X-Request-Id;
+ * The small and cdn corpora with per-response values: Date's time, X-Request-Id;
  * for cdn also CF-RAY, Age, the ETag and the Set-Cookie token. The plain corpora repeat one
  * response, so every name and value hits the parser's caches; these measure the miss path.
  */

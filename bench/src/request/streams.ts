@@ -22,6 +22,7 @@ import { createParser } from 'eventsource-parser';
 import { Client, request } from 'undici';
 import { SSE_EVENTS, sseEvent } from '../canned/server.ts';
 import { fmt, median, now, pairedRatio } from '../load/harness.ts';
+import { verdict } from '../targets.ts';
 import { curlPost, parseCount, type UploadAdapter } from './upload.ts';
 
 const decoder = new TextDecoder();
@@ -245,7 +246,7 @@ export async function measureSse(
   const peer = samples.get(undiciEventsourceParser.name)!;
   const ratio = pairedRatio(samples.get(gdhttpEventSourceForEach.name)!, peer);
   console.log(
-    `\nratio ${gdhttpEventSourceForEach.name} / ${undiciEventsourceParser.name}: ${ratio.toFixed(2)}x (target >= 1.0x) ${ratio >= 1 ? 'met' : 'NOT met'}`,
+    `\nratio ${gdhttpEventSourceForEach.name} / ${undiciEventsourceParser.name}: ${ratio.toFixed(2)}x (target >= 1.0x) ${verdict(ratio >= 1)}`,
   );
   const iterated = pairedRatio(samples.get(gdhttpEventSource.name)!, peer);
   console.log(

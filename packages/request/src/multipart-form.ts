@@ -3,7 +3,6 @@
 // CRLF, names and filenames with LF, CR and '"' escaped as %0A, %0D, %22 and nothing else, UTF-8
 // throughout. Files are not loaded: they are read as the body is sent, through the same sources
 // requestRaw streams (internal/body-source.ts).
-import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ErrorCode } from '@gdhttp/constants';
@@ -92,7 +91,7 @@ export class MultipartForm {
   #misuse: string | null = null;
 
   constructor() {
-    this.boundary = `gdhttp-${randomBytes(16).toString('hex')}`;
+    this.boundary = `gdhttp-${process.getBuiltinModule('node:crypto').randomBytes(16).toString('hex')}`;
   }
 
   /**

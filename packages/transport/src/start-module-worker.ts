@@ -1,4 +1,4 @@
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
 
 /**
  * Starts a worker thread running one of a gdhttp package's own modules, wherever the package runs
@@ -27,6 +27,8 @@ export function startModuleWorker(
   sourcePath: string,
   options: WorkerOptions = {},
 ): Worker {
+  // Loaded on use: a process that never starts a worker does not map node:worker_threads.
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   if (!importMetaUrl.endsWith('.ts')) {
     const built = sourcePath.slice(sourcePath.lastIndexOf('/') + 1);
     return new Worker(new URL(`./${built}.js`, importMetaUrl), options);

@@ -1,14 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import {
-  type ConnectionOptions,
-  checkServerIdentity,
-  type PeerCertificate,
-  type SecureVersion,
-  type TLSSocket,
-  connect as tlsConnect,
-} from 'node:tls';
+import type { ConnectionOptions, PeerCertificate, SecureVersion, TLSSocket } from 'node:tls';
 import { ErrorCode, StreamPeerTLSStatus } from '@gdhttp/constants';
 import { CloseReason } from './close-reason.js';
 import type { NewsListener } from './internal/news.js';
@@ -105,6 +98,9 @@ export class StreamPeerTLS implements StreamPeer {
     this.#release();
     this.#generation += 1;
     const generation = this.#generation;
+    // node:tls is loaded by the first TLS connection, not by importing the transport: a process
+    // that speaks only plain HTTP does not pay its ~1.5 MiB (docs/design.md, "Memory").
+    const tls = process.getBuiltinModule('node:tls');
     const unsafe = tlsOptions.isUnsafeClient();
     const chain = tlsOptions.getTrustedCaChain();
     const name = tlsOptions.getCommonNameOverride() || commonName;
@@ -120,13 +116,13 @@ export class StreamPeerTLS implements StreamPeer {
       rejectUnauthorized: !(unsafe && chain === null),
       checkServerIdentity: unsafe
         ? () => undefined
-        : (_host: string, cert: PeerCertificate) => checkServerIdentity(name, cert),
+        : (_host: string, cert: PeerCertificate) => tls.checkServerIdentity(name, cert),
     };
     // Godot sends no SNI for unsafe clients; we do, so name-based virtual hosts still work.
     if (name !== '' && isIP(name) === 0) connectOptions.servername = name;
     // A given chain replaces the default CAs, in Godot and in Node's `ca` option alike.
     if (chain !== null) connectOptions.ca = chain.map((certificate) => certificate.toString());
-    const socket = tlsConnect(connectOptions);
+    const socket = tls.connect(connectOptions);
     this.#socket = socket;
     this.#core.pipe = new SocketPipe(socket, this.#highWaterMark, (event) =>
       this.#onPipe(event, generation),

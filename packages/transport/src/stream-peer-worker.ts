@@ -18,14 +18,8 @@
  */
 
 import type { X509Certificate } from 'node:crypto';
-import { X509Certificate as X509 } from 'node:crypto';
 import { isIP } from 'node:net';
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  type Worker,
-} from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import {
   CONNECT_TIMEOUT_SECONDS,
   ErrorCode,
@@ -161,6 +155,14 @@ class WorkerLink {
 }
 
 /** Ends the worker of a peer that was garbage-collected while connected. */
+/**
+ * node:worker_threads, loaded by the first worker connection rather than by importing the
+ * transport: a process that never uses the worker does not map it (docs/design.md, "Memory").
+ */
+let threads: typeof import('node:worker_threads') | null = null;
+const workerThreads = (): typeof import('node:worker_threads') =>
+  (threads ??= process.getBuiltinModule('node:worker_threads'));
+
 const workers = new FinalizationRegistry<WorkerLink>((link) => link.end());
 
 /**
@@ -265,7 +267,7 @@ export class StreamPeerWorker implements StreamPeer {
     this.#end();
     const inbound = allocateRing(this.#bufferSize);
     const outbound = allocateRing(this.#bufferSize);
-    const channel = new MessageChannel();
+    const channel = new (workerThreads().MessageChannel)();
     const control = new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);
     const literal = isIP(host) !== 0;
     // What poll() reads before the worker has run: an IP literal needs no lookup.
@@ -457,7 +459,9 @@ export class StreamPeerWorker implements StreamPeer {
 
   /** The server's certificate once open over TLS, else `null`. */
   getPeerCertificate(): X509Certificate | null {
-    return this.#certificate === null ? null : new X509(this.#certificate);
+    return this.#certificate === null
+      ? null
+      : new (process.getBuiltinModule('node:crypto').X509Certificate)(this.#certificate);
   }
 
   /** {@inheritDoc StreamPeer.lastError} */
@@ -618,7 +622,7 @@ export class StreamPeerWorker implements StreamPeer {
 
   #readFacts(link: WorkerLink): void {
     for (;;) {
-      const message = receiveMessageOnPort(link.facts);
+      const message = workerThreads().receiveMessageOnPort(link.facts);
       if (message === undefined) return;
       const fact = message.message as Fact;
       switch (fact.type) {

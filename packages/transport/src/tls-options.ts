@@ -1,4 +1,4 @@
-import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 
 /**
  * Certificates as PEM text (one or several `BEGIN CERTIFICATE` blocks), Node `X509Certificate`
@@ -99,7 +99,10 @@ export class TLSOptions {
   static server(key: PrivateKeyInput, certificate: CertificateInput): TLSOptions {
     let privateKey: KeyObject;
     try {
-      privateKey = typeof key === 'string' ? createPrivateKey(key) : key;
+      privateKey =
+        typeof key === 'string'
+          ? process.getBuiltinModule('node:crypto').createPrivateKey(key)
+          : key;
     } catch (cause) {
       throw new TypeError('the private key cannot be parsed', { cause });
     }
@@ -139,11 +142,13 @@ export class TLSOptions {
 
 function certificatesOf(input: CertificateInput | null): readonly X509Certificate[] | null {
   if (input === null) return null;
+  // node:crypto is loaded when certificates are given, not by importing the transport.
+  const X509 = process.getBuiltinModule('node:crypto').X509Certificate;
   const items: readonly (string | X509Certificate)[] =
-    typeof input === 'string' || input instanceof X509Certificate ? [input] : input;
+    typeof input === 'string' || input instanceof X509 ? [input] : input;
   const out: X509Certificate[] = [];
   for (const item of items) {
-    if (item instanceof X509Certificate) {
+    if (item instanceof X509) {
       out.push(item);
       continue;
     }
@@ -151,7 +156,7 @@ function certificatesOf(input: CertificateInput | null): readonly X509Certificat
     const blocks = item.match(PEM_CERTIFICATE) ?? [];
     for (const block of blocks) {
       try {
-        out.push(new X509Certificate(block));
+        out.push(new X509(block));
       } catch (cause) {
         throw new TypeError('a certificate cannot be parsed', { cause });
       }

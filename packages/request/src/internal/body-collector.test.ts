@@ -128,7 +128,7 @@ describe('BodyCollector', () => {
       }
     });
 
-    it('allocates the array of the known length at the first piece, and only it', () => {
+    it('copies a first piece and allocates the array of the known length at the second, and only it', () => {
       const c = new BodyCollector(body.length, true);
       const first = body.slice(0, 100);
       c.add(first);

@@ -16,8 +16,7 @@ const EMPTY = new Uint8Array(0);
  * when a second piece arrives, and every piece is copied into it: the peak is the body itself, not
  * the pieces plus their concatenation. A body that arrives as one piece is returned as it is.
  * With `transient` pieces (views of reused read buffers, valid only until the next read) nothing
- * is kept by reference: the array is allocated at the first piece, and any piece kept otherwise
- * is copied first.
+ * is kept by reference: a piece kept otherwise, the lone first one included, is copied first.
  *
  * Otherwise (chunked, read until close, decoded) large pieces are kept by reference and small
  * ones copied into 64 KiB blocks; {@link BodyCollector.take} joins them once at the end, so a
@@ -100,14 +99,17 @@ export class BodyCollector {
   #addKnown(piece: Uint8Array): boolean {
     let whole = this.#whole;
     if (whole === null) {
-      if (this.#length === 0 && !this.#transient) {
-        this.#parts.push(piece);
+      if (this.#length === 0) {
+        // A transient first piece is copied into an array of its own length (not `slice()`, a
+        // view for a Buffer: a body that arrives whole must not keep a read slab alive). The
+        // whole array waits for a second piece either way: a connection's first read is a small
+        // one, and a thousand bodies at once must not each hold their full length after it.
+        this.#parts.push(this.#transient ? new Uint8Array(piece) : piece);
         this.#length = piece.length;
         return true;
       }
       try {
-        // Allocated only once a second piece shows the body is really coming (at the first when
-        // pieces are transient: it is copied anyway).
+        // Allocated only once a second piece shows the body is really coming.
         whole = new Uint8Array(Math.max(this.#expected, this.#length + piece.length));
       } catch {
         // More than one array can hold, or than memory has: collect in pieces and let the end

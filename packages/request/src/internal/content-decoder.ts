@@ -4,7 +4,6 @@
 // The decoded size is counted as output appears, so a decompression bomb (a small gzip body that
 // inflates to gigabytes) stops at bodySizeLimit instead of after it has filled memory.
 import type { Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { concat } from './concat.js';
 
 /** More codings than this is an attack, not a server (undici CVE-2026-22036, curl CVE-2023-23916). */
@@ -46,6 +45,10 @@ export function parseContentEncoding(
 function stageFor(coding: Coding, firstBytes: Uint8Array): Transform {
   // Default finish flushes: a stream that ends before its end marker is an error, not a quietly
   // shorter body (undici's Z_SYNC_FLUSH leniency would hide a truncated download).
+  // node:zlib is loaded by the first encoded body, not at import: a process that never decodes
+  // does not map it.
+  const { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } =
+    process.getBuiltinModule('node:zlib');
   if (coding === 'gzip') return createGunzip();
   if (coding === 'br') return createBrotliDecompress();
   // "deflate" means zlib-wrapped (RFC 9110 §8.4.1.2), but servers send raw deflate often enough

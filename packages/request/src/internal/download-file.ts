@@ -10,7 +10,6 @@
 // replaced), and a target that exists but is not a regular file (a character or block device, a
 // FIFO) is written in place, as curl -o and a shell's `>` do: no temporary file, no rename, and
 // nothing deleted on failure (bytes written to a device or a pipe cannot be taken back).
-import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { access, type FileHandle, lstat, open, readlink, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -64,7 +63,8 @@ export class DownloadFile {
         return new DownloadFile(null, path, await open(path, constants.O_WRONLY));
       }
       if (stats !== null) await access(path, constants.W_OK);
-      const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.part`);
+      const tag = process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex');
+      const temp = join(dirname(path), `.${basename(path)}.${tag}.part`);
       // 'wx': never follow or reuse a file someone placed at the temporary name.
       return new DownloadFile(path, temp, await open(temp, 'wx'));
     } catch (error) {
