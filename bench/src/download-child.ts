@@ -1,8 +1,9 @@
 /**
  * The download suite's `--memory` children (see `download.ts`): run as an esbuild bundle under
  * plain `node` with `way port bytes`, one download (or 1,000 requests at once) per process, and
- * print `{ mb | seconds, rss }` with the peak RSS in MiB (`process.resourceUsage().maxRSS`).
+ * print `{ mb | seconds, rss }` with the peak RSS in MiB (see {@link peakRssMiB}).
  */
+import { readFileSync } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,23 @@ import { Method, Result } from '@gdhttp/constants';
 import { HTTPRequest } from '@gdhttp/request';
 
 const now = (): number => performance.now() / 1000;
+
+/**
+ * This process's peak resident set in MiB: `VmHWM` of /proc/self/status where there is one. Not
+ * `process.resourceUsage().maxRSS`: Linux keeps a process's maximum across `execve`, and a child
+ * forked from a large parent starts with the parent's pages counted, so every child of a bench
+ * process holding 213 MiB reported 213 MiB. VmHWM is the high-water mark of this program's own
+ * memory, started afresh at exec.
+ */
+function peakRssMiB(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm !== null) return Number(hwm[1]) / 1024;
+  } catch {
+    // not Linux: the rusage figure, which may include the parent's pages
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
 
 const CONCURRENT = 1000;
 
@@ -30,7 +48,7 @@ export async function child(way: string, port: number, bytes: number): Promise<v
       }),
     );
     if (all.length !== CONCURRENT) throw new Error('missing');
-    const rss = process.resourceUsage().maxRSS / 1024;
+    const rss = peakRssMiB();
     console.log(JSON.stringify({ rss, seconds: now() - t0 }));
     return;
   }
@@ -53,7 +71,7 @@ export async function child(way: string, port: number, bytes: number): Promise<v
   }
   const seconds = now() - t0;
   if (got !== bytes) throw new Error(`${got} of ${bytes}`);
-  const rss = process.resourceUsage().maxRSS / 1024;
+  const rss = peakRssMiB();
   console.log(JSON.stringify({ mb: bytes / seconds / 1e6, rss }));
 }
 

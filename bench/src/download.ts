@@ -10,7 +10,7 @@
  *
  * Then (not with `--quick`; alone with `--memory`) peak memory, issue 19's target 4: a 10 GiB
  * download with HTTPRequest to `onBody` and to a file, and 1,000 HTTPRequests at once, each in a
- * fresh child process reporting its peak RSS (`process.resourceUsage().maxRSS`).
+ * fresh child process reporting its peak RSS (`VmHWM`: see `download-child.ts`).
  */
 import { spawn } from 'node:child_process';
 import { unlink } from 'node:fs/promises';
