@@ -15,6 +15,7 @@
  * repetition.
  */
 
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { HTTPClient } from '@gdhttp/client';
 import { ErrorCode, Method, nameOf, Status, StreamPeerTCPStatus } from '@gdhttp/constants';
@@ -146,7 +147,10 @@ export async function run(flags: string[]): Promise<void> {
 /**
  * The suite runs the sources, so its threaded connects include booting the worker through tsx.
  * What a user of the published package pays is measured here, from `dist/` when it was built
- * (`pnpm build`): a StreamPeerWorker's connect to CONNECTED.
+ * (`pnpm build`): a StreamPeerWorker's connect to CONNECTED, in a plain `node` child. Not in this
+ * process: its worker would inherit this process's tsx loader and `@gdhttp/source` condition and
+ * load the workspace sources through tsx while this thread blocks in `waitForNews` (it never
+ * connected: 30 s, the connect timeout, every time).
  */
 async function distConnects(port: number, reps: number): Promise<void> {
   const dist = new URL('../../packages/transport/dist/index.js', import.meta.url);
@@ -154,29 +158,30 @@ async function distConnects(port: number, reps: number): Promise<void> {
     console.log('\n(no packages/transport/dist: run `pnpm build` to measure a connect from dist/)');
     return;
   }
-  const { StreamPeerWorker } = (await import(dist.href)) as {
-    StreamPeerWorker: new () => {
-      connectToHost(host: string, port: number): number;
-      poll(): number;
-      getStatus(): StreamPeerTCPStatus;
-      waitForNews(ms: number): boolean;
-      disconnectFromHost(): void;
-    };
-  };
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const started = performance.now();
-    const peer = new StreamPeerWorker();
-    peer.connectToHost('127.0.0.1', port);
-    peer.poll();
-    while (peer.getStatus() === StreamPeerTCPStatus.CONNECTING) {
-      peer.waitForNews(1000);
+  const script = `
+    const { StreamPeerWorker } = await import(${JSON.stringify(dist.href)});
+    const CONNECTING = ${StreamPeerTCPStatus.CONNECTING};
+    const times = [];
+    for (let i = 0; i < ${reps}; i++) {
+      const started = performance.now();
+      const peer = new StreamPeerWorker();
+      peer.connectToHost('127.0.0.1', ${port});
       peer.poll();
+      while (peer.getStatus() === CONNECTING) {
+        peer.waitForNews(1000);
+        peer.poll();
+      }
+      times.push(performance.now() - started);
+      peer.disconnectFromHost();
     }
-    times.push(performance.now() - started);
-    peer.disconnectFromHost();
-  }
+    console.log(JSON.stringify(times));
+  `;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const times = JSON.parse(out.trim().split('\n').pop()!) as number[];
   console.log(
-    `\nStreamPeerWorker from dist/: connect to CONNECTED (worker start included) median ${median(times).toFixed(1)} ms over ${reps}`,
+    `\nStreamPeerWorker from dist/, in a plain node process: connect to CONNECTED (worker start included) median ${median(times).toFixed(1)} ms over ${reps}`,
   );
 }
