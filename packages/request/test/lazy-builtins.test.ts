@@ -44,11 +44,9 @@ function loadedAfter(body: string): string[] {
     server.close();
     console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));
   `;
-  const out = execFileSync(
-    process.execPath,
-    ['--input-type=module', '-e', script],
-    { encoding: 'utf8' },
-  );
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
   return JSON.parse(out.trim().split('\n').pop()!) as string[];
 }
 

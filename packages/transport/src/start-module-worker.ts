@@ -11,6 +11,10 @@ import type { Worker, WorkerOptions } from 'node:worker_threads';
  * published package) and then imports the source module, with the `@gdhttp/source` condition so
  * sibling packages resolve to their sources too.
  *
+ * A worker inherits its parent's Node options, less those that say how the parent's own program
+ * was given ({@link workerExecArgv}): a program run as `node --input-type=module -e …` would
+ * otherwise start no worker at all.
+ *
  * @param importMetaUrl - `import.meta.url` of the module asking (it locates the worker module).
  * @param sourcePath - the worker module's path relative to that module's folder, without
  *   extension, e.g. `'internal/peer-worker'`; in `dist/` only its last segment is used.
@@ -31,7 +35,10 @@ export function startModuleWorker(
   const { Worker } = process.getBuiltinModule('node:worker_threads');
   if (!importMetaUrl.endsWith('.ts')) {
     const built = sourcePath.slice(sourcePath.lastIndexOf('/') + 1);
-    return new Worker(new URL(`./${built}.js`, importMetaUrl), options);
+    return new Worker(new URL(`./${built}.js`, importMetaUrl), {
+      execArgv: workerExecArgv(process.execArgv),
+      ...options,
+    });
   }
   const source = new URL(`./${sourcePath}.ts`, importMetaUrl).href;
   // Resolved from the repository's root node_modules, where tsx is a devDependency.
@@ -42,4 +49,35 @@ export function startModuleWorker(
     eval: true,
     execArgv: ['--conditions=@gdhttp/source'],
   });
+}
+
+/** Options that take the next argument as their value when not given with `=`. */
+const PROGRAM_OPTIONS_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '--input-type']);
+/** Options about the parent's program, with no value. */
+const PROGRAM_FLAGS = new Set(['-i', '--interactive', '-c', '--check']);
+
+/**
+ * The parent's Node options for a worker started from a file: all of them but those that say how
+ * the parent's program was given — `-e`/`--eval` and `-p`/`--print` with their script,
+ * `--input-type`, `-i`, `-c`. Node refuses a worker file with `--input-type` ("can only be used
+ * with string input via --eval, --print, or STDIN"), and a blocking-mode loop cannot see that
+ * worker die: it waited out the connect timeout.
+ *
+ * @param execArgv - the parent's `process.execArgv`.
+ * @returns the options the worker gets.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const option = execArgv[i]!;
+    if (PROGRAM_OPTIONS_WITH_VALUE.has(option)) {
+      i += 1;
+      continue;
+    }
+    const eq = option.indexOf('=');
+    const name = eq === -1 ? option : option.slice(0, eq);
+    if (PROGRAM_FLAGS.has(name) || (eq !== -1 && PROGRAM_OPTIONS_WITH_VALUE.has(name))) continue;
+    kept.push(option);
+  }
+  return kept;
 }
