@@ -154,7 +154,6 @@ class WorkerLink {
   }
 }
 
-/** Ends the worker of a peer that was garbage-collected while connected. */
 /**
  * node:worker_threads, loaded by the first worker connection rather than by importing the
  * transport: a process that never uses the worker does not map it (docs/design.md, "Memory").
@@ -163,6 +162,7 @@ let threads: typeof import('node:worker_threads') | null = null;
 const workerThreads = (): typeof import('node:worker_threads') =>
   (threads ??= process.getBuiltinModule('node:worker_threads'));
 
+/** Ends the worker of a peer that was garbage-collected while connected. */
 const workers = new FinalizationRegistry<WorkerLink>((link) => link.end());
 
 /**
