@@ -15,9 +15,10 @@ import {
 } from '../request-body.js';
 
 /**
- * Bytes per file read at first, and for good when the reader never gives pieces back: large enough that a read costs little beside the socket
- * write, small enough that the pieces in flight (this one, the one read ahead, the socket's write
- * window) and the garbage they leave stay a few MiB whatever the file's size.
+ * Bytes per file read at first, and for good when the reader never gives pieces back: large
+ * enough that a read costs little beside the socket write, small enough that the pieces in flight
+ * (this one, the one read ahead, the socket's write window) and the garbage they leave stay a few
+ * MiB whatever the file's size.
  */
 const FILE_PIECE = 512 * 1024;
 /**
