@@ -3,10 +3,10 @@
  * Content-Length body and a chunked one (16 KiB chunks), beside `curl -o /dev/null`, undici
  * `dispatch` and two raw `net.Socket` readers. Its own server process
  * (`canned/download-server.ts`, core 0; this process on core 1), whose heads carry a Date and an
- * ETag that change. Rounds interleave the adapters, the order rotating each round; MB/s is the
- * median over rounds, a ratio the median of the per-round ratios. In-process adapters also report
- * this process's CPU time per GiB (`process.cpuUsage`), which the machine's load moves far less
- * than the rate.
+ * ETag that change. Rounds interleave the adapters in another order each round (`roundOrder`: an
+ * adapter follows a different one each time); MB/s is the median over rounds, a ratio the median
+ * of the per-round ratios. In-process adapters also report this process's CPU time per GiB
+ * (`process.cpuUsage`), which the machine's load moves far less than the rate.
  *
  * Then (not with `--quick`; alone with `--memory`) peak memory, issue 19's target 4: a 10 GiB
  * download with HTTPRequest to `onBody` and to a file, and 1,000 HTTPRequests at once, each in a
@@ -24,7 +24,7 @@ import { HTTPRequest } from '@gdhttp/request';
 import { wireBodyBytes } from './canned/download-server.ts';
 import { canPin, pinSelf, spawnServer } from './canned/spawn.ts';
 import { connectClient } from './client/adapters.ts';
-import { fmt, median, now, pairedRatio } from './load/harness.ts';
+import { fmt, median, now, pairedRatio, roundOrder } from './load/harness.ts';
 import { curl as requestSuiteCurl, undiciDispatchDiscard } from './request/download.ts';
 import { keepTarget, verdict } from './targets.ts';
 
@@ -246,8 +246,7 @@ async function measure(
   }
   const out = new Map<Adapter, Result_>(list.map((a) => [a, { mb: [], cpuMsPerGiB: [] }]));
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < list.length; k++) {
-      const a = list[(k + round) % list.length]!;
+    for (const a of roundOrder(list, round)) {
       const c0 = process.cpuUsage();
       const d = await a.download(target, pinCore);
       const c = process.cpuUsage(c0);

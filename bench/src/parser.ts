@@ -2,10 +2,11 @@
  * Parser suite: responses/s and MB/s of gdhttp's response parser beside llhttp through Node's
  * binding and llhttp's wasm build from undici, in one process, same minimal callbacks, input fed
  * in 64 KiB reads, on the four corpora of docs/references.md#parser-benchmarks and on small-vary, cdn-vary, real and
- * real-vary (`--plain` leaves those four out). Adapters run interleaved (the order rotates each
- * repetition) after a warm-up; each rate is the median of the repetitions, each ratio the median
+ * real-vary (`--plain` leaves those four out). Adapters run interleaved (in another order each
+ * repetition: `roundOrder`) after a warm-up; each rate is the median of the repetitions, each ratio the median
  * of the per-repetition ratios (the two adapters of a ratio ran within a second of each other).
  */
+import { roundOrder } from './load/harness.ts';
 import type { ParserAdapter, PassResult } from './parser/adapter.ts';
 import { type Corpus, corpora, realCorpora, varyingCorpora } from './parser/corpora.ts';
 import { gdhttp } from './parser/gdhttp.ts';
@@ -82,8 +83,7 @@ export function measure(
   }
   const samples = new Map<ParserAdapter, number[]>(list.map((a) => [a, []]));
   for (let rep = 0; rep < opts.reps; rep++) {
-    for (let k = 0; k < list.length; k++) {
-      const a = list[(k + rep) % list.length]!;
+    for (const a of roundOrder(list, rep)) {
       const n = passes.get(a)!;
       const t0 = now();
       for (let i = 0; i < n; i++) a.pass(corpus.buffer, SLICE);

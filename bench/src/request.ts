@@ -8,7 +8,7 @@
  * file) beside undici, curl and a raw `net.Socket` (and one piped into a file). (c) MB/s of one
  * 64 MiB Content-Length upload (`HTTPRequest.requestRaw` POST) beside undici's `request()` and
  * `curl --data-binary @file`, to a listener that counts and drops the body and answers the count.
- * Adapters interleave, order rotating each repetition, after a warm-up; figures are medians.
+ * Adapters interleave, in another order each repetition (`roundOrder`), after a warm-up; figures are medians.
  */
 import { unlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ import {
   pairedRatio,
   printRateTable,
   type Row,
+  roundOrder,
   type Scenario,
 } from './load/harness.ts';
 import { gdhttpRequest, requestAdapters, undiciRequest } from './request/adapters.ts';
@@ -85,8 +86,7 @@ export async function measureDownloads(
   for (const a of list) check(a, (await a.download(warm, pinCore)).bytes, warmBytes);
   const samples = new Map<DownloadAdapter, number[]>(list.map((a) => [a, []]));
   for (let rep = 0; rep < reps; rep++) {
-    for (let k = 0; k < list.length; k++) {
-      const a = list[(k + rep) % list.length]!;
+    for (const a of roundOrder(list, rep)) {
       const d = await a.download(target, pinCore);
       check(a, d.bytes, bytes);
       samples.get(a)!.push(bytes / d.seconds / 1e6);
@@ -104,7 +104,7 @@ export type UploadRow = DownloadRow;
 
 /**
  * Uploads a `bodyBytes` body to `port` with every adapter: `warmups` uploads each, then `reps`
- * interleaved rounds (the order rotating each round). Every upload must have delivered the whole
+ * interleaved rounds (in another order each round). Every upload must have delivered the whole
  * body by the server's count. The body (and curl's file of it) is written once; the files are
  * deleted at the end.
  */
@@ -140,8 +140,7 @@ export async function measureUploads(
     await writeFile(emptyFile, new Uint8Array(0));
     for (const a of list) for (let i = 0; i < warmups; i++) await once(a);
     for (let rep = 0; rep < reps; rep++) {
-      for (let k = 0; k < list.length; k++) {
-        const a = list[(k + rep) % list.length]!;
+      for (const a of roundOrder(list, rep)) {
         const u = await once(a);
         add(a.name, u.seconds);
         for (const x of u.also ?? []) add(x.name, x.seconds);

@@ -11,7 +11,7 @@
  * Scenarios: 13 B sequential requests on one connection (requests/s) and a 256 MiB download
  * (MB/s, `readResponseBodyView` for the async loops, 64 KiB reads for the blocking one), plus the
  * cost of a new threaded connection (connect to CONNECTED, ms). Each figure is the median of the
- * repetitions, the ways interleaved with the order rotating; ratios are to `event loop` in the same
+ * repetitions, the ways interleaved in another order each time; ratios are to `event loop` in the same
  * repetition.
  */
 
@@ -21,7 +21,7 @@ import { HTTPClient } from '@gdhttp/client';
 import { ErrorCode, Method, nameOf, Status, StreamPeerTCPStatus } from '@gdhttp/constants';
 import { pinSelf, spawnCanned } from './canned/spawn.ts';
 import { clientGet, connectClient } from './client/adapters.ts';
-import { pairedRatio } from './load/harness.ts';
+import { pairedRatio, roundOrder } from './load/harness.ts';
 
 type Way = 'event loop' | 'useThreads' | 'blocking';
 const WAYS: readonly Way[] = ['event loop', 'useThreads', 'blocking'];
@@ -106,8 +106,7 @@ export async function run(flags: string[]): Promise<void> {
     const speeds: Record<Way, number[]> = { 'event loop': [], useThreads: [], blocking: [] };
     const connects: Record<Way, number[]> = { 'event loop': [], useThreads: [], blocking: [] };
     for (let rep = 0; rep < reps; rep++) {
-      const order = WAYS.map((_, i) => WAYS[(i + rep) % WAYS.length]!);
-      for (const way of order) {
+      for (const way of roundOrder(WAYS, rep)) {
         if (process.env.GDHTTP_BENCH_TRACE) console.error(`rep ${rep} ${way}`);
         const started = performance.now();
         const client = await connected(way, server.ports.small);

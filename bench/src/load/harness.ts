@@ -2,7 +2,7 @@
  * The load harness shared by the client and request suites: adapters open a set of connections to
  * the canned server and run closed loops of requests over them; `measure` warms every adapter up,
  * sizes one repetition to a minimum duration, then runs the repetitions with the adapters
- * interleaved (the order rotates each repetition) and keeps the median.
+ * interleaved (in another order each repetition: {@link roundOrder}) and keeps the median.
  */
 import { LARGE_BODY_BYTES, SMALL_BODY } from '../canned/server.ts';
 
@@ -81,6 +81,25 @@ export function pairedRatio(xs: readonly number[], ys: readonly number[]): numbe
 }
 
 /** The q-quantile (0..1) of `xs`, nearest rank. */
+/**
+ * The order of round `round`'s adapters: every round starts at another adapter and steps through
+ * the list by another stride (coprime with its length), so an adapter follows a different one
+ * from round to round. Rotating alone (`(k + round) % n`) keeps the cyclic order, and an adapter
+ * always ran right after the same one: after a 1 GiB download that left a gigabyte of freed read
+ * buffers, it paid for their release (on the same core) in every round of the download suite.
+ */
+export function roundOrder<T>(list: readonly T[], round: number): T[] {
+  const n = list.length;
+  const strides: number[] = [];
+  for (let s = 1; s < Math.max(n, 2); s++) if (gcd(s, n) === 1) strides.push(s);
+  const stride = strides[round % strides.length]!;
+  return list.map((_, k) => list[(round + k * stride) % n]!);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 export function quantile(xs: Float64Array, q: number): number {
   const s = Float64Array.from(xs).sort();
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
@@ -163,8 +182,7 @@ export async function measure(
     const p50s = new Map<LoadAdapter, number[]>(adapters.map((a) => [a, []]));
     const p99s = new Map<LoadAdapter, number[]>(adapters.map((a) => [a, []]));
     for (let rep = 0; rep < opts.reps; rep++) {
-      for (let k = 0; k < adapters.length; k++) {
-        const a = adapters[(k + rep) % adapters.length]!;
+      for (const a of roundOrder(adapters, rep)) {
         const n = counts.get(a)!;
         const latencies = scenario.latency ? new Float64Array(n) : undefined;
         const seconds = await timed(runners.get(a)!, a, scenario.target, n, latencies);

@@ -21,7 +21,7 @@ import { EventSource, HTTPRequest, RequestBody } from '@gdhttp/request';
 import { createParser } from 'eventsource-parser';
 import { Client, request } from 'undici';
 import { SSE_EVENTS, sseEvent } from '../canned/server.ts';
-import { fmt, median, now, pairedRatio } from '../load/harness.ts';
+import { fmt, median, now, pairedRatio, roundOrder } from '../load/harness.ts';
 import { verdict } from '../targets.ts';
 import { curlPost, parseCount, type UploadAdapter } from './upload.ts';
 
@@ -201,8 +201,8 @@ export const SSE_READS_PER_SAMPLE = 5;
 export type SseSamples = Map<string, number[]>;
 
 /**
- * Events/s of every SSE adapter: `warmups` samples each, then `reps` interleaved rounds (order
- * rotating), a sample being `readsPerSample` reads in a row; prints the table and the ratio
+ * Events/s of every SSE adapter: `warmups` samples each, then `reps` interleaved rounds (in
+ * another order each), a sample being `readsPerSample` reads in a row; prints the table and the ratio
  * against the target, and returns the samples.
  */
 export async function measureSse(
@@ -225,8 +225,7 @@ export async function measureSse(
   };
   for (const a of list) for (let i = 0; i < warmups; i++) await sample(a);
   for (let rep = 0; rep < reps; rep++) {
-    for (let k = 0; k < list.length; k++) {
-      const a = list[(k + rep) % list.length]!;
+    for (const a of roundOrder(list, rep)) {
       samples.get(a.name)!.push(await sample(a));
     }
   }
