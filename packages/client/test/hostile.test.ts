@@ -192,6 +192,33 @@ const cases: readonly Case[] = [
     wire: `${TE}3\r\nabc\r\n0\r\nContent-Length: 3\r\n\r\n`,
     expect: { error: 'INVALID_CONTENT_LENGTH' },
   },
+  // Framing in a trailer section (RFC 9110 §6.5.1 forbids it): the response is delivered, and
+  // the connection is not trusted with the next one (as llhttp: its needs-EOF verdict).
+  {
+    name: 'a trailer Transfer-Encoding whose final coding is not chunked',
+    wire: `${TE}3\r\nabc\r\n0\r\nTransfer-Encoding: gzip\r\n\r\n`,
+    expect: {
+      code: 200,
+      body: 'abc',
+      end: Status.DISCONNECTED,
+      trailers: ['Transfer-Encoding: gzip'],
+    },
+  },
+  {
+    name: 'a trailer Transfer-Encoding that ends in chunked',
+    wire: `${TE}3\r\nabc\r\n0\r\nTransfer-Encoding: gzip, chunked\r\n\r\n`,
+    expect: {
+      code: 200,
+      body: 'abc',
+      end: Status.CONNECTED,
+      trailers: ['Transfer-Encoding: gzip, chunked'],
+    },
+  },
+  {
+    name: 'a trailer Connection: close',
+    wire: `${TE}3\r\nabc\r\n0\r\nConnection: close\r\n\r\n`,
+    expect: { code: 200, body: 'abc', end: Status.DISCONNECTED, trailers: ['Connection: close'] },
+  },
   // Field syntax.
   {
     name: 'obs-fold',
@@ -488,34 +515,39 @@ describe('HTTPClient against hostile servers: client-level cases', () => {
   // HPE_CLOSED_CONNECTION, which would cost the complete response before them; the client drops
   // them instead (as undici does), whichever read they arrive in. The stray bytes are a complete
   // second response here, so smuggling would show as its code or body.
-  const first = `${H}Connection: close\r\nContent-Length: 2\r\n\r\nok`;
   const stray = 'HTTP/1.1 201 Smuggled\r\nContent-Length: 4\r\n\r\nevil';
-  const afterClose: Case = {
-    name: 'data after Connection: close',
-    wire: first + stray,
-    expect: { code: 200, body: 'ok', end: Status.DISCONNECTED },
-  };
-  const afterCloseWire = Buffer.from(afterClose.wire, 'latin1');
-  const afterCloseSplits = Array.from({ length: afterCloseWire.length - 1 }, (_, i) => i + 1);
-  const afterCloseScripts = (): Action[][] => [
-    [afterCloseWire, { hang: true }],
-    [{ drip: afterCloseWire, every: 1 }, { hang: true }],
-    ...afterCloseSplits.map((k): Action[] => [
-      afterCloseWire.subarray(0, k),
-      { delay: 4 },
-      afterCloseWire.subarray(k),
-      { hang: true },
-    ]),
-  ];
-  const afterCloseLabels = ['whole', 'dripped', ...afterCloseSplits.map((k) => `split at ${k}`)];
+  for (const [what, first] of [
+    ['Connection: close', `${H}Connection: close\r\nContent-Length: 2\r\n\r\nok`],
+    // A trailer that reframes the message (RFC 9110 §6.5.1 forbids it) ends the connection too.
+    ['a trailer Transfer-Encoding: gzip', `${TE}2\r\nok\r\n0\r\nTransfer-Encoding: gzip\r\n\r\n`],
+  ] as const) {
+    const afterClose: Case = {
+      name: `data after ${what}`,
+      wire: first + stray,
+      expect: { code: 200, body: 'ok', end: Status.DISCONNECTED },
+    };
+    const wire = Buffer.from(afterClose.wire, 'latin1');
+    const splits = Array.from({ length: wire.length - 1 }, (_, i) => i + 1);
+    const scripts = (): Action[][] => [
+      [wire, { hang: true }],
+      [{ drip: wire, every: 1 }, { hang: true }],
+      ...splits.map((k): Action[] => [
+        wire.subarray(0, k),
+        { delay: 4 },
+        wire.subarray(k),
+        { hang: true },
+      ]),
+    ];
+    const labels = ['whole', 'dripped', ...splits.map((k) => `split at ${k}`)];
 
-  it('delivers the response before data after Connection: close, and drops the data, at any split', async () => {
-    const verdicts = await deliverAll(afterClose, afterCloseScripts());
-    const delivered = { status: 'DISCONNECTED', code: 200, body: 'ok' };
-    verdicts.forEach((v, i) => {
-      expect(restrict(v, delivered), `data after close: ${afterCloseLabels[i]}`).toEqual(delivered);
+    it(`delivers the response before data after ${what}, and drops the data, at any split`, async () => {
+      const verdicts = await deliverAll(afterClose, scripts());
+      const delivered = { status: 'DISCONNECTED', code: 200, body: 'ok' };
+      verdicts.forEach((v, i) => {
+        expect(restrict(v, delivered), `data after ${what}: ${labels[i]}`).toEqual(delivered);
+      });
     });
-  });
+  }
 
   it('does not send the request to an HTTPS proxy that refuses CONNECT', async () => {
     // The 407's body looks like a tunnel answer; nothing after the CONNECT may leave the client.

@@ -151,6 +151,31 @@ describe('ResponseParser', () => {
     );
   });
 
+  it('ends the connection after a trailer section that names framing (Connection, Transfer-Encoding)', () => {
+    // RFC 9110 §6.5.1: a trailer field must not frame the message. A response that sends one is
+    // not trusted with the next: as llhttp, a trailer `Connection: close` or a Transfer-Encoding
+    // whose final coding is not chunked ends the connection, and bytes after it are refused.
+    const body = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n';
+    const next = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
+    for (const [trailers, keepAlive] of [
+      ['X-Checksum: 1\r\n', true],
+      ['Transfer-Encoding: gzip, chunked\r\n', true],
+      ['Transfer-Encoding: gzip\r\n', false],
+      ['Transfer-Encoding: chunked, gzip\r\n', false],
+      ['Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n', false],
+      ['Connection: close\r\n', false],
+    ] as const) {
+      const { parser, events } = collect();
+      parser.execute(enc(`${body}${trailers}\r\n`));
+      expect(events.at(-1), trailers).toBe(`done ${keepAlive}`);
+      if (keepAlive) {
+        expect(parser.execute(enc(next)), trailers).toBe(next.length);
+      } else {
+        expect(() => parser.execute(enc(next)), trailers).toThrow(/CLOSED_CONNECTION/);
+      }
+    }
+  });
+
   it('refuses chunk extensions longer than maxChunkExtensionSize', () => {
     const parser = new ResponseParser({}, { maxChunkExtensionSize: 8 });
     const input = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;${'a'.repeat(20)}\r\n`;

@@ -1576,8 +1576,13 @@ export class ResponseParser {
   }
 
   #messageComplete(): number {
-    // Connection options in a trailer section count too, as in llhttp.
-    if (this.#flags & F_TRAILING) this.#keepAlive = this.#persistent();
+    // A trailer section must not frame the message (RFC 9110 §6.5.1); one that tries is not
+    // trusted with the next response. As in llhttp, its Connection options count, and so does a
+    // Transfer-Encoding field: each restarts the chunked decision (#segmentStart), and a final
+    // coding other than chunked reads as a message that ends with the connection.
+    if (this.#flags & F_TRAILING) {
+      this.#keepAlive = (this.#flags & F_CHUNKED) !== 0 && this.#persistent();
+    }
     this.#onMessageComplete.call(this.#handler, this.#keepAlive);
     const next = this.#afterMessage();
     if (!this.#pausing) return next;
