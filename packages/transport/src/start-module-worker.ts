@@ -20,6 +20,11 @@ import type { Worker, WorkerOptions } from 'node:worker_threads';
  *   extension, e.g. `'internal/peer-worker'`; in `dist/` only its last segment is used.
  * @param options - Node's worker options (`workerData`, `transferList`, …); `eval` and `execArgv`
  *   are set here.
+ * @param onImportFailure - the source of a function `(error, workerData) => void` run in the
+ *   worker when its module cannot be loaded (a bundle that left the worker file out): a worker
+ *   boots through a small bootstrap then, which runs it and rethrows. The `'error'` event reaches
+ *   only a thread that yields to its event loop; this is how a caller that blocks (on
+ *   `Atomics.wait`) learns it, through memory the two share.
  * @returns the started worker.
  * @example
  * ```ts
@@ -30,20 +35,30 @@ export function startModuleWorker(
   importMetaUrl: string,
   sourcePath: string,
   options: WorkerOptions = {},
+  onImportFailure?: string,
 ): Worker {
   // Loaded on use: a process that never starts a worker does not map node:worker_threads.
   const { Worker } = process.getBuiltinModule('node:worker_threads');
+  // The bootstrap's tail: report a module that did not load, then fail as the worker would have.
+  const failure =
+    onImportFailure === undefined
+      ? ''
+      : `.catch((error) => { (${onImportFailure})(error, require('node:worker_threads').workerData); throw error; })`;
   if (!importMetaUrl.endsWith('.ts')) {
     const built = sourcePath.slice(sourcePath.lastIndexOf('/') + 1);
-    return new Worker(new URL(`./${built}.js`, importMetaUrl), {
-      execArgv: workerExecArgv(process.execArgv),
+    const file = new URL(`./${built}.js`, importMetaUrl);
+    const execArgv = workerExecArgv(process.execArgv);
+    if (onImportFailure === undefined) return new Worker(file, { execArgv, ...options });
+    return new Worker(`import(${JSON.stringify(file.href)})${failure};`, {
+      execArgv,
       ...options,
+      eval: true,
     });
   }
   const source = new URL(`./${sourcePath}.ts`, importMetaUrl).href;
   // Resolved from the repository's root node_modules, where tsx is a devDependency.
   const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(source)}); });`;
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(source)}); })${failure};`;
   return new Worker(boot, {
     ...options,
     eval: true,

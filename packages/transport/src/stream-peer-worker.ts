@@ -78,6 +78,30 @@ export interface WorkerConnectOptions {
 }
 
 /**
+ * Run in the worker when `peer-worker` cannot be loaded (a bundle that left the file out): the
+ * connection fails as a connect does — a `failed` fact with CANT_CONNECT, the FAILED stage, NEWS
+ * bumped and notified — so a caller blocked in `waitForNews()` learns it at once instead of at the
+ * start deadline. Plain JavaScript with the protocol's numbers written in; it claims STARTED first,
+ * and does nothing when the caller gave up on the worker already.
+ */
+const IMPORT_FAILURE = `(error, data) => {
+  const control = new Int32Array(data.control);
+  if (Atomics.compareExchange(control, ${Word.STARTED}, ${Started.NOT_YET}, ${Started.RUNNING}) !== ${Started.NOT_YET}) return;
+  data.facts.postMessage({ type: 'failed', error: {
+    kind: 'transport',
+    message: "the connection's worker could not load: " + String((error && error.message) || error),
+    code: ${ErrorCode.CANT_CONNECT},
+    nodeCode: String((error && error.code) || ''),
+    reason: null,
+    status: 0,
+  } });
+  Atomics.store(control, ${Word.REASON}, ${Reason.ERROR});
+  Atomics.store(control, ${Word.STAGE}, ${Stage.FAILED});
+  Atomics.add(control, ${Word.NEWS}, 1);
+  Atomics.notify(control, ${Word.NEWS});
+}`;
+
+/**
  * What the caller keeps of a running worker. It holds no reference to its peer, so an abandoned
  * peer can be collected and its worker ended by {@link workers}.
  */
@@ -100,10 +124,12 @@ class WorkerLink {
     this.outbound = new SharedRing({ data: data.outData, counters: data.outCounters });
     this.facts = facts;
     this.news = news;
-    this.worker = startModuleWorker(import.meta.url, 'internal/peer-worker', {
-      workerData: data,
-      transferList: [data.facts],
-    });
+    this.worker = startModuleWorker(
+      import.meta.url,
+      'internal/peer-worker',
+      { workerData: data, transferList: [data.facts] },
+      IMPORT_FAILURE,
+    );
     this.worker.on('message', () => {
       // A ping: NEWS moved while someone waited asynchronously. Keep asking while they still do.
       Atomics.store(this.control, Word.ASYNC, this.wanted ? Async.WANTED : Async.OFF);

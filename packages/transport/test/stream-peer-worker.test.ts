@@ -289,28 +289,36 @@ describe('StreamPeerWorker', () => {
 });
 
 describe('StreamPeerWorker whose worker cannot start', () => {
-  // A worker module that fails to load (a stale or partial dist/, a thread that cannot be made)
-  // is reported only as the Worker's 'error' event, which a caller that never yields never sees.
-  // So this copy of the sources has a peer-worker module that throws as it loads.
-  let copy: string;
+  // A worker module that fails to load (a stale or partial dist/) is reported to the main thread
+  // only as the Worker's 'error' event, which a caller that never yields never sees; a thread that
+  // never runs at all reports nothing. So these copies of the sources have a peer-worker module
+  // that throws as it loads, and one that never gets to its first act.
+  const copies = { throws: '', hangs: '' };
   beforeAll(async () => {
     const sources = fileURLToPath(new URL('../src', import.meta.url));
-    copy = await mkdtemp(join(fileURLToPath(new URL('.', import.meta.url)), '.broken-worker-'));
-    await cp(sources, copy, { recursive: true });
-    await writeFile(
-      join(copy, 'internal', 'peer-worker.ts'),
-      "throw new Error('this worker module fails to load');\n",
-    );
+    const bodies = {
+      throws: "throw new Error('this worker module fails to load');\n",
+      hangs: 'setInterval(() => {}, 1000);\nawait new Promise(() => {});\nexport {};\n',
+    };
+    for (const kind of ['throws', 'hangs'] as const) {
+      const copy = await mkdtemp(
+        join(fileURLToPath(new URL('.', import.meta.url)), '.broken-worker-'),
+      );
+      await cp(sources, copy, { recursive: true });
+      await writeFile(join(copy, 'internal', 'peer-worker.ts'), bodies[kind]);
+      copies[kind] = copy;
+    }
   });
   afterAll(async () => {
-    await rm(copy, { recursive: true, force: true });
+    for (const copy of Object.values(copies)) await rm(copy, { recursive: true, force: true });
   });
 
-  it('fails with CANT_CONNECT by the connect timeout instead of waiting forever', async () => {
+  /** Connects with the copy's peer, never yielding (a Godot-style loop); returns the ms it took. */
+  async function failWithout(kind: keyof typeof copies, connectTimeout: number) {
     const { StreamPeerWorker: Broken } = (await import(
-      pathToFileURL(join(copy, 'stream-peer-worker.ts')).href
+      pathToFileURL(join(copies[kind], 'stream-peer-worker.ts')).href
     )) as { StreamPeerWorker: typeof StreamPeerWorker };
-    const peer = new Broken({ connectTimeout: 1 });
+    const peer = new Broken({ connectTimeout });
     expect(peer.connectToHost('127.0.0.1', 9)).toBe(ErrorCode.OK);
     // From here on this thread never yields, as in a Godot-style loop.
     const started = Date.now();
@@ -320,10 +328,25 @@ describe('StreamPeerWorker whose worker cannot start', () => {
       if (Date.now() - started > 20_000) throw new Error('still connecting after 20 s');
       peer.waitForNews(); // no limit given: it must still come back at the start deadline
     }
+    const elapsed = Date.now() - started;
     expect(peer.getStatus()).toBe(StreamPeerTCPStatus.ERROR);
     expect(peer.poll()).toBe(ErrorCode.CANT_CONNECT);
-    expect(peer.lastError?.message).toBe("the connection's worker did not start within 1 s");
     expect(peer.getCloseReason()).toBe(CloseReason.ERROR);
+    const message = peer.lastError?.message;
     peer.disconnectFromHost();
+    return { elapsed, message };
+  }
+
+  it('fails with CANT_CONNECT at once when the module throws as it loads, naming the error', async () => {
+    const { elapsed, message } = await failWithout('throws', 20);
+    expect(message).toBe(
+      "the connection's worker could not load: this worker module fails to load",
+    );
+    expect(elapsed).toBeLessThan(15_000);
+  });
+
+  it('fails with CANT_CONNECT by the connect timeout when the worker never runs', async () => {
+    const { message } = await failWithout('hangs', 1);
+    expect(message).toBe("the connection's worker did not start within 1 s");
   });
 });
