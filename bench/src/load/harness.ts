@@ -80,7 +80,6 @@ export function pairedRatio(xs: readonly number[], ys: readonly number[]): numbe
   return median(xs.map((x, i) => x / ys[i]!));
 }
 
-/** The q-quantile (0..1) of `xs`, nearest rank. */
 /**
  * The order of round `round`'s adapters: every round starts at another adapter and steps through
  * the list by another stride (coprime with its length), so an adapter follows a different one
@@ -100,6 +99,7 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
+/** The q-quantile (0..1) of `xs`, nearest rank. */
 export function quantile(xs: Float64Array, q: number): number {
   const s = Float64Array.from(xs).sort();
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
