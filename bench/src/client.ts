@@ -4,7 +4,8 @@
  * in one run, against the canned raw-`net` server in its own process on core 0 while this process
  * runs on core 1 (docs/references.md#client-and-request-benchmarks). Scenarios: one connection strictly sequential (with p50 and
  * p99 latency) and 50 connections, for a 13 B and a 64 KiB body. Adapters interleave, in
- * another order each repetition (`roundOrder`), after a warm-up; every figure is the median of the repetitions.
+ * another order each repetition (`roundOrder`), after a warm-up; every figure is the median of
+ * the repetitions.
  *
  * `--sequential` (issue 19, target 3) runs the sequential 13 B scenario alone, with more
  * repetitions, HTTPClient and undici dispatch beside the reference clients of

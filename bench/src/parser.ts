@@ -3,8 +3,9 @@
  * binding and llhttp's wasm build from undici, in one process, same minimal callbacks, input fed
  * in 64 KiB reads, on the four corpora of docs/references.md#parser-benchmarks and on small-vary, cdn-vary, real and
  * real-vary (`--plain` leaves those four out). Adapters run interleaved (in another order each
- * repetition: `roundOrder`) after a warm-up; each rate is the median of the repetitions, each ratio the median
- * of the per-repetition ratios (the two adapters of a ratio ran within a second of each other).
+ * repetition: `roundOrder`) after a warm-up; each rate is the median of the repetitions, each
+ * ratio the median of the per-repetition ratios (the two adapters of a ratio ran within a second
+ * of each other).
  */
 import { roundOrder } from './load/harness.ts';
 import type { ParserAdapter, PassResult } from './parser/adapter.ts';

@@ -8,7 +8,8 @@
  * file) beside undici, curl and a raw `net.Socket` (and one piped into a file). (c) MB/s of one
  * 64 MiB Content-Length upload (`HTTPRequest.requestRaw` POST) beside undici's `request()` and
  * `curl --data-binary @file`, to a listener that counts and drops the body and answers the count.
- * Adapters interleave, in another order each repetition (`roundOrder`), after a warm-up; figures are medians.
+ * Adapters interleave, in another order each repetition (`roundOrder`), after a warm-up; figures
+ * are medians.
  */
 import { unlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';

@@ -11,8 +11,8 @@
  * Scenarios: 13 B sequential requests on one connection (requests/s) and a 256 MiB download
  * (MB/s, `readResponseBodyView` for the async loops, 64 KiB reads for the blocking one), plus the
  * cost of a new threaded connection (connect to CONNECTED, ms). Each figure is the median of the
- * repetitions, the ways interleaved in another order each time; ratios are to `event loop` in the same
- * repetition.
+ * repetitions, the ways interleaved in another order each time; ratios are to `event loop` in the
+ * same repetition.
  */
 
 import { execFileSync } from 'node:child_process';

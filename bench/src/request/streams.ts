@@ -202,8 +202,8 @@ export type SseSamples = Map<string, number[]>;
 
 /**
  * Events/s of every SSE adapter: `warmups` samples each, then `reps` interleaved rounds (in
- * another order each), a sample being `readsPerSample` reads in a row; prints the table and the ratio
- * against the target, and returns the samples.
+ * another order each), a sample being `readsPerSample` reads in a row; prints the table and the
+ * ratio against the target, and returns the samples.
  */
 export async function measureSse(
   port: number,
