@@ -636,7 +636,9 @@ export class HTTPClient {
    * (Godot returns it whole). Returns an empty array when nothing (or only part of a smaller chunk)
    * has arrived yet. When the body ends, the status becomes CONNECTED (keep-alive) or DISCONNECTED
    * (the server closes); a body cut short becomes CONNECTION_ERROR, with the bytes that did arrive
-   * still returned by that call.
+   * still returned by that call. The bytes stay valid for as long as they are kept: a view of the
+   * received memory where they lie together in it, else one copy (a chunk split across two socket
+   * reads). Do not modify them.
    */
   readResponseBodyChunk(): Uint8Array {
     return this.#readBody(false);

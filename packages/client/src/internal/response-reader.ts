@@ -314,14 +314,26 @@ export class ResponseReader implements ResponseHandler {
     return complete ? size : 0;
   }
 
-  /** Takes `readable(max)` parsed body bytes: a view when they lie in one piece, else one copy. */
+  /**
+   * Takes `readable(max)` parsed body bytes: a view when they lie back to back in one buffer, else
+   * one copy. Back to back is the usual case of a chunk in several pieces: the client feeds a
+   * read only up to what a body read may still take, so the parser sees one socket read in parts,
+   * and a chunk cut there arrives as two pieces of the same memory.
+   */
   take(max: number): Uint8Array {
     const n = this.readable(max);
     if (n === 0) return EMPTY;
-    if (this.#queue[this.#queueStart]!.bytes.length >= n) return this.#takeFront(n);
-    // Several pieces: gather them so one call returns as much as it may. Every byte is written
-    // below, so the memory need not be zeroed first (a 64 KiB body read joins two socket reads
-    // on every call once the head has shifted the body off the read boundaries).
+    const first = this.#queue[this.#queueStart]!.bytes;
+    if (first.length >= n) return this.#takeFront(n);
+    const joined = this.#joinedView(first, n);
+    if (joined !== null) {
+      for (let left = n; left > 0; ) {
+        left -= this.#takeFront(Math.min(left, this.#queue[this.#queueStart]!.bytes.length)).length;
+      }
+      return joined;
+    }
+    // Pieces of different reads: gather them so one call returns as much as it may. Every byte is
+    // written below, so the memory need not be zeroed first.
     const out = Buffer.allocUnsafe(n);
     let at = 0;
     while (at < n) {
@@ -331,6 +343,24 @@ export class ResponseReader implements ResponseHandler {
       at += piece.length;
     }
     return out;
+  }
+
+  /**
+   * One view of the `n` queued bytes from `first` (the front piece) on, when the pieces they lie
+   * in follow each other in the same memory; else null. The view has the pieces' type: a Buffer
+   * for a slab read, a plain Uint8Array for a recycled buffer (whose `slice()` must copy).
+   */
+  #joinedView(first: Uint8Array, n: number): Uint8Array | null {
+    const queue = this.#queue;
+    let end = first.byteOffset + first.length;
+    for (let i = this.#queueStart + 1; end - first.byteOffset < n; i++) {
+      const bytes = queue[i]!.bytes;
+      if (bytes.buffer !== first.buffer || bytes.byteOffset !== end) return null;
+      end += bytes.length;
+    }
+    return Buffer.isBuffer(first)
+      ? Buffer.from(first.buffer, first.byteOffset, n)
+      : new Uint8Array(first.buffer, first.byteOffset, n);
   }
 
   /** Whether a body piece not taken yet is a view into `buffer`. */
