@@ -1,10 +1,11 @@
 /**
  * Generator of what one server connection sends in the client fuzz (`fuzz.test.ts`): a sequence of
- * valid HTTP/1.x responses to 1–3 requests (status lines, header fields, Content-Length / chunked /
- * read-until-close bodies, chunk extensions, trailers, 1xx interim responses, keep-alive
- * sequences, 101 and CONNECT tunnels), then 0–2 byte-level mutations aimed mostly at framing
- * bytes: flips, insertions, deletions, duplicated framing units, truncations, junk after the
- * last response, empty lines before a status line, body bytes after a bodiless head.
+ * valid HTTP/1.x responses to 1–3 requests (status lines, header fields, Content-Length / chunked
+ * / read-until-close bodies, chunk extensions, trailers — Connection and Transfer-Encoding ones
+ * too, 1xx interim responses, keep-alive sequences, 101 and CONNECT tunnels), then 0–2 byte-level
+ * mutations aimed mostly at framing bytes: flips, insertions, deletions, duplicated framing units,
+ * truncations, junk after the last response, empty lines before a status line, body bytes after a
+ * bodiless head.
  *
  * Every case is made from its own PRNG (`caseSeed(seed, index)`), so one case can be rebuilt alone.
  */
@@ -64,6 +65,17 @@ const TRAILERS = [
   'X-Utf8: caf\xc3\xa9',
   'X-Pad:   p   ',
   'nospace:v',
+];
+/**
+ * Trailer fields that end the connection after the message (RFC 9110 §6.5.1: a trailer field
+ * may not change the framing, and llhttp and gdhttp both close rather than read on), or change
+ * nothing (`keep-alive`).
+ */
+const FRAMING_TRAILERS = [
+  'Connection: close',
+  'connection: Keep-Alive, close',
+  'Transfer-Encoding: gzip',
+  'Connection: keep-alive',
 ];
 const BODY_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789 \r\n\t:;,"\x00\x80\xff';
 const CHUNK_EXTS = [';a=b', ';name', ';q="x y"', ';a=1;b'];
@@ -285,7 +297,10 @@ function final(b: Builder, rng: Prng, method: FuzzMethod, last: boolean): boolea
       }
       b.bodyFrame(`0${rng.chance(0.1) ? rng.pick(CHUNK_EXTS) : ''}\r\n`);
       if (rng.chance(0.35)) {
-        for (let n = rng.range(1, 2); n > 0; n--) b.bodyFrame(`${rng.pick(TRAILERS)}\r\n`);
+        for (let n = rng.range(1, 2); n > 0; n--) {
+          const trailer = rng.chance(0.2) ? rng.pick(FRAMING_TRAILERS) : rng.pick(TRAILERS);
+          b.bodyFrame(`${trailer}\r\n`);
+        }
       }
       b.bodyFrame('\r\n');
     }

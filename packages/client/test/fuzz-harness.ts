@@ -23,6 +23,7 @@ import {
   type Plan,
   parserDivergence,
   planDelivery,
+  settleKeepAlive,
 } from './fuzz-oracle.ts';
 import type { FuzzServer } from './fuzz-server.ts';
 
@@ -89,9 +90,19 @@ export function prepare(
 ): Prepared {
   const input = bytes(c.text);
   const opts = { method: c.method };
-  const ref = llhttp([input], opts);
-  const sub = gdhttpParser([input], opts);
-  const refBounds = boundaries(llhttp, input, c.method, ref);
+  const refHead = llhttp([input], opts);
+  const refBounds = boundaries(llhttp, input, c.method, refHead);
+  const ref = settleKeepAlive(llhttp, input, c.method, refHead, refBounds);
+  const subHead = gdhttpParser([input], opts);
+  const sub = subHead.messages.some((m) => m.trailers.length > 0)
+    ? settleKeepAlive(
+        gdhttpParser,
+        input,
+        c.method,
+        subHead,
+        boundaries(gdhttpParser, input, c.method, subHead),
+      )
+    : subHead;
   const plan = planDelivery(ref, refBounds, c.requests, input.length);
   const base = {
     index: c.index,

@@ -91,6 +91,38 @@ export function boundaries(
   return { ends };
 }
 
+/**
+ * `r` with each complete message's keep-alive as it stands after the message's trailer section.
+ * Both oracles report the flag at headers-complete, but the trailer section's Connection options
+ * count too (a `close` ends the connection, and on HTTP/1.0 a `keep-alive` keeps it), and a
+ * trailer `Transfer-Encoding` whose final coding is not chunked ends it: the parser then refuses
+ * the next byte (`HPE_CLOSED_CONNECTION`), and the client retires the connection. So each message
+ * with trailers is probed with the stream up to its end (`bounds`) and one more byte that would
+ * start a next response; the oracle's own answer decides, nothing here knows the rule.
+ */
+export function settleKeepAlive(
+  oracle: Oracle,
+  input: Uint8Array,
+  method: string,
+  r: OracleResult,
+  bounds: Boundaries,
+): OracleResult {
+  let changed = false;
+  const messages = r.messages.map((m, i) => {
+    const end = bounds.ends[i]!;
+    if (!m.complete || m.upgrade || m.trailers.length === 0 || end < 0) return m;
+    const probe = new Uint8Array(end + 1);
+    probe.set(input.subarray(0, end));
+    probe[end] = 0x48; // 'H', the first byte of a status line
+    const after = oracle([probe], { method, eof: false });
+    const keepAlive = !(after.error?.code === 'HPE_CLOSED_CONNECTION' && after.error.at >= end);
+    if (keepAlive === m.keepAlive) return m;
+    changed = true;
+    return { ...m, keepAlive };
+  });
+  return changed ? { ...r, messages } : r;
+}
+
 /** What one request of the connection must end with. */
 export type Expectation =
   | {
