@@ -67,9 +67,10 @@ const TRAILERS = [
   'nospace:v',
 ];
 /**
- * Trailer fields that end the connection after the message (RFC 9110 §6.5.1: a trailer field
- * may not change the framing, and llhttp and gdhttp both close rather than read on), or change
- * nothing (`keep-alive`).
+ * Trailer fields a sender must not generate (RFC 9110 §6.5.1: nothing that frames or routes the
+ * message) but a hostile or broken server does: llhttp counts a trailer's Connection options and
+ * Transfer-Encoding as it counts the head's, and gdhttp with it — `close` and a final coding other
+ * than chunked end the connection after the message, `keep-alive` keeps an HTTP/1.0 one.
  */
 const FRAMING_TRAILERS = [
   'Connection: close',
