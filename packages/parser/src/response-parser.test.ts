@@ -176,6 +176,25 @@ describe('ResponseParser', () => {
     }
   });
 
+  it("counts a trailer section's Connection options as the head's, as llhttp does", () => {
+    // HTTP/1.0 persists only with keep-alive; a trailer `keep-alive` counts (llhttp 9.3.1 then
+    // parses the next response too), and a trailer `close` does not undo the head's keep-alive.
+    const next = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
+    for (const [head, trailers, keepAlive] of [
+      ['', '', false],
+      ['', 'Connection: keep-alive\r\n', true],
+      ['Connection: keep-alive\r\n', 'Connection: close\r\n', true],
+    ] as const) {
+      const { parser, events } = collect();
+      parser.execute(
+        enc(`HTTP/1.0 200 OK\r\n${head}Transfer-Encoding: chunked\r\n\r\n0\r\n${trailers}\r\n`),
+      );
+      expect(events.at(-1), head + trailers).toBe(`done ${keepAlive}`);
+      if (keepAlive) expect(parser.execute(enc(next))).toBe(next.length);
+      else expect(() => parser.execute(enc(next))).toThrow(/CLOSED_CONNECTION/);
+    }
+  });
+
   it('refuses chunk extensions longer than maxChunkExtensionSize', () => {
     const parser = new ResponseParser({}, { maxChunkExtensionSize: 8 });
     const input = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;${'a'.repeat(20)}\r\n`;
