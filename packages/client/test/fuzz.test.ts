@@ -17,7 +17,8 @@
  *   read back as name and OWS-trimmed value, decoded as UTF-8), body bytes and trailers (decoded as
  *   fields are), and ends CONNECTED (keep-alive) or DISCONNECTED (close, read-until-close); a
  *   trailer section's Connection and Transfer-Encoding count as llhttp counts them, found by
- *   probing llhttp with one more byte (`settleKeepAlive`); bytes after the response never cost it: then CONNECTED or DISCONNECTED, never CONNECTION_ERROR;
+ *   probing llhttp with one more byte (`settleKeepAlive`); bytes after the response never cost
+ *   it: then CONNECTED or DISCONNECTED, never CONNECTION_ERROR;
  * - 101 or a 2xx to CONNECT: BODY with the code and fields, every later byte raw, DISCONNECTED;
  * - llhttp completed the head and then failed (or EOF cut the body): status BODY with that code
  *   and those fields first, then exactly the body bytes llhttp gave before the fault, then
